@@ -1,0 +1,101 @@
+"""Command line: `pipeline extract PATH…` and `pipeline run`.
+
+Problems with the user's input end in one line on stderr and an exit status per class of problem
+(see pipeline.errors); a traceback only with --debug.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from pipeline import __version__
+from pipeline.errors import PipelineError, UsageError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse would exit 2 with usage; keep one line
+        raise UsageError(message)
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="pipeline", description="Figures from Chinese people's congress work reports.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an error")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    ex = sub.add_parser("extract", help="print the figures of one document")
+    ex.add_argument("path", type=Path, help="a text file (UTF-8, UTF-16, GB18030/GBK or Big5)")
+    ex.add_argument("--format", choices=["csv", "json"], default="csv")
+    ex.add_argument("--encoding", help="decode with this encoding instead of detecting it")
+
+    run = sub.add_parser("run", help="raw text -> figures -> reports, for all shipped data")
+    run.add_argument("--body", help="only this body (id as in data/reference/bodies.csv)")
+    run.add_argument("--year", type=int, help="only this report year")
+    return parser
+
+
+def _extract(args: argparse.Namespace) -> int:
+    from pipeline.extract import extract
+    from pipeline.sources import Source, load_source, read_document
+    from pipeline.tables import FIGURE_COLUMNS, figure_rows, iter_csv
+
+    path: Path = args.path
+    document = None
+    # A raw document with its source.yaml is read as that file declares, after its sha256 is checked.
+    meta = path.parent / "source.yaml"
+    if args.encoding is None and path.is_file() and meta.is_file():
+        source: Source = load_source(path.parent)
+        if source.path.resolve() == path.resolve():
+            document = source.read()
+    if document is None:
+        document = read_document(path, declared_encoding=args.encoding)
+    if document.encoding not in ("utf-8", "utf-8-sig") and args.encoding is None:
+        print(f"pipeline: note: {path} decoded as {document.encoding} (detected)", file=sys.stderr)
+    result = extract(document)
+    rows = figure_rows(result)
+    if not rows:
+        print(f"pipeline: note: {path}: no figures found", file=sys.stderr)
+    if args.format == "json":
+        json.dump(rows, sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(iter_csv(rows, FIGURE_COLUMNS))
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from pipeline.run import run_all
+
+    run_all(body=args.body, year=args.year)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    try:
+        args = parser.parse_args(argv)
+        if args.command == "extract":
+            return _extract(args)
+        if args.command == "run":
+            return _run(args)
+        parser.print_help(sys.stderr)
+        return UsageError.exit_code
+    except PipelineError as exc:
+        if debug:
+            raise
+        print(f"pipeline: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("pipeline: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,559 @@
+"""Figures: quantities (number + measure word or unit) that count or measure what a body did.
+
+For each figure: offsets into the raw text, value in the base unit, unit, how exact the text is,
+and a label of what was counted, with what a list leaves implicit restored
+(召开立法听证会3次、座谈会17次 -> 召开座谈会; 制定法规3件、修订1件 -> 修订法规).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from pipeline.layout import Layout, Paragraph, repair
+from pipeline.numerals import (
+    CN_NUMERAL_CHARS,
+    EXACT,
+    QUANTITY_RE,
+    Quantity,
+    prefix_qualifier,
+    quantity_from_match,
+)
+from pipeline.sources import Document
+
+# ---------------------------------------------------------------- what is not a figure
+
+# Fixed political expressions whose numeral + measure word is a name, not a count.
+FIXED_EXPRESSIONS = (
+    "八项规定",
+    "两个确立",
+    "两个维护",
+    "两个大局",
+    "两个结合",
+    "两个毫不动摇",
+    "两个务必",
+    "三个务必",
+    "三个代表",
+    "三个有利于",
+    "四个意识",
+    "四个自信",
+    "四个全面",
+    "四个机关",
+    "四个伟大",
+    "五个必由之路",
+    "五位一体",
+    "一府一委两院",
+    "一府两院",
+    "千家万户",
+    "千方百计",
+    "十四五",
+    "十三五",
+    "十五五",
+    "十二五",
+    "一国两制",
+    "两学一做",
+    "三严三实",
+    "六稳六保",
+    "三会一课",
+    "一岗双责",
+)
+_FIXED_RE = re.compile("|".join(sorted(FIXED_EXPRESSIONS, key=len, reverse=True)))
+
+# A measure word directly followed by these characters is the start of another word:
+# 十四五期间, 统一部署, 14亿人民, 一处理.
+UNIT_WORD_COLLISIONS = {
+    "期": "间限望待盼刊",
+    "名": "单称义",
+    "位": "置于",
+    "处": "理置于室",
+    "部": "门署分长",
+    "场": "所景地馆",
+    "批": "准复评示",
+    "条": "例件",
+    "项": "目",
+    "人": "民大口员才士群物家身心工类生均事",
+    "个": "人体性别",
+    "次": "要序年日",
+    "元": "素旦",
+    "户": "籍口",
+    "件": "事",
+    "台": "湾",
+    "所": "有属在得以",
+    "本": "身",
+    "起": "来草",
+    "天": "然气",
+}
+
+OPENING_QUOTES = "“‘「『《\"'"
+_ASCII_ALNUM = re.compile(r"[A-Za-z0-9.]")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_SESSION_ORDINAL = re.compile(r"(?:次|届)(?:会议|全会|全体会议|常委会)")
+TIME_UNITS = {"个月", "天", "小时", "工作日"}
+
+# ---------------------------------------------------------------- labels
+
+# Verbs that open a counted activity in work reports; longest first when matched.
+VERBS = sorted(
+    {
+        "召开",
+        "举行",
+        "举办",
+        "开展",
+        "组织",
+        "组织开展",
+        "制定",
+        "修订",
+        "修改",
+        "废止",
+        "出台",
+        "作出",
+        "做出",
+        "完成",
+        "听取",
+        "审议",
+        "听取审议",
+        "审查",
+        "审议通过",
+        "批准",
+        "通过",
+        "任免",
+        "任命",
+        "提出",
+        "办理",
+        "推动",
+        "推送",
+        "形成",
+        "解决",
+        "化解",
+        "检视",
+        "查摆",
+        "检视查摆",
+        "实施",
+        "发放",
+        "投放",
+        "整改",
+        "受理",
+        "转办",
+        "受理转办",
+        "明确",
+        "邀请",
+        "安排",
+        "刊发",
+        "推出",
+        "发布",
+        "讲授",
+        "批示",
+        "接待",
+        "走访",
+        "收集",
+        "征集",
+        "征求",
+        "督办",
+        "视察",
+        "检查",
+        "备案",
+        "纠正",
+        "交办",
+        "答复",
+        "聘请",
+        "培训",
+        "吸纳",
+        "采纳",
+        "建成",
+        "建立",
+        "设立",
+        "新建",
+        "开通",
+        "编发",
+        "印发",
+        "编印",
+        "报送",
+        "撰写",
+        "录用",
+        "表决",
+        "颁发",
+        "参加",
+        "参与",
+        "列席",
+        "回复",
+        "协调",
+        "争取",
+        "打造",
+        "创建",
+        "评选",
+        "表彰",
+        "慰问",
+        "捐赠",
+        "投入",
+        "筹集",
+        "落实",
+        "督导",
+        "清理",
+        "审核",
+        "指导",
+        "接收",
+        "收到",
+        "提交",
+        "提请",
+        "召集",
+        "主持",
+        "制发",
+        "修正",
+        "废除",
+        "解释",
+        "作出决定",
+        "选举",
+        "补选",
+        "罢免",
+        "接受",
+        "审批",
+        "核查",
+        "督查",
+        "约谈",
+        "询问",
+        "质询",
+        "评议",
+        "测评",
+        "调研",
+        "宣讲",
+        "宣传",
+        "报道",
+        "刊登",
+        "播出",
+        "发表",
+        "举报",
+        "处理",
+        "查处",
+        "立案",
+        "办结",
+        "追回",
+        "挽回",
+        "新增",
+        "增加",
+        "减少",
+        "增长",
+        "下降",
+        "提高",
+        "降低",
+    },
+    key=len,
+    reverse=True,
+)
+_VERB_RE = re.compile("|".join(VERBS))
+# Words that say when or how, not what: dropped from the ends of a label.
+_LEADING_FILLER = re.compile(
+    r"^(?:[、,;:\s]|其中|同时|此外|另外|全年共|全年|一年来|年内|今年|本年度|共计|共|累计|先后|依法|分别|"
+    r"还|并|又|已|均|将|把|对|并且|以及|和|与|及)+"
+)
+_TRAILING_FILLER = re.compile(
+    r"(?:共计|总计|合计|共|计|达到|达|为|约|近|逾|超过|超|多达|高达|的|了|[、,;:\s])+$"
+)
+_TIME_POSTPOSITION = re.compile(r"^(?:以来|期间|之内|之间|内|来|后|前|间|中)")
+MONEY_UNITS = {"元"}
+PERSON_UNITS = {"人", "名", "位", "人次"}
+
+SENTENCE_END = "。！？!?"
+CLAUSE_DELIMITERS = ",;:，；：。！？!?"
+
+
+@dataclass(frozen=True)
+class Figure:
+    start: int
+    end: int
+    text: str
+    value: Decimal
+    unit: str
+    approx: str
+    indicator: str
+    section: str
+    sentence: str
+    sentence_start: int
+    sentence_end: int
+    category: str = ""
+    indicator_id: str = ""
+    kind: str = "actual"
+
+
+@dataclass(frozen=True)
+class Rejection:
+    start: int
+    end: int
+    text: str
+    reason: str
+
+
+@dataclass
+class Extraction:
+    document: Document
+    layout: Layout
+    figures: list[Figure] = field(default_factory=list)
+    rejections: list[Rejection] = field(default_factory=list)
+
+
+@dataclass
+class _Candidate:
+    s: int  # positions in the paragraph text
+    e: int
+    quantity: Quantity
+    label: str = ""
+    verb: str = ""
+    obj: str = ""
+
+
+def _reject_reason(text: str, match: re.Match[str], quantity: Quantity) -> str | None:
+    """Why a numeral + measure word in `text` (a normalised paragraph) is not a figure, or None."""
+    s, e = match.start(), match.end()
+    number = match.group("number")
+    unit = match.group("unit") or ""
+    before = text[s - 1] if s else ""
+    after = text[e] if e < len(text) else ""
+    _approx, qualifier_len = prefix_qualifier(text[max(0, s - 3) : s], bare_scale=quantity.bare_scale)
+    before_qualifier = text[s - qualifier_len - 1] if s - qualifier_len > 0 else ""
+    if before == "第" or before_qualifier == "第":
+        return "ordinal (第…)"
+    if before in OPENING_QUOTES or before_qualifier in OPENING_QUOTES:
+        return "opens a quoted name or slogan"
+    if (before and _ASCII_ALNUM.match(before)) or (after and re.match(r"[A-Za-z]", after)):
+        return "part of a code or model number"
+    if quantity.bare_scale and quantity.approx == EXACT:
+        return "bare 百/千/万 without a qualifier is an idiom (征程万里, 千家万户)"
+    if unit in ("次",) and before in "届大会委" and before and _SESSION_ORDINAL.match(text, e - 1):
+        return "session ordinal (四届人大一次会议)"
+    if _SESSION_ORDINAL.match(text, e - 1) and before == "届":
+        return "session ordinal"
+    if number == "一" and unit not in ("个百分点", "百分点") and not match.group("mid"):
+        if after and (_CJK.match(after) or after in OPENING_QUOTES):
+            return "一 + measure word before a noun is an article (一项重要内容, 一批成果)"
+    collisions = UNIT_WORD_COLLISIONS.get(unit[-1:] if unit else "", "")
+    if unit and after and after in collisions and not match.group("post"):
+        return f"measure word is part of the word {unit[-1]}{after}"
+    if number[0] in CN_NUMERAL_CHARS and before and before in CN_NUMERAL_CHARS:
+        return "part of a longer numeral expression"
+    if quantity.value < 0 or not quantity.value.is_finite():
+        return "not a finite count"
+    return None
+
+
+def _fixed_spans(text: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in _FIXED_RE.finditer(text)]
+
+
+def find_quantities(text: str) -> tuple[list[_Candidate], list[tuple[int, int, str]]]:
+    """Quantities in one normalised paragraph, and the numeral+unit spans rejected (with why)."""
+    found: list[_Candidate] = []
+    rejected: list[tuple[int, int, str]] = []
+    fixed = _fixed_spans(text)
+    for match in QUANTITY_RE.finditer(text):
+        if not (match.group("unit") or match.group("percent_of")):
+            continue
+        s, e = match.span()
+        try:
+            quantity = quantity_from_match(match, before=text[max(0, s - 3) : s])
+        except ValueError as exc:
+            rejected.append((s, e, f"not a numeral ({exc})"))
+            continue
+        if any(fs < e and s < fe for fs, fe in fixed):
+            rejected.append((s, e, "inside a fixed expression (八项规定, 两个确立, 十四五…)"))
+            continue
+        reason = _reject_reason(text, match, quantity)
+        if reason:
+            rejected.append((s, e, reason))
+            continue
+        found.append(_Candidate(s, e, quantity))
+    return found, rejected
+
+
+# ---------------------------------------------------------------- labelling
+
+
+def _clean(label: str) -> str:
+    label = _LEADING_FILLER.sub("", label)
+    label = _TRAILING_FILLER.sub("", label)
+    # An opening quote whose closing one lies outside the label (or the reverse) says nothing.
+    for opening, closing in ("“”", "《》", "‘’", "「」"):
+        if label.count(opening) != label.count(closing):
+            label = label.replace(opening, "").replace(closing, "")
+    return label.strip()
+
+
+def _split_verb(label: str) -> tuple[str, str]:
+    """('召开', '常委会会议') for '召开常委会会议': the first verb and what follows it."""
+    match = _VERB_RE.search(label)
+    if not match:
+        return "", label
+    return match.group(0), label[match.end() :]
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    spans = []
+    start = 0
+    for i, ch in enumerate(text):
+        if ch in SENTENCE_END:
+            # keep a closing quote or bracket that follows the stop with the sentence
+            j = i + 1
+            while j < len(text) and text[j] in "”’」』)）":
+                j += 1
+            spans.append((start, j))
+            start = j
+    if start < len(text):
+        spans.append((start, len(text)))
+    return [(s, e) for s, e in spans if text[s:e].strip()]
+
+
+def _last_delimiter(text: str, lo: int, hi: int) -> int:
+    for i in range(hi - 1, lo - 1, -1):
+        if text[i] in CLAUSE_DELIMITERS:
+            return i + 1
+    return lo
+
+
+def _next_delimiter(text: str, lo: int, hi: int) -> int:
+    for i in range(lo, hi):
+        if text[i] in CLAUSE_DELIMITERS:
+            return i
+    return hi
+
+
+def _label_sentence(text: str, s0: int, s1: int, cands: list[_Candidate]) -> None:
+    previous: _Candidate | None = None
+    for n, cand in enumerate(cands):
+        left_lo = _last_delimiter(text, s0, cand.s)
+        separator = ""
+        if previous is not None and previous.e > left_lo:
+            left_lo = previous.e
+            separator = "、" if text[previous.e : cand.s].startswith("、") else ""
+        elif previous is not None:
+            separator = text[left_lo - 1] if left_lo > s0 else ""
+        next_start = cands[n + 1].s if n + 1 < len(cands) else s1
+        right_hi = _next_delimiter(text, cand.e, next_start)
+        left_raw = text[left_lo : cand.s]
+        if previous is not None and previous.quantity.unit in TIME_UNITS and previous.e == left_lo:
+            left_raw = _TIME_POSTPOSITION.sub("", left_raw)
+        left = _clean(left_raw)
+        right = text[cand.e : right_hi]
+        pre_nominal = bool(right) and bool(_CJK.match(right[0]))
+        right = _clean(right) if pre_nominal else ""
+
+        verb, obj = _split_verb(left)
+        if pre_nominal:
+            label = left + right
+        elif not left and previous is not None:
+            # 32241人,3400余万元: the same activity measured another way
+            suffix = ""
+            if cand.quantity.unit in MONEY_UNITS and previous.quantity.unit not in MONEY_UNITS:
+                suffix = "金额"
+            elif cand.quantity.unit in PERSON_UNITS and previous.quantity.unit not in PERSON_UNITS:
+                suffix = "人数"
+            label = previous.label + suffix
+            verb, obj = previous.verb, previous.obj
+        elif left and verb == left and previous is not None and previous.obj:
+            # 制定法规3件、修订1件: the verb alone borrows the previous object
+            obj = previous.obj
+            label = verb + obj
+        elif (
+            left
+            and not verb
+            and previous is not None
+            and previous.verb
+            and (separator == "、" or len(left) <= 5)
+        ):
+            # 召开立法听证会3次、座谈会17次: the noun alone borrows the previous verb
+            verb, obj = previous.verb, left
+            label = verb + left
+        else:
+            label = left
+        cand.label = label[:40]
+        cand.verb, cand.obj = verb, obj
+        previous = cand
+
+
+# ---------------------------------------------------------------- categories
+
+CATEGORY_KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("party", ("党组", "中心组", "党课", "主题教育", "党建", "读书班", "研讨", "书记", "批示")),
+    ("appointments", ("任免", "任命", "免职", "选举", "罢免")),
+    ("deputies", ("代表", "议案", "建议", "联络站", "民生实事")),
+    ("meetings", ("常委会会议", "主任会议", "全体会议", "代表大会", "会议")),
+    ("decisions", ("决议", "决定")),
+    ("legislation", ("立法", "法规", "条例", "法律案", "法律")),
+    ("supervision", ("执法检查", "工作报告", "审查", "备案", "询问", "测评", "监督", "调研", "视察", "检查")),
+    ("rule_of_law", ("宪法", "普法", "法律考试", "信访", "来信来访")),
+    ("publicity", ("宣传", "专刊", "栏目", "新闻", "稿件", "作品", "报道")),
+    ("environment", ("生态", "环境", "森林", "绿化", "污染", "环保")),
+    ("rural", ("乡村", "村", "衔接", "帮扶", "扶贫", "危房", "饮水", "补贴", "补助", "信贷", "户", "搬迁")),
+    ("self_building", ("制度", "廉政", "警示教育", "机关", "干部", "培训", "措施")),
+)
+SECTION_CATEGORIES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("party", ("政治", "党的领导", "旗帜")),
+    ("legislation", ("立法", "良法", "法治")),
+    ("supervision", ("监督",)),
+    ("deputies", ("代表",)),
+    ("self_building", ("自身建设", "机关", "效能", "基础")),
+)
+
+
+def categorise(label: str, section: str) -> str:
+    for category, words in CATEGORY_KEYWORDS:
+        if any(w in label for w in words):
+            return category
+    for category, words in SECTION_CATEGORIES:
+        if any(w in section for w in words):
+            return category
+    return "other"
+
+
+# ---------------------------------------------------------------- the whole document
+
+
+def _paragraph_figures(document: Document, paragraph: Paragraph) -> tuple[list[Figure], list[Rejection]]:
+    text = paragraph.text
+    offsets = paragraph.offsets
+    raw = document.raw
+    candidates, rejected = find_quantities(text)
+    figures = []
+    for s0, s1 in _sentences(text):
+        in_sentence = [c for c in candidates if s0 <= c.s < s1]
+        if not in_sentence:
+            continue
+        _label_sentence(text, s0, s1, in_sentence)
+        # strip white space around the sentence so the evidence reads cleanly
+        while s0 < s1 and text[s0].isspace():
+            s0 += 1
+        sentence = "".join(raw[o] for o in offsets[s0:s1]).strip()
+        for cand in in_sentence:
+            start, end = offsets[cand.s], offsets[cand.e - 1] + 1
+            figures.append(
+                Figure(
+                    start=start,
+                    end=end,
+                    text=raw[start:end],
+                    value=cand.quantity.value,
+                    unit=cand.quantity.unit,
+                    approx=cand.quantity.approx,
+                    indicator=cand.label,
+                    section=paragraph.section,
+                    sentence=sentence,
+                    sentence_start=offsets[s0],
+                    sentence_end=offsets[s1 - 1] + 1,
+                    category=categorise(cand.label, paragraph.section),
+                )
+            )
+    rejections = [
+        Rejection(offsets[s], offsets[e - 1] + 1, raw[offsets[s] : offsets[e - 1] + 1], reason)
+        for s, e, reason in rejected
+    ]
+    return figures, rejections
+
+
+def extract(document: Document, layout: Layout | None = None) -> Extraction:
+    """All figures of a document, in raw-text order."""
+    layout = layout or repair(document.norm)
+    result = Extraction(document=document, layout=layout)
+    for paragraph in layout.paragraphs:
+        figures, rejections = _paragraph_figures(document, paragraph)
+        result.figures.extend(figures)
+        result.rejections.extend(rejections)
+    result.figures.sort(key=lambda f: (f.start, f.end))
+    result.rejections.sort(key=lambda r: (r.start, r.end))
+    return result

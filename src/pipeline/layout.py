@@ -1,0 +1,368 @@
+"""Layout repair for text that came off a newspaper page or a PDF.
+
+Lines are told apart by role (body, heading, title, headline, kicker, byline, caption, meta), then
+body text is put back into reading order: a paragraph cut at a column break is joined to its
+continuation when the continuation is in the text, and cuts whose other half is missing are
+flagged. Every character of a repaired paragraph keeps the offset it has in the raw text.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+BODY, HEADING, TITLE, HEADLINE, KICKER, BYLINE, CAPTION, META = (
+    "body",
+    "heading",
+    "title",
+    "headline",
+    "kicker",
+    "byline",
+    "caption",
+    "meta",
+)
+
+# A paragraph that ends in one of these ends a sentence (or introduces a list); anything else
+# at the end of a body line means the line was cut.
+SENTENCE_END = set("。！？!?;；…:：—”’」』)）")
+_INNER_PUNCT = re.compile(r"[。！？!?；;，,：:]")
+_CAPTION = re.compile(
+    r"^(?:图为|图片为|图[:：]|图片[:：]|[(（]图|图注|▲|△)|(?:记者|通讯员|摄影).{0,20}摄[)）]?$"
+)
+_BYLINE = re.compile(
+    r"^(?:本报记者|本报通讯员|本报讯|新华社记者|记者|通讯员|特约记者|文/|文图/|图/|图文/|作者[:：]|来源[:：]|"
+    r"责任编辑|编辑[:：/]|校对|审核|审校|监制|稿件来源)"
+)
+_META = re.compile(r"^(?:——|--|－－)|^\d{4}年\d{1,2}月\d{1,2}日$|^\(\d{4}年\d{1,2}月\d{1,2}日")
+_TITLE_WORDS = re.compile(r"报告|综述|总结|公报|回眸|纪实")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+# Single characters that commonly open a sentence on their own; a paragraph after a caption or
+# headline that opens with any other lone character most likely lost its beginning.
+_SENTENCE_OPENERS = set(
+    "在对把为以从向将由与和但并又再更要让使据经按凡这那我他她它其各每该此今去全本市县省区镇乡村"
+    "党人是有当如若虽因所自至于及或而且还也都就才已曾正亦即便共近约逾超截到一二三四五六七八九十"
+)
+
+
+@dataclass(frozen=True)
+class Block:
+    """One non-empty line of the raw text with its role."""
+
+    line: int  # 1-based line number, as an editor shows it
+    start: int  # offsets of the stripped line in the raw text
+    end: int
+    role: str
+    text: str  # normalised text
+
+
+@dataclass
+class Paragraph:
+    """Body text in reading order. `offsets[i]` is the raw offset of `text[i]`."""
+
+    text: str
+    offsets: list[int]
+    lines: tuple[int, ...]
+    section: str = ""
+
+    @property
+    def start(self) -> int:
+        return self.offsets[0]
+
+
+@dataclass(frozen=True)
+class Repair:
+    kind: str  # joined | wrapped | cut_no_continuation | start_missing
+    line: int
+    other_line: int | None
+    at: int  # raw offset where the cut is (end of the cut line, or start of the orphan)
+    detail: str
+
+
+@dataclass
+class Layout:
+    blocks: list[Block]
+    paragraphs: list[Paragraph]
+    repairs: list[Repair] = field(default_factory=list)
+
+    def section_at(self, offset: int) -> str:
+        for paragraph in self.paragraphs:
+            if paragraph.offsets[0] <= offset <= paragraph.offsets[-1]:
+                return paragraph.section
+        return ""
+
+
+# ---------------------------------------------------------------- roles
+
+
+def _lines(norm: str) -> list[tuple[int, int, int]]:
+    """(line number, start, end) of each non-empty stripped line."""
+    out = []
+    pos = 0
+    for number, line in enumerate(norm.split("\n"), start=1):
+        stripped = line.strip()
+        if stripped:
+            lead = len(line) - len(line.lstrip())
+            out.append((number, pos + lead, pos + lead + len(stripped)))
+        pos += len(line) + 1
+    return out
+
+
+def _is_heading_like(text: str) -> bool:
+    if len(text) > 30 or len(_CJK.findall(text)) < 2:
+        return False
+    if _INNER_PUNCT.search(text) or text[-1] in "、":
+        return False
+    return True
+
+
+def classify(norm: str) -> list[Block]:
+    spans = _lines(norm)
+    roles: list[str] = []
+    texts = [norm[s:e] for _, s, e in spans]
+    for text in texts:
+        if _CAPTION.search(text):
+            roles.append(CAPTION)
+        elif len(text) <= 40 and _BYLINE.match(text):
+            roles.append(BYLINE)
+        elif _META.search(text):
+            roles.append(META)
+        elif _is_heading_like(text):
+            roles.append(HEADING)
+        else:
+            roles.append(BODY)
+    # Heading-like lines right above a byline are the article's headline (first) and kicker.
+    for i, role in enumerate(roles):
+        if role != BYLINE:
+            continue
+        j = i - 1
+        stack = []
+        while j >= 0 and roles[j] == HEADING and len(stack) < 3:
+            stack.append(j)
+            j -= 1
+        for k, index in enumerate(reversed(stack)):
+            roles[index] = HEADLINE if k == 0 else KICKER
+    # A heading-like first line that names the document is its title, not a section.
+    first_body = next((i for i, r in enumerate(roles) if r == BODY), len(roles))
+    for i in range(first_body):
+        if roles[i] == HEADING and _TITLE_WORDS.search(texts[i]):
+            roles[i] = TITLE
+            break
+    return [Block(n, s, e, role, t) for (n, s, e), role, t in zip(spans, roles, texts, strict=True)]
+
+
+# ---------------------------------------------------------------- joining cut paragraphs
+
+
+@lru_cache(maxsize=1)
+def _word_frequencies() -> dict[str, int]:
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    return jieba.dt.FREQ
+
+
+def _is_cut(text: str) -> bool:
+    return text[-1] not in SENTENCE_END
+
+
+def _boundary_word_score(left: str, right: str) -> float:
+    """How strongly the end of `left` and the start of `right` form one dictionary word."""
+    freq = _word_frequencies()
+    best = 0.0
+    for k in (1, 2):
+        for m in (1, 2):
+            a, b = left[-k:], right[:m]
+            word = a + b
+            if len(a) < k or len(b) < m or not all(_CJK.match(ch) for ch in word):
+                continue
+            count = freq.get(word, 0)
+            if count:
+                best = max(best, math.log10(count + 1))
+    return best
+
+
+def _starts_with_fragment(text: str) -> bool:
+    """'效,维护…': a lone character and then punctuation is the tail of a cut word."""
+    return len(text) > 1 and bool(_CJK.match(text[0])) and text[1] in ",，、;；。"
+
+
+def _lone_opening_char(text: str) -> bool:
+    """True when the paragraph opens with a single character that does not start sentences."""
+    import jieba
+
+    if not text or not _CJK.match(text[0]) or text[0] in _SENTENCE_OPENERS:
+        return False
+    first = jieba.lcut(text[:8], HMM=False)[0]
+    return len(first) == 1
+
+
+def repair(norm: str, blocks: list[Block] | None = None) -> Layout:
+    """Classify lines, join cut paragraphs to their continuations, and put body text in order."""
+    blocks = blocks if blocks is not None else classify(norm)
+    # 1. Units of body text: consecutive body lines with no blank line between are one paragraph
+    #    when the first ends mid-sentence (hard-wrapped text).
+    units: list[dict] = []
+    repairs: list[Repair] = []
+    previous: Block | None = None
+    for block in blocks:
+        if block.role != BODY:
+            units.append({"block": block})
+            previous = block
+            continue
+        last = units[-1] if units else None
+        if (
+            last is not None
+            and "paragraph" in last
+            and previous is not None
+            and previous.role == BODY
+            and previous.line + 1 == block.line
+            and _is_cut(last["paragraph"].text)
+        ):
+            paragraph: Paragraph = last["paragraph"]
+            repairs.append(Repair("wrapped", previous.line, block.line, previous.end, "line wrap joined"))
+            paragraph.text += block.text
+            paragraph.offsets.extend(range(block.start, block.end))
+            paragraph.lines += (block.line,)
+        else:
+            units.append(
+                {
+                    "paragraph": Paragraph(block.text, list(range(block.start, block.end)), (block.line,)),
+                    "after": previous,
+                }
+            )
+        previous = block
+
+    paragraphs = [u for u in units if "paragraph" in u]
+    # 2. Orphans: paragraphs that follow a caption/headline/byline/meta block or a cut paragraph
+    #    may be the continuation of a column cut earlier.
+    for i, unit in enumerate(units):
+        if "paragraph" not in unit:
+            continue
+        before = units[i - 1] if i else None
+        unit["orphan"] = before is not None and (
+            ("block" in before and before["block"].role in (CAPTION, HEADLINE, KICKER, BYLINE, META))
+            or ("paragraph" in before and _is_cut(before["paragraph"].text))
+        )
+        unit["direct"] = before if before is not None and "paragraph" in before else None
+
+    cuts = [u for u in paragraphs if _is_cut(u["paragraph"].text)]
+    candidates = []
+    for a in cuts:
+        a_index = units.index(a)
+        for b in paragraphs:
+            if not b.get("orphan") or units.index(b) <= a_index:
+                continue
+            score = _boundary_word_score(a["paragraph"].text, b["paragraph"].text)
+            if b["direct"] is a and _starts_with_fragment(b["paragraph"].text):
+                score += 10
+            if score > 0:
+                distance = units.index(b) - a_index
+                candidates.append((-score, distance, a_index, units.index(b)))
+    joined_to: dict[int, int] = {}  # index of B -> index of A
+    used_a: set[int] = set()
+    for _neg, _dist, a_index, b_index in sorted(candidates):
+        if a_index in used_a or b_index in joined_to:
+            continue
+        joined_to[b_index] = a_index
+        used_a.add(a_index)
+
+    # 3. Runs: body paragraphs in a row, broken by non-body blocks and after a cut paragraph.
+    runs: list[list[int]] = []
+    current: list[int] = []
+    for i, unit in enumerate(units):
+        if "paragraph" in unit and not (
+            current and (i in joined_to or _is_cut(units[current[-1]]["paragraph"].text))
+        ):
+            current.append(i)
+            continue
+        if current:
+            runs.append(current)
+            current = []
+        if "paragraph" in unit:
+            current = [i]
+        else:
+            runs.append([i])
+    if current:
+        runs.append(current)
+
+    run_of = {i: r for r, run in enumerate(runs) for i in run}
+    moved = {run_of[b] for b in joined_to}
+    order: list[int] = []
+
+    def emit(run_index: int) -> None:
+        for i in runs[run_index]:
+            order.append(i)
+        last = runs[run_index][-1]
+        for b_index, a_index in joined_to.items():
+            if a_index == last:
+                emit(run_of[b_index])
+
+    for r in range(len(runs)):
+        if r not in moved:
+            emit(r)
+    # A continuation that is not the end of its run's A (A mid-run) still gets emitted once.
+    for r in sorted(moved):
+        if runs[r][0] not in order:
+            emit(r)
+
+    # 4. Join, assign sections in reading order, flag what could not be repaired.
+    out: list[Paragraph] = []
+    section = ""
+    by_index: dict[int, Paragraph] = {}
+    for i in order:
+        unit = units[i]
+        if "block" in unit:
+            block = unit["block"]
+            if block.role == HEADING:
+                section = block.text
+            continue
+        paragraph = unit["paragraph"]
+        if i in joined_to:
+            a_par = by_index[joined_to[i]]
+            a_line = a_par.lines[-1]
+            repairs.append(
+                Repair(
+                    "joined",
+                    a_line,
+                    paragraph.lines[0],
+                    a_par.offsets[-1] + 1,
+                    f"…{a_par.text[-6:]} | {paragraph.text[:6]}…",
+                )
+            )
+            a_par.text += paragraph.text
+            a_par.offsets.extend(paragraph.offsets)
+            a_par.lines += paragraph.lines
+            by_index[i] = a_par
+            continue
+        if unit.get("orphan") and _lone_opening_char(paragraph.text):
+            section = ""
+            repairs.append(
+                Repair(
+                    "start_missing",
+                    paragraph.lines[0],
+                    None,
+                    paragraph.offsets[0],
+                    f"{paragraph.text[:12]}…: begins mid-sentence; its start is not in the text",
+                )
+            )
+        paragraph.section = section
+        by_index[i] = paragraph
+        out.append(paragraph)
+    for paragraph in out:
+        if _is_cut(paragraph.text):
+            repairs.append(
+                Repair(
+                    "cut_no_continuation",
+                    paragraph.lines[-1],
+                    None,
+                    paragraph.offsets[-1] + 1,
+                    f"…{paragraph.text[-12:]}: ends mid-sentence; its continuation is not in the text",
+                )
+            )
+    repairs.sort(key=lambda r: (r.at, r.kind))
+    return Layout(blocks=blocks, paragraphs=out, repairs=repairs)

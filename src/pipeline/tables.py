@@ -1,0 +1,107 @@
+"""Figures as tables, and writing tables so a failed run never leaves half a file."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterable
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from pipeline.extract import Extraction
+from pipeline.numerals import format_value
+
+# The columns `pipeline extract` prints, in order.
+FIGURE_COLUMNS = [
+    "start",
+    "end",
+    "text",
+    "value",
+    "unit",
+    "approx",
+    "indicator",
+    "indicator_id",
+    "category",
+    "section",
+    "sentence",
+    "sentence_start",
+    "sentence_end",
+]
+# The processed table adds where each figure comes from.
+PANEL_COLUMNS = ["doc_id", "body", "report_year", "kind", *FIGURE_COLUMNS]
+LAYOUT_COLUMNS = ["kind", "line", "other_line", "at", "detail"]
+REJECTION_COLUMNS = ["start", "end", "text", "reason"]
+
+
+def figure_rows(extraction: Extraction) -> list[dict[str, Any]]:
+    rows = []
+    for f in extraction.figures:
+        rows.append(
+            {
+                "start": f.start,
+                "end": f.end,
+                "text": f.text,
+                "value": format_value(f.value),
+                "unit": f.unit,
+                "approx": f.approx,
+                "indicator": f.indicator,
+                "indicator_id": f.indicator_id,
+                "category": f.category,
+                "section": f.section,
+                "sentence": f.sentence,
+                "sentence_start": f.sentence_start,
+                "sentence_end": f.sentence_end,
+            }
+        )
+    return rows
+
+
+def layout_rows(extraction: Extraction) -> list[dict[str, Any]]:
+    return [
+        {"kind": r.kind, "line": r.line, "other_line": r.other_line or "", "at": r.at, "detail": r.detail}
+        for r in extraction.layout.repairs
+    ]
+
+
+def rejection_rows(extraction: Extraction) -> list[dict[str, Any]]:
+    return [
+        {"start": r.start, "end": r.end, "text": r.text, "reason": r.reason} for r in extraction.rejections
+    ]
+
+
+@contextmanager
+def atomic_path(target: Path):
+    """Yield a temporary path beside `target`; rename it over `target` only if the block succeeds."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_atomic(target: Path, writer: Callable[[Path], Any]) -> Path:
+    with atomic_path(target) as tmp:
+        writer(tmp)
+    return Path(target)
+
+
+def write_text_atomic(target: Path, text: str, encoding: str = "utf-8") -> Path:
+    return write_atomic(target, lambda tmp: tmp.write_text(text, encoding=encoding, newline=""))
+
+
+def iter_csv(rows: Iterable[dict[str, Any]], columns: list[str]) -> str:
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow(row)
+    return buffer.getvalue()
