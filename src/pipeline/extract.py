@@ -246,9 +246,7 @@ _LEADING_FILLER = re.compile(
     r"^(?:[、,;:\s]|其中|同时|此外|另外|全年共|全年|一年来|年内|今年|本年度|共计|共|累计|先后|依法|分别|"
     r"还|并|又|已|均|将|把|对|并且|以及|和|与|及)+"
 )
-_TRAILING_FILLER = re.compile(
-    r"(?:共计|总计|合计|共|计|达到|达|为|约|近|逾|超过|超|多达|高达|的|了|[、,;:\s])+$"
-)
+_TRAILING_FILLER = re.compile(r"(?:共计|总计|合计|共|计|达到|达|为|约|近|逾|超过|超|多达|高达|的|了|[、,;:\s])+$")
 _TIME_POSTPOSITION = re.compile(r"^(?:以来|期间|之内|之间|内|来|后|前|间|中)")
 MONEY_UNITS = {"元"}
 PERSON_UNITS = {"人", "名", "位", "人次"}
@@ -360,6 +358,8 @@ def find_quantities(text: str) -> tuple[list[_Candidate], list[tuple[int, int, s
         if reason:
             rejected.append((s, e, reason))
             continue
+        if match.group("post"):  # the span is number through measure word; 以上/左右 only qualify it
+            e = match.start("post")
         found.append(_Candidate(s, e, quantity))
     return found, rejected
 
@@ -451,13 +451,7 @@ def _label_sentence(text: str, s0: int, s1: int, cands: list[_Candidate]) -> Non
             # 制定法规3件、修订1件: the verb alone borrows the previous object
             obj = previous.obj
             label = verb + obj
-        elif (
-            left
-            and not verb
-            and previous is not None
-            and previous.verb
-            and (separator == "、" or len(left) <= 5)
-        ):
+        elif left and not verb and previous is not None and previous.verb and (separator == "、" or len(left) <= 5):
             # 召开立法听证会3次、座谈会17次: the noun alone borrows the previous verb
             verb, obj = previous.verb, left
             label = verb + left

@@ -29,9 +29,7 @@ BODY, HEADING, TITLE, HEADLINE, KICKER, BYLINE, CAPTION, META = (
 # at the end of a body line means the line was cut.
 SENTENCE_END = set("。！？!?;；…:：—”’」』)）")
 _INNER_PUNCT = re.compile(r"[。！？!?；;，,：:]")
-_CAPTION = re.compile(
-    r"^(?:图为|图片为|图[:：]|图片[:：]|[(（]图|图注|▲|△)|(?:记者|通讯员|摄影).{0,20}摄[)）]?$"
-)
+_CAPTION = re.compile(r"^(?:图为|图片为|图[:：]|图片[:：]|[(（]图|图注|▲|△)|(?:记者|通讯员|摄影).{0,20}摄[)）]?$")
 _BYLINE = re.compile(
     r"^(?:本报记者|本报通讯员|本报讯|新华社记者|记者|通讯员|特约记者|文/|文图/|图/|图文/|作者[:：]|来源[:：]|"
     r"责任编辑|编辑[:：/]|校对|审核|审校|监制|稿件来源)"
@@ -140,8 +138,9 @@ def classify(norm: str) -> list[Block]:
             continue
         j = i - 1
         stack = []
-        while j >= 0 and roles[j] == HEADING and len(stack) < 3:
-            stack.append(j)
+        while j >= 0 and roles[j] in (HEADING, META) and len(stack) < 4:
+            if roles[j] == HEADING:
+                stack.append(j)
             j -= 1
         for k, index in enumerate(reversed(stack)):
             roles[index] = HEADLINE if k == 0 else KICKER
@@ -275,9 +274,7 @@ def repair(norm: str, blocks: list[Block] | None = None) -> Layout:
     runs: list[list[int]] = []
     current: list[int] = []
     for i, unit in enumerate(units):
-        if "paragraph" in unit and not (
-            current and (i in joined_to or _is_cut(units[current[-1]]["paragraph"].text))
-        ):
+        if "paragraph" in unit and not (current and (i in joined_to or _is_cut(units[current[-1]]["paragraph"].text))):
             current.append(i)
             continue
         if current:

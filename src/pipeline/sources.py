@@ -80,8 +80,7 @@ def decode_bytes(data: bytes, declared: str | None = None, name: str = "<bytes>"
             text = data.decode("utf_8_sig" if codec == "utf-8" else codec)
         except UnicodeDecodeError as exc:
             raise UnreadableDocument(
-                f"{name}: does not decode as its declared encoding {declared} "
-                f"(byte {exc.start}: {exc.reason})"
+                f"{name}: does not decode as its declared encoding {declared} (byte {exc.start}: {exc.reason})"
             ) from exc
         return _check_text(text, name), codec
     for signature, what in _BINARY_SIGNATURES.items():
@@ -93,10 +92,11 @@ def decode_bytes(data: bytes, declared: str | None = None, name: str = "<bytes>"
         return _check_text(_strict(data, "utf_32", name), name), "utf-32"
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return _check_text(_strict(data, "utf_16", name), name), "utf-16"
-    try:
-        return _check_text(data.decode("utf_8"), name), "utf-8"
-    except UnicodeDecodeError:
-        pass
+    if b"\x00" not in data[:4096]:  # NUL is valid UTF-8 but means UTF-16 or binary
+        try:
+            return _check_text(data.decode("utf_8"), name), "utf-8"
+        except UnicodeDecodeError:
+            pass
     encoding = _detect(data, name)
     return _check_text(_strict(data, encoding, name), name), encoding
 
@@ -111,13 +111,11 @@ def _strict(data: bytes, encoding: str, name: str) -> str:
 def _detect(data: bytes, name: str) -> str:
     from charset_normalizer import from_bytes
 
-    # UTF-16 without a BOM: every other byte of CJK or ASCII text is rarely zero in other encodings.
+    # UTF-16 without a BOM: NUL bytes are common there and never in text in other encodings.
     if b"\x00" in data[:4096]:
-        sample = data[:4096]
-        even_zero = sample[0::2].count(0) / max(1, len(sample[0::2]))
-        odd_zero = sample[1::2].count(0) / max(1, len(sample[1::2]))
-        if len(data) % 2 == 0 and max(even_zero, odd_zero) > 0.2:
-            return "utf_16_le" if odd_zero > even_zero else "utf_16_be"
+        for encoding in ("utf_16_le", "utf_16_be"):
+            if _plausible_text_share(data, encoding) > 0.95:
+                return encoding
         raise UnreadableDocument(f"{name}: contains NUL bytes; this is a binary file, not text")
     best = from_bytes(data, cp_isolation=_CANDIDATE_ENCODINGS).best()
     if best is None:
@@ -129,24 +127,43 @@ def _detect(data: bytes, name: str) -> str:
     return _SUPERSET.get(encoding, encoding)
 
 
+def _plausible_text_share(data: bytes, encoding: str) -> float:
+    """Share of characters that are CJK, printable ASCII, white space or CJK punctuation."""
+    sample = data[:8192]
+    sample = sample[: len(sample) - len(sample) % 2]
+    try:
+        text = sample.decode(encoding)
+    except UnicodeDecodeError:
+        return 0.0
+    if not text:
+        return 0.0
+    good = sum(
+        1
+        for ch in text
+        if ("\u4e00" <= ch <= "\u9fff")
+        or (" " <= ch <= "~")
+        or ch in "\r\n\t"
+        or ("\u3000" <= ch <= "\u303f")
+        or ("\uff00" <= ch <= "\uffef")
+        or ch in "“”‘’—…·"
+    )
+    return good / len(text)
+
+
 def _check_text(text: str, name: str) -> str:
     if not text.strip():
         raise UnreadableDocument(f"{name}: contains only white space")
     sample = text[:20000]
-    control = sum(
-        1 for ch in sample if unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn") and ch not in "\r\n\t\f"
-    )
+    control = sum(1 for ch in sample if unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn") and ch not in "\r\n\t\f")
     if control > max(3, len(sample) // 100):
         raise UnreadableDocument(
             f"{name}: decodes to {control} control or unassigned characters in its first "
-            f"{len(sample)}; this is not a text document"
+            f"{len(sample)}; this is binary data, not a text document"
         )
     return text
 
 
-def read_document(
-    path: Path | str, declared_encoding: str | None = None, doc_id: str | None = None
-) -> Document:
+def read_document(path: Path | str, declared_encoding: str | None = None, doc_id: str | None = None) -> Document:
     """Read one text file into a Document, refusing anything that is not a text document."""
     path = Path(path)
     if not path.exists():
@@ -303,9 +320,7 @@ def load_source(folder: Path) -> Source:
     if not _BODY_ID.match(body):
         raise SourceMetadataError(f"{meta_path}: body {body!r} is not a lower-case id like 'lvliang'")
     if body not in known_bodies():
-        raise SourceMetadataError(
-            f"{meta_path}: unknown body {body!r}; add it to data/reference/bodies.csv first"
-        )
+        raise SourceMetadataError(f"{meta_path}: unknown body {body!r}; add it to data/reference/bodies.csv first")
     try:
         year = int(meta["report_year"])
     except (TypeError, ValueError) as exc:
@@ -313,9 +328,7 @@ def load_source(folder: Path) -> Source:
     if not 1949 <= year <= date.today().year + 1:
         raise SourceMetadataError(f"{meta_path}: report_year {year} is out of range")
     if folder.name != str(year) or folder.parent.name != body:
-        raise SourceMetadataError(
-            f"{meta_path}: says {body}/{year} but lies in {folder.parent.name}/{folder.name}"
-        )
+        raise SourceMetadataError(f"{meta_path}: says {body}/{year} but lies in {folder.parent.name}/{folder.name}")
     file_name = str(meta["file"])
     if Path(file_name).name != file_name:
         raise SourceMetadataError(f"{meta_path}: file {file_name!r} must be a plain file name in this folder")

@@ -65,9 +65,16 @@ def layout_rows(extraction: Extraction) -> list[dict[str, Any]]:
 
 
 def rejection_rows(extraction: Extraction) -> list[dict[str, Any]]:
-    return [
-        {"start": r.start, "end": r.end, "text": r.text, "reason": r.reason} for r in extraction.rejections
-    ]
+    return [{"start": r.start, "end": r.end, "text": r.text, "reason": r.reason} for r in extraction.rejections]
+
+
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _current_umask()
 
 
 @contextmanager
@@ -77,6 +84,7 @@ def atomic_path(target: Path):
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
+    os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; outputs are for everyone who may read the folder
     try:
         yield Path(tmp)
         os.replace(tmp, target)

@@ -1,0 +1,133 @@
+"""Report-style paragraphs written for these tests (not the seed): what must be found, how it is
+labelled, and what must be rejected."""
+
+from decimal import Decimal
+
+import pytest
+
+from pipeline.extract import extract
+from pipeline.sources import Document
+
+
+def figures_of(text: str):
+    doc = Document(doc_id="test", raw=text, encoding="utf-8")
+    figures = extract(doc).figures
+    for f in figures:
+        assert text[f.start : f.end] == f.text
+    return figures
+
+
+def summary(text: str):
+    return [(f.text, f.value, f.unit, f.approx) for f in figures_of(text)]
+
+
+CASES = [
+    (
+        "全年共召开常委会会议十二次、主任会议二十六次,审议法规草案九件,作出决议决定十五项。",
+        [
+            ("十二次", 12, "次", "exact", "常委会会议"),
+            ("二十六次", 26, "次", "exact", "主任会议"),
+            ("九件", 9, "件", "exact", "法规草案"),
+            ("十五项", 15, "项", "exact", "决议决定"),
+        ],
+    ),
+    (
+        "组织开展执法检查５次、专题询问２次，听取审议专项工作报告２１个，满意度测评结果显示满意率达到９６．８％。",
+        [
+            ("５次", 5, "次", "exact", "执法检查"),
+            ("２次", 2, "次", "exact", "专题询问"),
+            ("２１个", 21, "个", "exact", "专项工作报告"),
+            ("９６．８％", Decimal("96.8"), "%", "exact", "满意率"),
+        ],
+    ),
+    (
+        "审查批准财政预算调整方案,全市一般公共预算收入约86.5亿元,同比增长12.3%,比上年提高两个百分点。",
+        [
+            ("86.5亿元", 8650000000, "元", "about", "预算收入"),
+            ("12.3%", Decimal("12.3"), "%", "exact", "增长"),
+            ("两个百分点", 2, "百分点", "exact", "提高"),
+        ],
+    ),
+    (
+        "各级人大代表走访联系群众1.2万余人次,收集意见建议两千余条,督办解决群众急难愁盼问题近300个。",
+        [
+            ("1.2万余人次", 12000, "人次", "more_than", "走访"),
+            ("两千余条", 2000, "条", "more_than", "意见建议"),
+            ("300个", 300, "个", "less_than", "问题"),
+        ],
+    ),
+    (
+        "制定地方性法规4部、修订2部、废止1部,批准县级人民政府规范性文件备案12件。",
+        [
+            ("4部", 4, "部", "exact", "制定"),
+            ("2部", 2, "部", "exact", "修订"),
+            ("1部", 1, "部", "exact", "废止"),
+            ("12件", 12, "件", "exact", "备案"),
+        ],
+    ),
+    (
+        "争取上级资金逾3000万元,惠及群众超过5万人,完成投资百分之四十以上。",
+        [
+            ("3000万元", 30000000, "元", "more_than", "资金"),
+            ("5万人", 50000, "人", "more_than", "惠及"),
+            ("百分之四十", 40, "%", "more_than", "投资"),
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES, ids=[c[0][:12] for c in CASES])
+def test_figures_values_and_labels(text, expected):
+    figures = figures_of(text)
+    assert [(f.text, f.value, f.unit, f.approx) for f in figures] == [e[:4] for e in expected]
+    for f, e in zip(figures, expected, strict=True):
+        assert e[4] in f.indicator, (f.text, f.indicator)
+
+
+def test_elided_list_items_restore_the_shared_verb_and_object():
+    figures = figures_of("召开立法听证会3次、论证会5次,制定条例4部、修订2部。")
+    labels = [f.indicator for f in figures]
+    assert labels == ["召开立法听证会", "召开论证会", "制定条例", "修订条例"]
+
+
+def test_second_measure_of_one_activity_inherits_its_label():
+    figures = figures_of("发放困难群众救助金、临时补助1280人,460余万元,兑现惠民政策。")
+    assert [f.text for f in figures] == ["1280人", "460余万元"]
+    assert figures[0].indicator == "发放困难群众救助金、临时补助"
+    assert figures[1].indicator.startswith("发放困难群众救助金、临时补助")
+    assert figures[1].value == 4600000 and figures[1].approx == "more_than"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "省十四届人大二次会议在太原召开,会期5天。",  # 会期5天 is a figure; the session ordinal is not
+        "深入学习贯彻党的二十大精神和十四届全国人大一次会议精神。",
+        "第十四届人民代表大会常务委员会第九次会议审议了有关报告。",
+        "忠诚捍卫“两个确立”、坚决做到“两个维护”,增强“四个意识”。",
+        "严格落实中央八项规定精神,千方百计为千家万户办实事。",
+        "2024年3月7日是一个重要的日子,也是人民代表大会制度建立70周年。",
+        "根据〔2024〕5号文件精神,12·4国家宪法日当天开展了宣传。",
+        "5G基站建设和G20峰会的有关情况。",
+        "这是一项重要内容,也是一次全面体检,形成了一批制度成果和一系列经验。",
+        "“十四五”期间,统一部署,一年来取得一定成效。",
+    ],
+)
+def test_non_figures(text):
+    found = [f.text for f in figures_of(text)]
+    allowed = {"5天"}
+    assert [t for t in found if t not in allowed] == []
+
+
+def test_no_figures_at_all():
+    assert figures_of("坚持党的领导、人民当家作主、依法治国有机统一。\n") == []
+
+
+def test_each_figure_carries_its_sentence_and_section():
+    text = "一、立法工作\n\n制定条例3部。修改条例1部。\n\n二、监督工作\n\n开展执法检查6次。\n"
+    figures = figures_of(text)
+    assert [(f.text, f.section, f.sentence) for f in figures] == [
+        ("3部", "一、立法工作", "制定条例3部。"),
+        ("1部", "一、立法工作", "修改条例1部。"),
+        ("6次", "二、监督工作", "开展执法检查6次。"),
+    ]

@@ -1,0 +1,80 @@
+from pipeline.layout import BODY, BYLINE, CAPTION, HEADING, HEADLINE, KICKER, classify, repair
+from pipeline.sources import normalise
+
+# A made-up newspaper page: a column cut mid-word (…不断加 | 强…) continues after the headline
+# block, another column lost its end, and one lost its start.
+PAGE = """引言
+
+一年来,县人大常委会聚焦中心工作,召开常委会会议8次,审议议题35项。
+
+守初心、担使命 扎实推进依法监督
+
+县人大常委会坚持问题导向,不断加
+
+履职尽责开新局
+
+——某县人大常委会2024年工作回眸
+
+本报记者 张三 李四
+
+图为县人大常委会组成人员视察重点项目建设
+
+态度温和的群众代表说明了情况,并且
+
+强监督力度,开展执法检查4次,专题询问2次。
+
+聚民智、汇民意 代表工作提质增效
+
+县人大常委会组织代表培训3期,培训代表260余人次,收集意见建议
+"""
+
+
+def _norm(text):
+    return normalise(text)[0]
+
+
+def test_roles():
+    blocks = classify(_norm(PAGE))
+    roles = {b.text: b.role for b in blocks}
+    assert roles["引言"] == HEADING
+    assert roles["守初心、担使命 扎实推进依法监督"] == HEADING
+    assert roles["履职尽责开新局"] == HEADLINE
+    assert roles["本报记者 张三 李四"] == BYLINE
+    assert roles["图为县人大常委会组成人员视察重点项目建设"] == CAPTION
+    assert roles["强监督力度,开展执法检查4次,专题询问2次。"] == BODY
+    assert [b.role for b in blocks].count(KICKER) + [b.role for b in blocks].count("meta") == 1
+
+
+def test_cut_is_joined_to_its_continuation_and_offsets_survive():
+    norm = _norm(PAGE)
+    layout = repair(norm)
+    joined = [p for p in layout.paragraphs if "不断加强监督力度" in p.text]
+    assert len(joined) == 1
+    paragraph = joined[0]
+    assert paragraph.section == "守初心、担使命 扎实推进依法监督"
+    # every character of the repaired paragraph is the raw character at its offset
+    assert all(PAGE[o] == ch for o, ch in zip(paragraph.offsets, paragraph.text, strict=True))
+    kinds = [(r.kind, r.line) for r in layout.repairs]
+    assert ("joined", 7) in kinds
+
+
+def test_cuts_without_continuation_are_flagged():
+    layout = repair(_norm(PAGE))
+    flagged = {r.line for r in layout.repairs if r.kind == "cut_no_continuation"}
+    # the orphan "态度温和…并且" ends mid-sentence; so does the last paragraph
+    assert flagged == {17, 23}
+
+
+def test_plain_report_needs_no_repair():
+    text = "一、召开会议情况\n\n全年召开常委会会议6次。\n\n二、立法工作\n\n制定条例2部。\n"
+    layout = repair(_norm(text))
+    assert layout.repairs == []
+    assert [p.section for p in layout.paragraphs] == ["一、召开会议情况", "二、立法工作"]
+
+
+def test_hard_wrapped_lines_are_one_paragraph():
+    text = "全年召开常委会会议6次,听取审议专项工作\n报告12项,开展执法检查5次。\n"
+    layout = repair(_norm(text))
+    assert len(layout.paragraphs) == 1
+    assert layout.paragraphs[0].text == "全年召开常委会会议6次,听取审议专项工作报告12项,开展执法检查5次。"
+    assert [r.kind for r in layout.repairs] == ["wrapped"]

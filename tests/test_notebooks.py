@@ -1,0 +1,91 @@
+"""The clean notebook executed by papermill, as `pipeline run` does, in a throw-away copy of the
+project so the test never touches the real data/ folders."""
+
+import json
+import shutil
+
+import papermill
+import pytest
+
+from pipeline import paths, run
+from pipeline.errors import NotebookFailed, UsageError
+
+from .conftest import ROOT
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    for part in ("data/raw", "data/reference", "notebooks"):
+        shutil.copytree(ROOT / part, tmp_path / part)
+    monkeypatch.setenv("ANNUAL_FIGURES_ROOT", str(tmp_path))  # read by the kernel's pipeline.paths
+    return tmp_path
+
+
+def _execute(project, name, **parameters):
+    out = project / "out" / name
+    out.parent.mkdir(exist_ok=True)
+    papermill.execute_notebook(
+        str(project / "notebooks" / name),
+        str(out),
+        parameters=parameters,
+        kernel_name="python3",
+        cwd=str(project / "notebooks"),
+        progress_bar=False,
+    )
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def test_clean_notebook_writes_the_panel_and_is_deterministic(project):
+    executed = _execute(project, "10-clean.ipynb", body="lvliang", year=2023)
+    errors = [o for c in executed["cells"] for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert errors == []
+    processed = project / "data" / "processed"
+    interim = project / "data" / "interim" / "lvliang" / "2023"
+    for path in (
+        processed / "figures.csv",
+        processed / "figures.parquet",
+        interim / "figures.csv",
+        interim / "layout_repairs.csv",
+        interim / "rejected_numerals.csv",
+    ):
+        assert path.is_file(), path
+    csv_bytes = (processed / "figures.csv").read_bytes()
+    assert csv_bytes.startswith(b"\xef\xbb\xbf")  # BOM, so Excel reads UTF-8
+    text = csv_bytes.decode("utf-8-sig")
+    assert "lvliang,2023,actual,103,105,9次,9,次,exact,召开常委会会议" in text
+    assert len(text.strip().splitlines()) == 1 + 62
+    parquet_bytes = (processed / "figures.parquet").read_bytes()
+
+    _execute(project, "10-clean.ipynb", body="lvliang", year=2023)
+    assert (processed / "figures.csv").read_bytes() == csv_bytes
+    assert (processed / "figures.parquet").read_bytes() == parquet_bytes
+
+
+def test_parameters_are_checked_before_running():
+    notebook = paths.NOTEBOOKS / "10-clean.ipynb"
+    run.check_parameters(notebook, {"body": "lvliang", "year": 2023})
+    with pytest.raises(UsageError, match="unknown parameter"):
+        run.check_parameters(notebook, {"body": "lvliang", "year": 2023, "yaer": 2022})
+    with pytest.raises(UsageError, match="not given"):
+        run.check_parameters(notebook, {"body": "lvliang"})
+    with pytest.raises(UsageError, match="whole number"):
+        run.check_parameters(notebook, {"body": "lvliang", "year": "abc"})
+
+
+@pytest.mark.parametrize("body", ["../lvliang", "lv/liang", "lv\\liang", ".."])
+def test_body_is_never_a_path(body):
+    with pytest.raises(UsageError, match="not an id"):
+        run.run_all(body=body, year=2023)
+
+
+def test_failed_notebook_is_kept_and_named(project, monkeypatch):
+    monkeypatch.setattr(paths, "NOTEBOOKS", project / "notebooks")
+    monkeypatch.setattr(paths, "EXECUTED", project / "reports" / "_executed")
+    monkeypatch.setattr(paths, "FAILED", project / "reports" / "_failed")
+    with pytest.raises(NotebookFailed) as info:
+        run.run_notebook("10-clean.ipynb", {"body": "nosuch", "year": 2023}, "nosuch/2023")
+    kept = project / "reports" / "_failed" / "nosuch" / "2023" / "10-clean.ipynb"
+    assert kept.is_file()
+    assert str(kept) in str(info.value)
+    assert "InputNotFound" in str(info.value)
+    assert not (project / "reports" / "_executed" / "nosuch" / "2023" / "10-clean.ipynb").exists()

@@ -1,0 +1,165 @@
+import codecs
+import hashlib
+import shutil
+
+import pytest
+import yaml
+
+from pipeline.errors import InputNotFound, SourceMetadataError, UnreadableDocument
+from pipeline.extract import extract
+from pipeline.sources import Document, decode_bytes, load_source, normalise, read_document
+
+from .conftest import SEED
+
+REPORT = "一年来,市人大常委会召开常委会会议12次,审议法规草案6件,任免国家机关工作人员85人次。\n"
+
+
+@pytest.mark.parametrize(
+    ("encoding", "prefix", "expected"),
+    [
+        ("utf-8", b"", "utf-8"),
+        ("utf-8", codecs.BOM_UTF8, "utf-8-sig"),
+        ("utf-16-le", codecs.BOM_UTF16_LE, "utf-16"),
+        ("utf-16-be", codecs.BOM_UTF16_BE, "utf-16"),
+        ("gb18030", b"", "gb18030"),
+        ("gbk", b"", "gb18030"),
+    ],
+)
+def test_decodes_each_encoding_to_the_same_text(encoding, prefix, expected):
+    data = prefix + (REPORT * 3).encode(encoding)
+    text, found = decode_bytes(data)
+    assert text == REPORT * 3
+    assert found == expected
+
+
+def test_utf16_without_bom_is_recognised():
+    text, found = decode_bytes((REPORT * 3).encode("utf-16-le"))
+    assert text == REPORT * 3
+    assert found == "utf_16_le"
+
+
+def test_big5_traditional_text():
+    trad = "市人大常委會召開常委會會議12次,審議法規草案6件,任免國家機關工作人員85人次。" * 3
+    text, found = decode_bytes(trad.encode("big5"))
+    assert text == trad
+    assert found.startswith("big5")
+
+
+def test_declared_encoding_is_used_strictly():
+    data = REPORT.encode("gb18030")
+    assert decode_bytes(data, declared="gb18030")[0] == REPORT
+    with pytest.raises(UnreadableDocument, match="declared encoding utf-8"):
+        decode_bytes(data, declared="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "empty"),
+        (b"  \n\t \r\n", "white space"),
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "PDF"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "PNG"),
+        (b"\x00\x01\x02\x03\xff\xfe\x00abc\x00\x00\x00\x00", "binary"),
+        (bytes(range(1, 32)) * 40, "not a text document"),
+    ],
+)
+def test_unreadable_bytes_are_refused_with_a_reason(data, message):
+    with pytest.raises(UnreadableDocument, match=message):
+        decode_bytes(data)
+
+
+def test_normalise_keeps_length_and_maps_fullwidth():
+    raw = "召开会议１５次，审议法规３件；比例９８．６％。\r\n下一行"
+    norm, traditional = normalise(raw)
+    assert len(norm) == len(raw)
+    assert not traditional
+    assert norm.startswith("召开会议15次,审议法规3件;比例98.6%。 \n")
+
+
+def test_traditional_text_is_matched_as_simplified_with_offsets_kept():
+    raw = "市人大常委會全年召開常委會會議12次,審議法規草案6件,任免國家機關工作人員85人次,辦理代表建議320件。"
+    doc = Document(doc_id="t", raw=raw, encoding="utf-8")
+    assert doc.traditional
+    figures = extract(doc).figures
+    assert [(f.text, int(f.value), f.unit) for f in figures] == [
+        ("12次", 12, "次"),
+        ("6件", 6, "件"),
+        ("85人次", 85, "人次"),
+        ("320件", 320, "件"),
+    ]
+    assert all(raw[f.start : f.end] == f.text for f in figures)
+    assert "會議" in figures[0].indicator or "会议" in figures[0].indicator
+
+
+def test_crlf_offsets_point_into_the_decoded_text():
+    raw = "前言\r\n\r\n召开常委会会议9次,作出决议决定5项。\r\n\r\n完成人事任免67人次。\r\n"
+    doc = Document(doc_id="t", raw=raw, encoding="utf-8")
+    figures = extract(doc).figures
+    assert [raw[f.start : f.end] for f in figures] == ["9次", "5项", "67人次"]
+
+
+def test_fullwidth_figures_keep_their_raw_text():
+    raw = "全年召开常委会会议１５次，听取审议专项工作报告２２项，满意度达到９８．６％。"
+    doc = Document(doc_id="t", raw=raw, encoding="utf-8")
+    figures = extract(doc).figures
+    assert [(f.text, str(f.value), f.unit) for f in figures] == [
+        ("１５次", "15", "次"),
+        ("２２项", "22", "项"),
+        ("９８．６％", "98.6", "%"),
+    ]
+
+
+def test_read_document_path_errors(tmp_path):
+    with pytest.raises(InputNotFound, match="no such file"):
+        read_document(tmp_path / "missing.txt")
+    with pytest.raises(InputNotFound, match="directory"):
+        read_document(tmp_path)
+
+
+# ---------------------------------------------------------------- source.yaml
+
+
+@pytest.fixture
+def raw_copy(tmp_path):
+    folder = tmp_path / "lvliang" / "2023"
+    folder.mkdir(parents=True)
+    shutil.copy(SEED, folder / SEED.name)
+    shutil.copy(SEED.parent / "source.yaml", folder / "source.yaml")
+    return folder
+
+
+def test_shipped_source_yaml_verifies(raw_copy):
+    source = load_source(raw_copy)
+    assert (source.body, source.report_year) == ("lvliang", 2023)
+    assert source.sha256 == hashlib.sha256(SEED.read_bytes()).hexdigest()
+    assert len(source.read().raw) == 4918
+
+
+def test_changed_raw_file_fails_the_sha256_check(raw_copy):
+    path = raw_copy / SEED.name
+    path.write_bytes(path.read_bytes().replace("9次".encode(), "8次".encode(), 1))
+    with pytest.raises(SourceMetadataError, match="sha256"):
+        load_source(raw_copy).read()
+
+
+def test_missing_source_yaml(raw_copy):
+    (raw_copy / "source.yaml").unlink()
+    with pytest.raises(SourceMetadataError, match="missing"):
+        load_source(raw_copy)
+
+
+def test_malformed_source_yaml(raw_copy):
+    (raw_copy / "source.yaml").write_text("body: [unclosed\n", encoding="utf-8")
+    with pytest.raises(SourceMetadataError, match="not valid YAML"):
+        load_source(raw_copy)
+
+
+def test_unknown_body(raw_copy, tmp_path):
+    meta = yaml.safe_load((raw_copy / "source.yaml").read_text(encoding="utf-8"))
+    meta["body"] = "atlantis"
+    folder = tmp_path / "atlantis" / "2023"
+    folder.mkdir(parents=True)
+    shutil.copy(SEED, folder / SEED.name)
+    (folder / "source.yaml").write_text(yaml.safe_dump(meta, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(SourceMetadataError, match="unknown body 'atlantis'"):
+        load_source(folder)
