@@ -367,8 +367,18 @@ def find_quantities(text: str) -> tuple[list[_Candidate], list[tuple[int, int, s
 # ---------------------------------------------------------------- labelling
 
 
+_SUBJECT = re.compile(r"^(?:全国|[省市县区州盟旗])?(?:人大常委会|人大|常委会)(?:党组)?")
+
+
 def _clean(label: str) -> str:
     label = _LEADING_FILLER.sub("", label)
+    # The reporting body as subject says nothing about what was counted; keep it when it is part
+    # of the thing counted (常委会会议, 人大代表).
+    subject = _SUBJECT.match(label)
+    if subject:
+        rest = label[subject.end() :]
+        if _LEADING_FILLER.match(rest) or _VERB_RE.match(rest):
+            label = _LEADING_FILLER.sub("", rest)
     label = _TRAILING_FILLER.sub("", label)
     # An opening quote whose closing one lies outside the label (or the reverse) says nothing.
     for opening, closing in ("“”", "《》", "‘’", "「」"):

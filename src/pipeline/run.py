@@ -82,6 +82,8 @@ def run_notebook(name: str, parameters: dict[str, Any], label: str) -> Path:
             cwd=str(paths.NOTEBOOKS),
             progress_bar=False,
             log_output=False,
+            # the kernel's own log only says it listens on loopback TCP; cell errors come as messages
+            extra_arguments=["--IPKernelApp.log_level=ERROR"],
         )
     except PapermillExecutionError as exc:
         failed.parent.mkdir(parents=True, exist_ok=True)
