@@ -230,6 +230,7 @@ VERBS = sorted(
         "追回",
         "挽回",
         "新增",
+        "新设",
         "增加",
         "减少",
         "增长",
@@ -297,6 +298,7 @@ class _Candidate:
     label: str = ""
     verb: str = ""
     obj: str = ""
+    subject: str = ""
 
 
 def _reject_reason(text: str, match: re.Match[str], quantity: Quantity) -> str | None:
@@ -314,7 +316,7 @@ def _reject_reason(text: str, match: re.Match[str], quantity: Quantity) -> str |
         return "opens a quoted name or slogan"
     if (before and _ASCII_ALNUM.match(before)) or (after and re.match(r"[A-Za-z]", after)):
         return "part of a code or model number"
-    if quantity.bare_scale and quantity.approx == EXACT:
+    if quantity.bare_scale and quantity.approx == EXACT and not match.group("percent_of"):
         return "bare 百/千/万 without a qualifier is an idiom (征程万里, 千家万户)"
     if unit in ("次",) and before in "届大会委" and before and _SESSION_ORDINAL.match(text, e - 1):
         return "session ordinal (四届人大一次会议)"
@@ -323,6 +325,8 @@ def _reject_reason(text: str, match: re.Match[str], quantity: Quantity) -> str |
     if number == "一" and unit not in ("个百分点", "百分点") and not match.group("mid"):
         if after and (_CJK.match(after) or after in OPENING_QUOTES):
             return "一 + measure word before a noun is an article (一项重要内容, 一批成果)"
+    if match.group("post") in ("以上", "以下") and text.startswith("的", match.end()):
+        return "a threshold (3000万元以上的项目), not a count"
     collisions = UNIT_WORD_COLLISIONS.get(unit[-1:] if unit else "", "")
     if unit and after and after in collisions and not match.group("post"):
         return f"measure word is part of the word {unit[-1]}{after}"
@@ -367,7 +371,14 @@ def find_quantities(text: str) -> tuple[list[_Candidate], list[tuple[int, int, s
 # ---------------------------------------------------------------- labelling
 
 
-_SUBJECT = re.compile(r"^(?:全国|[省市县区州盟旗])?(?:人大常委会|人大|常委会)(?:党组)?")
+_SUBJECT = re.compile(
+    r"^(?:第?[一二三四五六七八九十]+届)?(?:全国|[省市县区州盟旗])?(?:人大常委会|人大|常委会)(?=[^党])"
+)
+# X提高到Y, 由X降至Y: the first number is a baseline, the second the new level
+_CHANGE_VERB = re.compile(r"^(?:(?:提高|提升|增长|增加|上升|下降|降低|减少|扩大|缩小)(?:到|至)|增至|降至|升至|达到)")
+# 总数达到58个: the total of what the previous figure counted
+_TOTAL_WORDS = re.compile(r"^(?:总数|总量|总计|合计|累计|共计|累计总数|数量)$")
+_POST_QUALIFIER = re.compile(r"^(?:以上|以下|以内|左右|上下|之多)")
 
 
 def _clean(label: str) -> str:
@@ -441,13 +452,18 @@ def _label_sentence(text: str, s0: int, s1: int, cands: list[_Candidate]) -> Non
         if previous is not None and previous.quantity.unit in TIME_UNITS and previous.e == left_lo:
             left_raw = _TIME_POSTPOSITION.sub("", left_raw)
         left = _clean(left_raw)
-        right = text[cand.e : right_hi]
-        pre_nominal = bool(right) and bool(_CJK.match(right[0]))
+        right = _POST_QUALIFIER.sub("", text[cand.e : right_hi])
+        pre_nominal = bool(right) and bool(_CJK.match(right[0])) and not _CHANGE_VERB.match(right)
         right = _clean(right) if pre_nominal else ""
+        cand.subject = left.split("由")[0] if "由" in left else left
 
         verb, obj = _split_verb(left)
         if pre_nominal:
             label = left + right
+        elif previous is not None and _CHANGE_VERB.fullmatch(left):
+            label = previous.subject + left
+        elif previous is not None and _TOTAL_WORDS.match(left):
+            label = (previous.obj or previous.label) + left
         elif not left and previous is not None:
             # 32241人,3400余万元: the same activity measured another way
             suffix = ""
