@@ -87,7 +87,7 @@ def test_figures_values_and_labels(text, expected):
 def test_elided_list_items_restore_the_shared_verb_and_object():
     figures = figures_of("召开立法听证会3次、论证会5次,制定条例4部、修订2部。")
     labels = [f.indicator for f in figures]
-    assert labels == ["召开立法听证会", "召开论证会", "制定条例", "修订条例"]
+    assert labels == ["召开立法听证会", "召开立法论证会", "制定条例", "修订条例"]
 
 
 def test_second_measure_of_one_activity_inherits_its_label():

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from pipeline.indicators import by_id, default_taxonomy, map_label
 from pipeline.layout import Layout, Paragraph, repair
 from pipeline.numerals import (
     CN_NUMERAL_CHARS,
@@ -252,6 +253,8 @@ _TIME_POSTPOSITION = re.compile(r"^(?:以来|期间|之内|之间|内|来|后|�
 MONEY_UNITS = {"元"}
 PERSON_UNITS = {"人", "名", "位", "人次"}
 
+LIST_MODIFIERS = ("立法", "执法", "专题", "专项")
+
 SENTENCE_END = "。！？!?"
 CLAUSE_DELIMITERS = ",;:，；：。！？!?"
 
@@ -478,9 +481,13 @@ def _label_sentence(text: str, s0: int, s1: int, cands: list[_Candidate]) -> Non
             obj = previous.obj
             label = verb + obj
         elif left and not verb and previous is not None and previous.verb and (separator == "、" or len(left) <= 5):
-            # 召开立法听证会3次、座谈会17次: the noun alone borrows the previous verb
-            verb, obj = previous.verb, left
-            label = verb + left
+            # 召开立法听证会3次、座谈会17次: the noun alone borrows the previous verb, and in a
+            # tight list (、) the modifier both items share (立法听证会, 座谈会 -> 立法座谈会)
+            modifier = next((m for m in LIST_MODIFIERS if previous.obj.startswith(m)), "")
+            if separator != "、" or left.startswith(LIST_MODIFIERS) or modifier in left:
+                modifier = ""
+            verb, obj = previous.verb, modifier + left
+            label = verb + obj
         else:
             label = left
         cand.label = label[:40]
@@ -532,6 +539,7 @@ def _paragraph_figures(document: Document, paragraph: Paragraph) -> tuple[list[F
     raw = document.raw
     candidates, rejected = find_quantities(text)
     figures = []
+    taxonomy = default_taxonomy()
     for s0, s1 in _sentences(text):
         in_sentence = [c for c in candidates if s0 <= c.s < s1]
         if not in_sentence:
@@ -543,6 +551,7 @@ def _paragraph_figures(document: Document, paragraph: Paragraph) -> tuple[list[F
         sentence = "".join(raw[o] for o in offsets[s0:s1]).strip()
         for cand in in_sentence:
             start, end = offsets[cand.s], offsets[cand.e - 1] + 1
+            indicator_id = map_label(cand.label, cand.quantity.unit, taxonomy)
             figures.append(
                 Figure(
                     start=start,
@@ -556,7 +565,10 @@ def _paragraph_figures(document: Document, paragraph: Paragraph) -> tuple[list[F
                     sentence=sentence,
                     sentence_start=offsets[s0],
                     sentence_end=offsets[s1 - 1] + 1,
-                    category=categorise(cand.label, paragraph.section),
+                    category=by_id(taxonomy)[indicator_id].category
+                    if indicator_id
+                    else categorise(cand.label, paragraph.section),
+                    indicator_id=indicator_id,
                 )
             )
     rejections = [

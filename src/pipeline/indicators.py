@@ -1,0 +1,149 @@
+"""The indicator taxonomy (data/reference/indicators.yaml): raw labels -> stable indicator ids.
+
+Like OWID's country-name harmonisation, mapping warns both ways: labels that map to nothing and
+taxonomy entries that nothing used.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from pipeline import paths
+from pipeline.errors import DataCheckError
+from pipeline.numerals import UNIT_CANONICAL, UNITS
+
+KNOWN_UNITS = {UNIT_CANONICAL.get(u, u) for u in UNITS}
+REQUIRED_FIELDS = ("id", "zh", "en", "category", "units", "match")
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class HarmonisationWarning(UserWarning):
+    """A label mapped to no indicator, or an indicator nothing used."""
+
+
+@dataclass(frozen=True)
+class Indicator:
+    id: str
+    zh: str
+    en: str
+    category: str
+    units: tuple[str, ...]
+    priority: int
+    match: re.Pattern[str]
+    exclude: re.Pattern[str] | None
+
+    def fits(self, label: str, unit: str) -> bool:
+        if unit not in self.units or not self.match.search(label):
+            return False
+        return not (self.exclude and self.exclude.search(label))
+
+
+def taxonomy_path() -> Path:
+    return paths.REFERENCE / "indicators.yaml"
+
+
+def load_taxonomy(path: Path | None = None) -> tuple[Indicator, ...]:
+    """Read and check the taxonomy; any defect is a DataCheckError naming the entry."""
+    path = path or taxonomy_path()
+    try:
+        entries = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise DataCheckError(f"{path}: cannot read the indicator taxonomy ({exc})") from exc
+    if not isinstance(entries, list):
+        raise DataCheckError(f"{path}: expected a list of indicators")
+    seen: set[str] = set()
+    out = []
+    for number, entry in enumerate(entries, start=1):
+        where = f"{path}: entry {number}"
+        if not isinstance(entry, dict):
+            raise DataCheckError(f"{where}: not a mapping")
+        missing = [k for k in REQUIRED_FIELDS if not entry.get(k)]
+        if missing:
+            raise DataCheckError(f"{where}: missing {', '.join(missing)}")
+        ident = str(entry["id"])
+        if not _ID.match(ident):
+            raise DataCheckError(f"{where}: id {ident!r} is not a lower-case identifier")
+        if ident in seen:
+            raise DataCheckError(f"{where}: duplicate indicator id {ident!r}")
+        seen.add(ident)
+        units = tuple(str(u) for u in entry["units"])
+        unknown = [u for u in units if u not in KNOWN_UNITS]
+        if unknown:
+            raise DataCheckError(f"{where} ({ident}): unknown unit(s) {', '.join(unknown)}")
+        try:
+            match = re.compile(str(entry["match"]))
+            exclude = re.compile(str(entry["exclude"])) if entry.get("exclude") else None
+        except re.error as exc:
+            raise DataCheckError(f"{where} ({ident}): bad pattern ({exc})") from exc
+        out.append(
+            Indicator(
+                id=ident,
+                zh=str(entry["zh"]),
+                en=str(entry["en"]),
+                category=str(entry["category"]),
+                units=units,
+                priority=int(entry.get("priority", 0)),
+                match=match,
+                exclude=exclude,
+            )
+        )
+    # highest priority first; the file's order breaks ties
+    return tuple(sorted(out, key=lambda i: -i.priority))
+
+
+@lru_cache(maxsize=4)
+def default_taxonomy() -> tuple[Indicator, ...]:
+    return load_taxonomy()
+
+
+def by_id(taxonomy: Iterable[Indicator] | None = None) -> dict[str, Indicator]:
+    return {i.id: i for i in (taxonomy if taxonomy is not None else default_taxonomy())}
+
+
+def map_label(label: str, unit: str, taxonomy: Iterable[Indicator] | None = None) -> str:
+    """The id of the first indicator that fits the label and unit, or '' when none does."""
+    for indicator in taxonomy if taxonomy is not None else default_taxonomy():
+        if indicator.fits(label, unit):
+            return indicator.id
+    return ""
+
+
+@dataclass
+class Harmonisation:
+    ids: list[str]
+    unmapped: list[str] = field(default_factory=list)
+    unused: list[str] = field(default_factory=list)
+
+
+def harmonise(
+    items: Iterable[tuple[str, str]], taxonomy: Iterable[Indicator] | None = None, warn: bool = True
+) -> Harmonisation:
+    """Map (label, unit) pairs; report labels that map to nothing and entries nothing used."""
+    taxonomy = tuple(taxonomy if taxonomy is not None else default_taxonomy())
+    ids = [map_label(label, unit, taxonomy) for label, unit in items]
+    labels = [label for label, _ in items] if isinstance(items, list) else None
+    result = Harmonisation(ids=ids)
+    if labels is not None:
+        result.unmapped = sorted({label for label, ident in zip(labels, ids, strict=True) if not ident})
+    used = set(ids)
+    result.unused = [i.id for i in taxonomy if i.id not in used]
+    if warn and result.unmapped:
+        warnings.warn(
+            f"{len(result.unmapped)} label(s) map to no indicator: " + ", ".join(result.unmapped[:10]),
+            HarmonisationWarning,
+            stacklevel=2,
+        )
+    if warn and result.unused:
+        warnings.warn(
+            f"{len(result.unused)} indicator(s) used by nothing: " + ", ".join(result.unused[:10]),
+            HarmonisationWarning,
+            stacklevel=2,
+        )
+    return result

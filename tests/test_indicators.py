@@ -1,0 +1,93 @@
+import warnings
+
+import pytest
+
+from pipeline.errors import DataCheckError
+from pipeline.indicators import HarmonisationWarning, harmonise, load_taxonomy, map_label
+
+SAME_CONCEPT_OTHER_WORDS = [
+    ("sc_sessions", [("召开常委会会议", "次"), ("举行常委会会议", "次"), ("常务委员会会议", "次"), ("举行会议", "次")]),
+    ("chair_meetings", [("召开主任会议", "次"), ("委员长会议", "次")]),
+    (
+        "special_work_reports",
+        [("听取审议专项工作报告", "项"), ("听取和审议专项工作报告", "个"), ("专项工作报告", "件")],
+    ),
+    ("appointments", [("任免国家机关工作人员", "人次"), ("完成人事任免", "人次"), ("任命", "人")]),
+    (
+        "laws_enacted",
+        [("制定法规", "件"), ("出台地方性法规", "部"), ("制定法律", "件"), ("制定出台地方性法规（累计）", "件")],
+    ),
+    ("laws_revised", [("修订法规", "件"), ("修改法律", "件"), ("修改地方性法规", "件")]),
+    ("enforcement_inspections", [("组织执法检查", "次"), ("开展执法检查", "项")]),
+    ("deputy_suggestions", [("各级人大代表提出意见建议", "条"), ("代表提出建议", "件"), ("代表建议批评和意见", "件")]),
+]
+
+
+@pytest.mark.parametrize(("ident", "wordings"), SAME_CONCEPT_OTHER_WORDS, ids=[x[0] for x in SAME_CONCEPT_OTHER_WORDS])
+def test_one_concept_many_wordings(ident, wordings):
+    assert [map_label(label, unit) for label, unit in wordings] == [ident] * len(wordings)
+
+
+@pytest.mark.parametrize(
+    ("label", "unit", "ident"),
+    [
+        ("执法检查、代表视察和专题调研（合计）", "次", "inspections_and_surveys_combined"),  # never a single one
+        ("常委会党组召开会议", "次", "party_group_meetings"),
+        ("邀请代表列席常委会会议", "名", "deputies_attending_sc"),
+        ("召开常委会会议", "人", ""),  # a meeting count is never in persons
+        ("修订制度", "项", ""),  # internal rules are not regulations
+        ("征求到意见建议融入法规文本", "条", ""),
+        ("审议法律案、决定案和法律解释案", "件", "bills_reviewed"),
+    ],
+)
+def test_boundaries(label, unit, ident):
+    assert map_label(label, unit) == ident
+
+
+def test_harmonise_warns_both_ways():
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = harmonise([("召开常委会会议", "次"), ("栽种树木", "棵")])
+    assert result.ids == ["sc_sessions", ""]
+    assert result.unmapped == ["栽种树木"]
+    assert "chair_meetings" in result.unused and "sc_sessions" not in result.unused
+    messages = [str(w.message) for w in caught if issubclass(w.category, HarmonisationWarning)]
+    assert any("map to no indicator" in m and "栽种树木" in m for m in messages)
+    assert any("used by nothing" in m for m in messages)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "- {id: a, zh: 甲, en: A, category: x, units: [次], match: '甲'}\n"
+            "- {id: a, zh: 乙, en: B, category: x, units: [次], match: '乙'}\n",
+            "duplicate indicator id 'a'",
+        ),
+        ("- {id: a, zh: 甲, en: A, category: x, units: [棵], match: '甲'}\n", "unknown unit"),
+        ("- {id: a, zh: 甲, en: A, category: x, units: [次], match: '(甲'}\n", "bad pattern"),
+        ("- {id: a, zh: 甲, en: A, category: x, units: [次]}\n", "missing match"),
+        ("{id: a}\n", "expected a list"),
+    ],
+)
+def test_malformed_taxonomy(tmp_path, text, message):
+    path = tmp_path / "indicators.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(DataCheckError, match=message):
+        load_taxonomy(path)
+
+
+def test_seed_figures_get_the_gold_concepts():
+    import csv
+
+    from pipeline.extract import extract
+    from pipeline.sources import read_document
+
+    from .conftest import FIXTURES, SEED
+
+    figures = {f.start: f for f in extract(read_document(SEED)).figures}
+    with (FIXTURES / "lvliang_2023.gold.csv").open(encoding="utf-8") as handle:
+        gold = [r for r in csv.DictReader(handle) if r["concept"]]
+    assert len(gold) >= 20
+    got = [(r["start"], r["text"], figures[int(r["start"])].indicator_id) for r in gold]
+    assert got == [(r["start"], r["text"], r["concept"]) for r in gold]
