@@ -25,7 +25,7 @@ def test_extract_csv_of_the_seed(tmp_path):
     assert result.returncode == 0, result.stderr
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert set(COLUMNS) <= set(rows[0])
-    assert len(rows) == 62
+    assert len(rows) == 61
     first = rows[0]
     assert (first["start"], first["end"], first["text"], first["value"], first["unit"]) == (
         "103",

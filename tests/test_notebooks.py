@@ -51,9 +51,21 @@ def test_clean_notebook_writes_the_panel_and_is_deterministic(project):
         assert path.is_file(), path
     csv_bytes = (processed / "figures.csv").read_bytes()
     assert csv_bytes.startswith(b"\xef\xbb\xbf")  # BOM, so Excel reads UTF-8
-    text = csv_bytes.decode("utf-8-sig")
-    assert "lvliang,2023,actual,103,105,9次,9,次,exact,召开常委会会议" in text
-    assert len(text.strip().splitlines()) == 1 + 62
+    import io
+
+    import pandas as pd
+
+    panel = pd.read_csv(io.BytesIO(csv_bytes), encoding="utf-8-sig", keep_default_na=False, dtype=str)
+    seed = panel[panel["source_type"] == "document"]
+    assert len(seed) == 61
+    first = seed.iloc[0]
+    assert (first["start"], first["text"], first["value"], first["indicator_id"]) == ("103", "9次", "9", "sc_sessions")
+    lvliang_sessions = panel[(panel["body"] == "lvliang") & (panel["indicator_id"] == "sc_sessions")]
+    assert {(r.period_kind, r.value) for r in lvliang_sessions.itertuples()} >= {
+        ("calendar_year", "9"),
+        ("term_total", "60"),
+    }
+    assert (panel["source_type"] == "published").sum() == 355
     parquet_bytes = (processed / "figures.parquet").read_bytes()
 
     _execute(project, "10-clean.ipynb", body="lvliang", year=2023)

@@ -17,16 +17,18 @@ from pipeline.sources import Source, find_source
 from pipeline.tables import (
     FIGURE_COLUMNS,
     LAYOUT_COLUMNS,
-    PANEL_COLUMNS,
     REJECTION_COLUMNS,
     figure_rows,
     iter_csv,
     layout_rows,
     rejection_rows,
-    write_atomic,
     write_text_atomic,
 )
 
+INTERIM_COLUMNS = [
+    "doc_id", "body", "report_year", "period_start", "period_end", "period_kind", "source_date", "kind",
+    *FIGURE_COLUMNS,
+]  # fmt: skip
 BODY_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 KNOWN_UNITS = {UNIT_CANONICAL.get(u, u) for u in UNITS}
 # Beyond these a count in one annual report is a mistake (a year read as a count, a phone number).
@@ -69,17 +71,30 @@ def clean_document(body: str, year: int) -> CleanResult:
     document = source.read()
     extraction = extract(document)
     figures = figure_rows(extraction)
+    period_start = str(source.meta.get("period_start") or f"{year}-01-01")
+    period_end = str(source.meta.get("period_end") or f"{year}-12-31")
     for row in figures:
-        row.update({"doc_id": source.doc_id, "body": body, "report_year": year, "kind": "actual"})
+        row.update(
+            {
+                "doc_id": source.doc_id,
+                "body": body,
+                "report_year": year,
+                "period_start": period_start,
+                "period_end": period_end,
+                "period_kind": str(source.meta.get("period_kind") or "calendar_year"),
+                "source_date": str(source.meta.get("date_published") or ""),
+                "kind": "actual",
+            }
+        )
     check_figures(figures, source.doc_id)
     out = paths.interim_dir(body, year)
-    write_text_atomic(out / "figures.csv", iter_csv(figures, PANEL_COLUMNS))
+    write_text_atomic(out / "figures.csv", iter_csv(figures, INTERIM_COLUMNS))
     write_text_atomic(out / "layout_repairs.csv", iter_csv(layout_rows(extraction), LAYOUT_COLUMNS))
     write_text_atomic(out / "rejected_numerals.csv", iter_csv(rejection_rows(extraction), REJECTION_COLUMNS))
     return CleanResult(
         source=source,
         extraction=extraction,
-        figures=_frame(figures, PANEL_COLUMNS),
+        figures=_frame(figures, INTERIM_COLUMNS),
         repairs=_frame(layout_rows(extraction), LAYOUT_COLUMNS),
         rejections=_frame(rejection_rows(extraction), REJECTION_COLUMNS),
         interim=out,
@@ -107,30 +122,11 @@ def check_figures(rows: list[dict], where: str) -> None:
         raise DataCheckError(f"{where}: {len(problems)} check(s) failed: " + "; ".join(problems[:5]))
 
 
-PANEL_SORT = ["body", "report_year", "doc_id", "start", "end"]
+def build_panel() -> pd.DataFrame:
+    """All interim figures and the published facts -> data/processed (see pipeline.panel)."""
+    from pipeline.panel import build_panel as _build
 
-
-def build_panel(interim_root: Path | None = None, processed_root: Path | None = None) -> pd.DataFrame:
-    """Gather every data/interim/<body>/<year>/figures.csv into data/processed/figures.{csv,parquet}."""
-    interim_root = interim_root or paths.INTERIM
-    processed_root = processed_root or paths.PROCESSED
-    frames = []
-    for path in sorted(interim_root.glob("*/*/figures.csv")):
-        frames.append(pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8"))
-    panel = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=PANEL_COLUMNS)
-    panel = panel[PANEL_COLUMNS]
-    for column in ("report_year", "start", "end", "sentence_start", "sentence_end"):
-        panel[column] = panel[column].astype("int64")
-    panel["value"] = panel["value"].astype("float64")
-    panel = panel.sort_values(PANEL_SORT, kind="mergesort").reset_index(drop=True)
-    if panel.duplicated(["doc_id", "start", "end"]).any():
-        raise DataCheckError("data/processed/figures: two figures share a document and span")
-    write_atomic(
-        processed_root / "figures.csv",
-        lambda tmp: panel.to_csv(tmp, index=False, encoding="utf-8-sig", float_format="%.15g", lineterminator="\n"),
-    )
-    write_atomic(processed_root / "figures.parquet", lambda tmp: panel.to_parquet(tmp, index=False))
-    return panel
+    return _build()
 
 
 __all__ = ["FIGURE_COLUMNS", "CleanResult", "build_panel", "check_body_year", "clean_document"]

@@ -57,6 +57,15 @@ FIXED_EXPRESSIONS = (
     "三严三实",
     "六稳六保",
     "三会一课",
+    # idioms built from numerals and measure words
+    "三番五次",
+    "三令五申",
+    "四面八方",
+    "五湖四海",
+    "一五一十",
+    "万无一失",
+    "三五成群",
+    "九牛一毛",
     "一岗双责",
 )
 _FIXED_RE = re.compile("|".join(sorted(FIXED_EXPRESSIONS, key=len, reverse=True)))
@@ -84,11 +93,13 @@ UNIT_WORD_COLLISIONS = {
     "本": "身",
     "起": "来草",
     "天": "然气",
+    "眼": "光前睛界神",
 }
 
 OPENING_QUOTES = "“‘「『《\"'"
 _ASCII_ALNUM = re.compile(r"[A-Za-z0-9.]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+_FREQUENCY = re.compile(r"每(?:周|月|季度|季|年|半年|天|日|旬)")
 _SESSION_ORDINAL = re.compile(r"(?:次|届)(?:会议|全会|全体会议|常委会)")
 TIME_UNITS = {"个月", "天", "小时", "工作日"}
 
@@ -330,6 +341,11 @@ def _reject_reason(text: str, match: re.Match[str], quantity: Quantity) -> str |
             return "一 + measure word before a noun is an article (一项重要内容, 一批成果)"
     if match.group("post") in ("以上", "以下") and text.startswith("的", match.end()):
         return "a threshold (3000万元以上的项目), not a count"
+    if re.search(r"(?:不足|低于|高于|超过)$", text[max(0, s - 2) : s]) and text.startswith("的", e):
+        return "a threshold (执行率不足60%的项目), not a count"
+    clause_start = max(text.rfind(ch, 0, s) for ch in ",;:，；：。！？")
+    if _FREQUENCY.search(text, clause_start + 1, s):
+        return "a frequency (每月两次), not a count"
     collisions = UNIT_WORD_COLLISIONS.get(unit[-1:] if unit else "", "")
     if unit and after and after in collisions and not match.group("post"):
         return f"measure word is part of the word {unit[-1]}{after}"

@@ -89,6 +89,8 @@ UNITS = sorted(
         "栋",
         "类",
         "封",
+        "盏",
+        "眼",
     },
     key=len,
     reverse=True,

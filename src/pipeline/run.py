@@ -22,7 +22,7 @@ from pipeline.sources import discover_sources
 
 KERNEL = "python3"
 # Per body and year, in this order.
-STEPS = ["10-clean.ipynb"]
+STEPS = ["10-clean.ipynb", "20-compare.ipynb"]
 
 log = logging.getLogger("pipeline.run")
 

@@ -28,8 +28,6 @@ FIGURE_COLUMNS = [
     "sentence_start",
     "sentence_end",
 ]
-# The processed table adds where each figure comes from.
-PANEL_COLUMNS = ["doc_id", "body", "report_year", "kind", *FIGURE_COLUMNS]
 LAYOUT_COLUMNS = ["kind", "line", "other_line", "at", "detail"]
 REJECTION_COLUMNS = ["start", "end", "text", "reason"]
 

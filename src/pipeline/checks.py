@@ -1,0 +1,194 @@
+"""Consistency checks of a body's year: each with pass / fail / inconclusive and why."""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+import pandas as pd
+
+from pipeline.compare import month_index
+from pipeline.sources import Document
+
+CHECK_COLUMNS = ["body", "report_year", "check", "indicator_id", "status", "expected", "found", "explanation"]
+
+# 制定《乡村绿化条例》, 修订《中小学幼儿园规划建设条例》: a verb just before a named law
+_NAMED_LAW = re.compile(
+    r"(制定|出台|审议通过|修订|修改|修正|废止)(?:了|全省首部|首部)?((?:《[^》]{2,40}》[、和及与]?)+)"
+)
+_LAW_TITLE = re.compile(r"《([^》]{2,40}(?:条例|法|规定|办法|决定))》")
+VERB_TO_INDICATOR = {
+    "制定": "laws_enacted",
+    "出台": "laws_enacted",
+    "审议通过": "laws_enacted",
+    "修订": "laws_revised",
+    "修改": "laws_revised",
+    "修正": "laws_revised",
+    "废止": "laws_repealed",
+}
+
+
+def named_laws(document: Document) -> dict[str, list[str]]:
+    """Titles of laws the text says were enacted, revised or repealed, by indicator id."""
+    found: dict[str, list[str]] = {}
+    for match in _NAMED_LAW.finditer(document.norm):
+        ident = VERB_TO_INDICATOR[match.group(1)]
+        for title in _LAW_TITLE.findall(match.group(2)):
+            if title not in found.setdefault(ident, []):
+                found[ident].append(title)
+    return found
+
+
+def _row(body, year, check, ident, status, expected, found, explanation) -> dict:
+    return {
+        "body": body,
+        "report_year": year,
+        "check": check,
+        "indicator_id": ident,
+        "status": status,
+        "expected": expected,
+        "found": found,
+        "explanation": explanation,
+    }
+
+
+def check_summary_against_details(document: Document, figures: pd.DataFrame, body: str, year: int) -> list[dict]:
+    """The year's law counts (制定法规3件) against the laws the text names with the same verb."""
+    rows = []
+    laws = named_laws(document)
+    for ident in ("laws_enacted", "laws_revised", "laws_repealed"):
+        stated = figures[(figures["indicator_id"] == ident)]
+        titles = laws.get(ident, [])
+        if stated.empty and not titles:
+            continue
+        if stated.empty:
+            rows.append(
+                _row(
+                    body,
+                    year,
+                    "summary_vs_named_laws",
+                    ident,
+                    "inconclusive",
+                    "",
+                    str(len(titles)),
+                    f"the text names {len(titles)} ({'、'.join(titles)}) but states no count",
+                )
+            )
+            continue
+        count = stated.sort_values("start").iloc[0]["value"]
+        status = "pass" if len(titles) == count else "fail"
+        listed = "、".join(f"《{t}》" for t in titles) or "none"
+        rows.append(
+            _row(
+                body,
+                year,
+                "summary_vs_named_laws",
+                ident,
+                status,
+                f"{count:g}",
+                str(len(titles)),
+                f"the summary says {count:g}; the text names {len(titles)}: {listed}",
+            )
+        )
+    return rows
+
+
+def check_cumulative(panel: pd.DataFrame, figures: pd.DataFrame, body: str, year: int) -> list[dict]:
+    """Cumulative counts never fall, and bound the year's count where their window allows."""
+    rows = []
+    cumulative = panel[(panel["body"] == body) & (panel["period_kind"] == "cumulative") & (panel["indicator_id"] != "")]
+    for ident, group in cumulative.groupby("indicator_id", sort=True):
+        group = group.assign(_end=[month_index(e, end=True) for e in group["period_end"]]).dropna(subset=["_end"])
+        group = group.sort_values("_end", kind="mergesort")
+        values = list(zip(group["period_end"], group["value"], strict=True))
+        falling = [(a, b) for a, b in itertools.pairwise(values) if b[1] < a[1]]
+        rows.append(
+            _row(
+                body,
+                year,
+                "cumulative_never_falls",
+                ident,
+                "fail" if falling else "pass",
+                "non-decreasing",
+                " → ".join(f"{v:g} ({e})" for e, v in values),
+                "a running total went down" if falling else "each later total is at least the earlier one",
+            )
+        )
+        stated = figures[figures["indicator_id"] == ident]
+        if stated.empty:
+            continue
+        count = stated.sort_values("start").iloc[0]["value"]
+        year_start, year_end = year * 12, year * 12 + 11
+        for (e1, v1), (e2, v2) in itertools.pairwise(values):
+            m1, m2 = month_index(e1, end=True), month_index(e2, end=True)
+            difference = v2 - v1
+            if m2 < year_start or m1 > year_end:  # the window lies wholly before or after the year
+                continue
+            if m1 < year_start and m2 >= year_end:  # the window holds the whole year
+                status = "pass" if difference >= count else "fail"
+                why = f"{difference:g} between {e1} and {e2}, a window that holds {year}, must be at least {count:g}"
+            elif m1 >= year_start and m2 <= year_end:  # the year holds the window
+                status = "pass" if difference <= count else "fail"
+                why = f"{difference:g} between {e1} and {e2}, inside {year}, can be at most {count:g}"
+            else:
+                status = "inconclusive"
+                why = (
+                    f"{difference:g} between {e1} and {e2} overlaps {year} only in part, so it neither "
+                    f"confirms nor contradicts {count:g} in {year}"
+                )
+            rows.append(_row(body, year, "cumulative_vs_year", ident, status, f"{count:g}", f"{difference:g}", why))
+        last_before_end = [v for e, v in values if month_index(e, end=True) >= year_end]
+        if last_before_end:
+            status = "pass" if last_before_end[0] >= count else "fail"
+            rows.append(
+                _row(
+                    body,
+                    year,
+                    "cumulative_covers_year",
+                    ident,
+                    status,
+                    f">= {count:g}",
+                    f"{last_before_end[0]:g}",
+                    f"a running total after {year} must be at least the {count:g} of {year}",
+                )
+            )
+    return rows
+
+
+def check_ordinals(panel: pd.DataFrame, figures: pd.DataFrame, body: str, year: int) -> list[dict]:
+    """A meeting count of the year against the Nth meeting held by a date in that year."""
+    rows = []
+    ordinals = panel[(panel["body"] == body) & (panel["period_kind"] == "ordinal") & (panel["indicator_id"] != "")]
+    for _, ordinal in ordinals.iterrows():
+        at = month_index(ordinal["period_end"], end=True)
+        if at is None or at // 12 != year:
+            continue
+        stated = figures[figures["indicator_id"] == ordinal["indicator_id"]]
+        if stated.empty:
+            continue
+        count = stated.sort_values("start").iloc[0]["value"]
+        number = ordinal["value"]
+        status = "pass" if number >= count else "fail"
+        rows.append(
+            _row(
+                body,
+                year,
+                "count_vs_ordinal",
+                ordinal["indicator_id"],
+                status,
+                f"<= {number:g}",
+                f"{count:g}",
+                f"meeting no. {number:g} by {ordinal['period_end']} ({ordinal['indicator']}); {count:g} held in "
+                f"{year} means nos. {number - count + 1:g}-{number:g} fell in {year} if no. {number:g} was the "
+                f"year's last, and no count can exceed the ordinal",
+            )
+        )
+    return rows
+
+
+def run_checks(panel: pd.DataFrame, document: Document, body: str, year: int) -> pd.DataFrame:
+    figures = panel[(panel["body"] == body) & (panel["report_year"] == year) & (panel["source_type"] == "document")]
+    rows = check_summary_against_details(document, figures, body, year)
+    rows += check_cumulative(panel, figures, body, year)
+    rows += check_ordinals(panel, figures, body, year)
+    return pd.DataFrame(rows, columns=CHECK_COLUMNS)

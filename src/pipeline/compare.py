@@ -1,0 +1,273 @@
+"""Comparing one body's year with what it can honestly be compared with.
+
+Like with like: an earlier single year as it is; a term total only annualised over the term's
+stated length; cumulative counts only as the difference between two dates; ordinals ("the 39th
+meeting") only as a cross-check; peers of the same level in nearby years, marked as peers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+
+from pipeline import paths
+from pipeline.indicators import by_id
+
+COMPARISON_COLUMNS = [
+    "body",
+    "report_year",
+    "indicator_id",
+    "indicator_zh",
+    "indicator_en",
+    "value",
+    "unit",
+    "approx",
+    "baseline_body",
+    "baseline_value",
+    "baseline_unit",
+    "baseline_period",
+    "baseline_kind",
+    "change",
+    "pct_change",
+    "note",
+    "baseline_source",
+]
+PEER_YEARS = 2
+
+
+@dataclass(frozen=True)
+class Term:
+    months: int
+
+    @property
+    def years(self) -> float:
+        return self.months / 12
+
+
+def month_index(text: str, end: bool = False) -> int | None:
+    """'2023' -> Jan (or Dec when end), '2023-05' -> May, '2023-05-17' -> May; '' -> None."""
+    match = re.fullmatch(r"(\d{4})(?:-(\d{1,2}))?(?:-\d{1,2})?", text.strip())
+    if not match:
+        return None
+    year = int(match.group(1))
+    month = int(match.group(2)) if match.group(2) else (12 if end else 1)
+    return year * 12 + month - 1
+
+
+def term_period(start: str, end: str) -> tuple[Term, str] | None:
+    """A term total's length and what was assumed. Terms run congress to congress: an end given
+    as a month is where the next term begins, and a year-only start is taken in the same month
+    (2017 .. 2022-02 -> 2017-02 .. 2022-02, five years)."""
+    s, e = month_index(start), month_index(end, end=True)
+    if s is None or e is None:
+        return None
+    end_has_month = bool(re.fullmatch(r"\d{4}-\d{1,2}.*", end.strip()))
+    assumption = ""
+    if re.fullmatch(r"\d{4}", start.strip()) and end_has_month:
+        s = int(start) * 12 + e % 12
+        assumption = f"start month not given, taken as {start}-{e % 12 + 1:02d} (terms run congress to congress)"
+    months = e - s if end_has_month else e - s + 1
+    return (Term(months), assumption) if months > 0 else None
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.15g}"
+
+
+def _row(target: pd.Series, **kw) -> dict:
+    base = {
+        "body": target["body"],
+        "report_year": int(target["report_year"]),
+        "indicator_id": target["indicator_id"],
+        "indicator_zh": target["indicator_zh"],
+        "indicator_en": target["indicator_en"],
+        "value": target["value"],
+        "unit": target["unit"],
+        "approx": target["approx"],
+    }
+    base.update(kw)
+    value, baseline = base.get("value"), base.get("baseline_value")
+    if "change" not in kw and pd.notna(value) and baseline is not None and pd.notna(baseline):
+        base["change"] = round(value - baseline, 6)
+        base["pct_change"] = round(100 * (value - baseline) / baseline, 2) if baseline else None
+    return base
+
+
+def year_figures(panel: pd.DataFrame, body: str, year: int) -> pd.DataFrame:
+    """The body's own figures of the year, one per indicator: the first mention in the text."""
+    rows = panel[
+        (panel["body"] == body)
+        & (panel["report_year"] == year)
+        & (panel["source_type"] == "document")
+        & (panel["indicator_id"] != "")
+        & (panel["kind"] == "actual")
+    ]
+    return rows.sort_values(["indicator_id", "start"], kind="mergesort").drop_duplicates("indicator_id")
+
+
+def compare(panel: pd.DataFrame, body: str, year: int, bodies: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every indicator of the year against every honest baseline, and indicators not reported."""
+    if bodies is None:
+        bodies = pd.read_csv(paths.REFERENCE / "bodies.csv", dtype=str, keep_default_na=False)
+    level = dict(zip(bodies["body"], bodies["level"], strict=True))
+    indicators = by_id()
+    targets = year_figures(panel, body, year)
+    own = panel[(panel["body"] == body) & (panel["indicator_id"] != "") & (panel["kind"] == "actual")]
+    out: list[dict] = []
+
+    for _, target in targets.iterrows():
+        ident, _unit = target["indicator_id"], target["unit"]
+        same = own[(own["indicator_id"] == ident) & (own["source"] != target["source"])]
+        found = False
+        # an earlier single year
+        single = same[same["period_kind"].isin(["calendar_year", "session_year"]) & (same["report_year"] < year)]
+        for _, b in single.sort_values("report_year", ascending=False).head(1).iterrows():
+            out.append(
+                _row(
+                    target,
+                    baseline_body=body,
+                    baseline_value=b["value"],
+                    baseline_unit=b["unit"],
+                    baseline_period=f"{b['period_start']} to {b['period_end']}",
+                    baseline_kind="earlier_year",
+                    note=f"{b['period_kind'].replace('_', ' ')} {int(b['report_year'])}",
+                    baseline_source=b["source"],
+                )
+            )
+            found = True
+        # term totals, annualised over the term's length
+        for _, b in same[same["period_kind"] == "term_total"].iterrows():
+            period = term_period(b["period_start"], b["period_end"])
+            if period is None:
+                continue
+            term, assumption = period
+            rate = b["value"] / term.years
+            note = (
+                f"term total {_fmt(b['value'])} over {term.years:.1f} years ({b['period_start']} to {b['period_end']}) "
+                f"annualised: {_fmt(b['value'])} / {term.years:.1f} = {rate:.1f} a year"
+            )
+            if assumption:
+                note += f"; {assumption}"
+            out.append(
+                _row(
+                    target,
+                    baseline_body=body,
+                    baseline_value=round(rate, 2),
+                    baseline_unit=b["unit"],
+                    baseline_period=f"{b['period_start']} to {b['period_end']}",
+                    baseline_kind="term_total_annualised",
+                    note=note,
+                    baseline_source=b["source"],
+                )
+            )
+            found = True
+        # cumulative counts: the difference between two dates is the count in between
+        cumulative = same[same["period_kind"] == "cumulative"].copy()
+        cumulative["_end"] = [month_index(e, end=True) for e in cumulative["period_end"]]
+        cumulative = cumulative.dropna(subset=["_end"]).sort_values("_end", kind="mergesort")
+        for (_, a), (_, b) in zip(cumulative.iloc[:-1].iterrows(), cumulative.iloc[1:].iterrows(), strict=True):
+            months = int(b["_end"] - a["_end"])
+            if months <= 0:
+                continue
+            difference = b["value"] - a["value"]
+            out.append(
+                _row(
+                    target,
+                    baseline_body=body,
+                    baseline_value=difference,
+                    baseline_unit=b["unit"],
+                    baseline_period=f"{a['period_end']} to {b['period_end']}",
+                    baseline_kind="cumulative_difference",
+                    note=(
+                        f"cumulative {_fmt(b['value'])} at {b['period_end']} minus {_fmt(a['value'])} at "
+                        f"{a['period_end']}: {_fmt(difference)} in {months} months, a window that is not "
+                        f"the calendar year {year}"
+                    ),
+                    baseline_source=b["source"],
+                )
+            )
+            found = True
+        # ordinals: the Nth meeting by a date of the year bounds the count from above
+        for _, b in same[same["period_kind"] == "ordinal"].iterrows():
+            at = month_index(b["period_end"], end=True)
+            if at is None or at // 12 != year:
+                continue
+            out.append(
+                _row(
+                    target,
+                    baseline_body=body,
+                    baseline_value=b["value"],
+                    baseline_unit=b["unit"],
+                    baseline_period=b["period_end"],
+                    baseline_kind="ordinal",
+                    change=None,
+                    note=(
+                        f"an ordinal, not a count: meeting no. {_fmt(b['value'])} by {b['period_end']}, so "
+                        f"{_fmt(target['value'])} in {year} means nos. {_fmt(b['value'] - target['value'] + 1)}"
+                        f"-{_fmt(b['value'])} fell in {year}"
+                    ),
+                    baseline_source=b["source"],
+                )
+            )
+        # peers: other bodies of the same level, single years within PEER_YEARS
+        peers = panel[
+            (panel["indicator_id"] == ident)
+            & (panel["body"] != body)
+            & (panel["period_kind"].isin(["calendar_year", "session_year"]))
+            & (panel["kind"] == "actual")
+            & (panel["body"].map(level) == level.get(body))
+        ]
+        peers = peers[(peers["report_year"] - year).abs() <= PEER_YEARS]
+        for _, b in peers.sort_values(["body", "report_year"], kind="mergesort").iterrows():
+            out.append(
+                _row(
+                    target,
+                    baseline_body=b["body"],
+                    baseline_value=b["value"],
+                    baseline_unit=b["unit"],
+                    baseline_period=f"{b['period_start']} to {b['period_end']}",
+                    baseline_kind="peer",
+                    note=f"another {level.get(body)} body, {int(b['report_year'])}: a peer, not a trend",
+                    baseline_source=b["source"],
+                )
+            )
+            found = True
+        if not found:
+            out.append(_row(target, baseline_kind="none", note="no earlier or peer figure for this indicator"))
+
+    # indicators the body reported before but not this year
+    reported = set(targets["indicator_id"])
+    earlier = own[
+        ~own["indicator_id"].isin(reported) & own["period_kind"].isin(["calendar_year", "session_year", "term_total"])
+    ]
+    for ident, rows in earlier.groupby("indicator_id", sort=True):
+        b = rows.sort_values("period_end", kind="mergesort").iloc[-1]
+        indicator = indicators.get(ident)
+        out.append(
+            {
+                "body": body,
+                "report_year": year,
+                "indicator_id": ident,
+                "indicator_zh": indicator.zh if indicator else "",
+                "indicator_en": indicator.en if indicator else "",
+                "value": None,
+                "unit": "",
+                "approx": "",
+                "baseline_body": body,
+                "baseline_value": b["value"],
+                "baseline_unit": b["unit"],
+                "baseline_period": f"{b['period_start']} to {b['period_end']}",
+                "baseline_kind": b["period_kind"],
+                "change": None,
+                "pct_change": None,
+                "note": f"reported for {b['period_start']}-{b['period_end']} but not in {year}",
+                "baseline_source": b["source"],
+            }
+        )
+    table = pd.DataFrame(out, columns=COMPARISON_COLUMNS)
+    order = {"earlier_year": 0, "term_total_annualised": 1, "cumulative_difference": 2, "ordinal": 3, "peer": 4}
+    table["_order"] = table["baseline_kind"].map(order).fillna(9)
+    table = table.sort_values(["indicator_id", "_order", "baseline_body", "baseline_period"], kind="mergesort")
+    return table.drop(columns="_order").reset_index(drop=True)

@@ -1,0 +1,65 @@
+"""The compare step: the panel -> data/processed/comparison.csv and checks.csv for one body/year."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from pipeline import paths
+from pipeline.checks import run_checks
+from pipeline.clean import check_body_year
+from pipeline.compare import compare
+from pipeline.errors import DataCheckError
+from pipeline.sources import find_source
+from pipeline.tables import write_atomic
+
+
+@dataclass
+class CompareResult:
+    comparison: pd.DataFrame
+    checks: pd.DataFrame
+
+
+def _write(frame: pd.DataFrame, name: str) -> None:
+    write_atomic(
+        paths.PROCESSED / name,
+        lambda tmp: frame.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n"),
+    )
+
+
+def _as_text(value: object) -> str:
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.15g}"
+    return str(value)
+
+
+def _merge_into(name: str, frame: pd.DataFrame, body: str, year: int, keys: list[str]) -> pd.DataFrame:
+    """Replace this body/year's rows of a processed table, keeping other bodies' and years'.
+
+    Everything is text by the time it is merged, so a re-run writes the same bytes."""
+    frame = frame.astype(object).map(_as_text)
+    path = paths.PROCESSED / name
+    if path.is_file():
+        old = pd.read_csv(path, encoding="utf-8-sig", keep_default_na=False, dtype=str)
+        if list(old.columns) == list(frame.columns):
+            old = old[~((old["body"] == body) & (old["report_year"] == str(year)))]
+            frame = pd.concat([old, frame], ignore_index=True)
+    return frame.sort_values(keys, kind="mergesort").reset_index(drop=True)
+
+
+def compare_year(body: str, year: int) -> CompareResult:
+    body, year = check_body_year(body, year)
+    panel_path = paths.PROCESSED / "figures.parquet"
+    if not panel_path.is_file():
+        raise DataCheckError(f"{panel_path}: no panel yet; run the clean step (notebooks/10-clean.ipynb) first")
+    panel = pd.read_parquet(panel_path)
+    comparison = compare(panel, body, year)
+    checks = run_checks(panel, find_source(body, year).read(), body, year)
+    _write(_merge_into("comparison.csv", comparison, body, year, ["body", "report_year", "indicator_id"]),
+           "comparison.csv")  # fmt: skip
+    _write(_merge_into("checks.csv", checks, body, year, ["body", "report_year", "check", "indicator_id"]),
+           "checks.csv")  # fmt: skip
+    return CompareResult(comparison=comparison, checks=checks)

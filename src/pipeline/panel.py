@@ -1,0 +1,176 @@
+"""The panel: one long table of every figure, from shipped documents and from published facts.
+
+Documents contribute the figures the clean step extracted (with offsets and the sentence as
+evidence); data/reference/published_figures.csv contributes facts of other years and bodies (with
+their URL). Checked before it is written; nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import warnings
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline import paths
+from pipeline.errors import DataCheckError
+from pipeline.indicators import HarmonisationWarning, by_id, default_taxonomy, harmonise
+from pipeline.numerals import APPROX_CLASSES
+from pipeline.tables import write_atomic
+
+PERIOD_KINDS = ("calendar_year", "session_year", "term_total", "cumulative", "point_in_time", "ordinal", "partial_year")
+PANEL_COLUMNS = [
+    "body", "report_year", "period_start", "period_end", "period_kind", "kind",
+    "indicator_id", "indicator_zh", "indicator_en", "indicator", "value", "unit", "approx",
+    "source_type", "source", "start", "end", "text", "category", "section", "evidence", "source_date",
+]  # fmt: skip
+PANEL_SORT = ["body", "period_end", "period_start", "source_type", "source", "start"]
+MAX_PLAUSIBLE = {"元": 1e13, "%": 1000, "百分点": 100}
+MAX_PLAUSIBLE_COUNT = 1e9
+
+
+def read_published(path: Path | None = None) -> pd.DataFrame:
+    """data/reference/published_figures.csv with indicator ids from the taxonomy."""
+    path = path or paths.REFERENCE / "published_figures.csv"
+    table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    missing = {"row", "body", "period_start", "period_end", "period_kind", "indicator_raw", "value", "unit",
+               "approx", "source_url", "source_title", "source_date"} - set(table.columns)  # fmt: skip
+    if missing:
+        raise DataCheckError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
+    bad_kind = sorted(set(table["period_kind"]) - set(PERIOD_KINDS))
+    if bad_kind:
+        raise DataCheckError(f"{path}: unknown period_kind {', '.join(bad_kind)}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", HarmonisationWarning)
+        ids = harmonise(list(zip(table["indicator_raw"], table["unit"], strict=True)), warn=False).ids
+    table["indicator_id"] = ids
+    return table
+
+
+def _report_year(period_end: str, period_kind: str) -> object:
+    if period_kind in ("calendar_year", "session_year", "partial_year") and period_end[:4].isdigit():
+        return int(period_end[:4])
+    return pd.NA
+
+
+def published_rows(table: pd.DataFrame) -> pd.DataFrame:
+    indicators = by_id()
+    rows = pd.DataFrame(
+        {
+            "body": table["body"],
+            "report_year": [_report_year(e, k) for e, k in zip(table["period_end"], table["period_kind"], strict=True)],
+            "period_start": table["period_start"],
+            "period_end": table["period_end"],
+            "period_kind": table["period_kind"],
+            # a plan (计划, 预安排) is a target, not something done
+            "kind": ["target" if re.search("计划|预安排", i) else "actual" for i in table["indicator_raw"]],
+            "indicator_id": table["indicator_id"],
+            "indicator_zh": [indicators[i].zh if i else "" for i in table["indicator_id"]],
+            "indicator_en": [indicators[i].en if i else "" for i in table["indicator_id"]],
+            "indicator": table["indicator_raw"],
+            "value": table["value"],
+            "unit": table["unit"],
+            "approx": table["approx"],
+            "source_type": "published",
+            "source": table["source_url"],
+            "start": pd.NA,
+            "end": pd.NA,
+            "text": "",
+            "category": [indicators[i].category if i else "" for i in table["indicator_id"]],
+            "section": "",
+            "evidence": table["source_title"],
+            "source_date": table["source_date"],
+        }
+    )
+    return rows
+
+
+def document_rows(interim_root: Path) -> pd.DataFrame:
+    indicators = by_id()
+    frames = [
+        pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+        for path in sorted(interim_root.glob("*/*/figures.csv"))
+    ]
+    if not frames:
+        return pd.DataFrame(columns=PANEL_COLUMNS)
+    figures = pd.concat(frames, ignore_index=True)
+    return pd.DataFrame(
+        {
+            "body": figures["body"],
+            "report_year": figures["report_year"].astype("int64"),
+            "period_start": figures["period_start"],
+            "period_end": figures["period_end"],
+            "period_kind": figures["period_kind"],
+            "kind": figures["kind"],
+            "indicator_id": figures["indicator_id"],
+            "indicator_zh": [indicators[i].zh if i else "" for i in figures["indicator_id"]],
+            "indicator_en": [indicators[i].en if i else "" for i in figures["indicator_id"]],
+            "indicator": figures["indicator"],
+            "value": figures["value"],
+            "unit": figures["unit"],
+            "approx": figures["approx"],
+            "source_type": "document",
+            "source": figures["doc_id"],
+            "start": figures["start"].astype("int64"),
+            "end": figures["end"].astype("int64"),
+            "text": figures["text"],
+            "category": figures["category"],
+            "section": figures["section"],
+            "evidence": figures["sentence"],
+            "source_date": figures["source_date"],
+        }
+    )
+
+
+def check_panel(panel: pd.DataFrame, expected_rows: int) -> None:
+    """Hard errors: lost rows, duplicate keys, unknown classes, implausible values."""
+    problems = []
+    if len(panel) != expected_rows:
+        problems.append(f"{expected_rows} rows in, {len(panel)} out")
+    documents = panel[panel["source_type"] == "document"]
+    if documents.duplicated(["source", "start", "end"]).any():
+        problems.append("two document figures share a span")
+    bad_approx = sorted(set(panel["approx"]) - set(APPROX_CLASSES))
+    if bad_approx:
+        problems.append(f"unknown approx class(es) {bad_approx}")
+    bad_kind = sorted(set(panel["period_kind"]) - set(PERIOD_KINDS))
+    if bad_kind:
+        problems.append(f"unknown period_kind(s) {bad_kind}")
+    known = {u for i in default_taxonomy() for u in i.units}
+    mapped_bad_unit = panel[(panel["indicator_id"] != "") & ~panel["unit"].isin(known)]
+    if len(mapped_bad_unit):
+        problems.append(f"{len(mapped_bad_unit)} mapped figure(s) with a unit no indicator allows")
+    for value, unit in zip(panel["value"], panel["unit"], strict=True):
+        limit = MAX_PLAUSIBLE.get(unit, MAX_PLAUSIBLE_COUNT)
+        if not (math.isfinite(value) and 0 <= value <= limit):
+            problems.append(f"implausible value {value} {unit}")
+            break
+    if problems:
+        raise DataCheckError("data/processed/figures: " + "; ".join(problems))
+
+
+def build_panel(
+    interim_root: Path | None = None, processed_root: Path | None = None, published: Path | None = None
+) -> pd.DataFrame:
+    """Write data/processed/figures.csv (UTF-8 with BOM) and figures.parquet, sorted, atomically."""
+    interim_root = interim_root or paths.INTERIM
+    processed_root = processed_root or paths.PROCESSED
+    docs = document_rows(interim_root)
+    pub = published_rows(read_published(published))
+    panel = pd.concat([docs, pub], ignore_index=True)[PANEL_COLUMNS]
+    panel["value"] = panel["value"].astype("float64")
+    for column in ("report_year", "start", "end"):
+        panel[column] = panel[column].astype("Int64")
+    for column in PANEL_COLUMNS:
+        if panel[column].dtype == object:
+            panel[column] = panel[column].fillna("").astype(str)
+    panel = panel.sort_values(PANEL_SORT, kind="mergesort", na_position="first").reset_index(drop=True)
+    check_panel(panel, len(docs) + len(pub))
+    write_atomic(
+        processed_root / "figures.csv",
+        lambda tmp: panel.to_csv(tmp, index=False, encoding="utf-8-sig", float_format="%.15g", lineterminator="\n"),
+    )
+    write_atomic(processed_root / "figures.parquet", lambda tmp: panel.to_parquet(tmp, index=False))
+    return panel

@@ -1,0 +1,123 @@
+"""Period arithmetic, the comparison on tiny frames, and each consistency check passing and failing."""
+
+import pandas as pd
+import pytest
+
+from pipeline.checks import check_cumulative, check_ordinals, check_summary_against_details, named_laws
+from pipeline.compare import compare, month_index, term_period
+from pipeline.panel import PANEL_COLUMNS
+from pipeline.sources import Document
+
+BODIES = pd.DataFrame(
+    {"body": ["a", "b", "c"], "name_zh": ["甲", "乙", "丙"], "name_en": ["A", "B", "C"],
+     "level": ["city", "city", "county"], "province": ["", "", ""]}
+)  # fmt: skip
+
+
+def fact(body, start, end, kind, ident, value, source_type="published", report_year=None, start_at=None):
+    row = dict.fromkeys(PANEL_COLUMNS, "")
+    row.update(
+        body=body, period_start=start, period_end=end, period_kind=kind, kind="actual", indicator_id=ident,
+        indicator_zh=ident, indicator_en=ident, value=float(value), unit="次", approx="exact",
+        source_type=source_type, source=f"{body}-{start}-{end}-{ident}", report_year=report_year, start=start_at,
+    )  # fmt: skip
+    return row
+
+
+def panel_of(*rows):
+    return pd.DataFrame(list(rows), columns=PANEL_COLUMNS)
+
+
+def test_month_index_and_term_length():
+    assert month_index("2023") == 2023 * 12
+    assert month_index("2023", end=True) == 2023 * 12 + 11
+    assert month_index("2023-05-17") == 2023 * 12 + 4
+    assert month_index("undated") is None
+    term, assumption = term_period("2017", "2022-02")
+    assert term.months == 60 and term.years == 5.0
+    assert "2017-02" in assumption
+    assert term_period("2018-03", "2023-03")[0].months == 60
+    assert term_period("2019", "2023")[0].months == 60
+    assert term_period("2023", "2019") is None
+
+
+def test_term_total_is_annualised_with_its_length_stated():
+    panel = panel_of(
+        fact("a", "2023-01-01", "2023-12-31", "calendar_year", "sc_sessions", 9, "document", 2023, 100),
+        fact("a", "2017", "2022-02", "term_total", "sc_sessions", 60),
+    )
+    table = compare(panel, "a", 2023, BODIES)
+    row = table[table["baseline_kind"] == "term_total_annualised"].iloc[0]
+    assert row["baseline_value"] == 12.0 and row["change"] == -3.0
+    assert "5.0 years" in row["note"] and "60 / 5.0 = 12.0 a year" in row["note"]
+
+
+def test_earlier_year_peers_cumulative_and_not_reported():
+    panel = panel_of(
+        fact("a", "2023-01-01", "2023-12-31", "calendar_year", "laws_enacted", 4, "document", 2023, 10),
+        fact("a", "2022-01-01", "2022-12-31", "calendar_year", "laws_enacted", 2, report_year=2022),
+        fact("a", "2015-11", "2022-12", "cumulative", "laws_enacted", 20),
+        fact("a", "2015-11", "2024-01", "cumulative", "laws_enacted", 24),
+        fact("b", "2023-01-01", "2023-12-31", "calendar_year", "laws_enacted", 3, report_year=2023),
+        fact("c", "2023-01-01", "2023-12-31", "calendar_year", "laws_enacted", 1, report_year=2023),  # county
+        fact("b", "2017-01-01", "2017-12-31", "calendar_year", "laws_enacted", 9, report_year=2017),  # too far
+        fact("a", "2022-01-01", "2022-12-31", "calendar_year", "chair_meetings", 20, report_year=2022),
+    )
+    table = compare(panel, "a", 2023, BODIES).set_index("baseline_kind")
+    earlier = table.loc["earlier_year"]
+    assert (earlier["baseline_value"], earlier["change"], earlier["pct_change"]) == (2, 2, 100.0)
+    assert table.loc["cumulative_difference", "baseline_value"] == 4
+    peer = table.loc["peer"]
+    assert (peer["baseline_body"], peer["baseline_value"]) == ("b", 3)  # same level, nearby year only
+    gone = table[table["indicator_id"] == "chair_meetings"]
+    assert len(gone) == 1 and pd.isna(gone.iloc[0]["value"]) and "not in 2023" in gone.iloc[0]["note"]
+
+
+def test_indicator_without_baseline_is_listed():
+    panel = panel_of(fact("a", "2023-01-01", "2023-12-31", "calendar_year", "party_lectures", 5, "document", 2023, 1))
+    table = compare(panel, "a", 2023, BODIES)
+    assert list(table["baseline_kind"]) == ["none"]
+
+
+def _doc(text):
+    return Document(doc_id="t", raw=text, encoding="utf-8")
+
+
+def test_named_laws_and_summary_check_pass_and_fail():
+    text = "制定《城市绿化条例》《集中供热条例》,修订《物业管理条例》。检查《土壤污染防治法》实施情况。"
+    assert named_laws(_doc(text)) == {"laws_enacted": ["城市绿化条例", "集中供热条例"], "laws_revised": ["物业管理条例"]}
+    figures = panel_of(
+        fact("a", "2023-01-01", "2023-12-31", "calendar_year", "laws_enacted", 2, "document", 2023, 1),
+        fact("a", "2023-01-01", "2023-12-31", "calendar_year", "laws_revised", 2, "document", 2023, 5),
+    )
+    rows = {r["indicator_id"]: r["status"] for r in check_summary_against_details(_doc(text), figures, "a", 2023)}
+    assert rows == {"laws_enacted": "pass", "laws_revised": "fail"}
+
+
+@pytest.mark.parametrize(("later", "status"), [(25, "pass"), (21, "fail")])
+def test_cumulative_window_holding_the_year(later, status):
+    panel = panel_of(
+        fact("a", "2015", "2022-11", "cumulative", "laws_enacted", 20),
+        fact("a", "2015", "2024-02", "cumulative", "laws_enacted", later),
+    )
+    figures = panel_of(fact("a", "2023-01-01", "2023-12-31", "calendar_year", "laws_enacted", 3, "document", 2023, 1))
+    rows = [r for r in check_cumulative(panel, figures, "a", 2023) if r["check"] == "cumulative_vs_year"]
+    assert [r["status"] for r in rows] == [status]
+
+
+def test_cumulative_that_falls_fails():
+    panel = panel_of(
+        fact("a", "2015", "2022-11", "cumulative", "laws_enacted", 20),
+        fact("a", "2015", "2024-02", "cumulative", "laws_enacted", 18),
+    )
+    rows = [r for r in check_cumulative(panel, panel_of(), "a", 2023) if r["check"] == "cumulative_never_falls"]
+    assert [r["status"] for r in rows] == ["fail"]
+
+
+@pytest.mark.parametrize(("count", "status"), [(23, "pass"), (40, "fail")])
+def test_count_against_ordinal(count, status):
+    panel = panel_of(fact("a", "2023-12-20", "2023-12-20", "ordinal", "chair_meetings", 39))
+    figures = panel_of(
+        fact("a", "2023-01-01", "2023-12-31", "calendar_year", "chair_meetings", count, "document", 2023, 1)
+    )
+    assert [r["status"] for r in check_ordinals(panel, figures, "a", 2023)] == [status]
