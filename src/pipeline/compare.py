@@ -95,6 +95,21 @@ def _row(target: pd.Series, **kw) -> dict:
     return base
 
 
+def _against(target: pd.Series, b: pd.Series, kind: str, note: str, **overrides) -> dict:
+    """A comparison row of `target` against the panel row `b` (its value, unit, period, source)."""
+    fields = {
+        "baseline_body": b["body"],
+        "baseline_value": b["value"],
+        "baseline_unit": b["unit"],
+        "baseline_period": f"{b['period_start']} to {b['period_end']}",
+        "baseline_kind": kind,
+        "note": note,
+        "baseline_source": b["source"],
+    }
+    fields.update(overrides)
+    return _row(target, **fields)
+
+
 def year_figures(panel: pd.DataFrame, body: str, year: int) -> pd.DataFrame:
     """The body's own figures of the year, one per indicator: the first mention in the text."""
     rows = panel[
@@ -124,18 +139,8 @@ def compare(panel: pd.DataFrame, body: str, year: int, bodies: pd.DataFrame | No
         # an earlier single year
         single = same[same["period_kind"].isin(["calendar_year", "session_year"]) & (same["report_year"] < year)]
         for _, b in single.sort_values("report_year", ascending=False).head(1).iterrows():
-            out.append(
-                _row(
-                    target,
-                    baseline_body=body,
-                    baseline_value=b["value"],
-                    baseline_unit=b["unit"],
-                    baseline_period=f"{b['period_start']} to {b['period_end']}",
-                    baseline_kind="earlier_year",
-                    note=f"{b['period_kind'].replace('_', ' ')} {int(b['report_year'])}",
-                    baseline_source=b["source"],
-                )
-            )
+            note = f"{b['period_kind'].replace('_', ' ')} {int(b['report_year'])}"
+            out.append(_against(target, b, "earlier_year", note))
             found = True
         # term totals, annualised over the term's length
         for _, b in same[same["period_kind"] == "term_total"].iterrows():
@@ -221,18 +226,8 @@ def compare(panel: pd.DataFrame, body: str, year: int, bodies: pd.DataFrame | No
         ]
         peers = peers[(peers["report_year"] - year).abs() <= PEER_YEARS]
         for _, b in peers.sort_values(["body", "report_year"], kind="mergesort").iterrows():
-            out.append(
-                _row(
-                    target,
-                    baseline_body=b["body"],
-                    baseline_value=b["value"],
-                    baseline_unit=b["unit"],
-                    baseline_period=f"{b['period_start']} to {b['period_end']}",
-                    baseline_kind="peer",
-                    note=f"another {level.get(body)} body, {int(b['report_year'])}: a peer, not a trend",
-                    baseline_source=b["source"],
-                )
-            )
+            note = f"another {level.get(body)} body, {int(b['report_year'])}: a peer, not a trend"
+            out.append(_against(target, b, "peer", note))
             found = True
         if not found:
             out.append(_row(target, baseline_kind="none", note="no earlier or peer figure for this indicator"))

@@ -31,6 +31,16 @@ MAX_PLAUSIBLE = {"元": 1e13, "%": 1000, "百分点": 100}
 MAX_PLAUSIBLE_COUNT = 1e9
 
 
+def _label_columns(ids: pd.Series) -> dict[str, list[str]]:
+    """Chinese and English labels and category of each indicator id ('' where unmapped)."""
+    indicators = by_id()
+    return {
+        "indicator_zh": [indicators[i].zh if i else "" for i in ids],
+        "indicator_en": [indicators[i].en if i else "" for i in ids],
+        "category": [indicators[i].category if i else "" for i in ids],
+    }
+
+
 def read_published(path: Path | None = None) -> pd.DataFrame:
     """data/reference/published_figures.csv with indicator ids from the taxonomy."""
     path = path or paths.REFERENCE / "published_figures.csv"
@@ -56,7 +66,7 @@ def _report_year(period_end: str, period_kind: str) -> object:
 
 
 def published_rows(table: pd.DataFrame) -> pd.DataFrame:
-    indicators = by_id()
+    labels = _label_columns(table["indicator_id"])
     rows = pd.DataFrame(
         {
             "body": table["body"],
@@ -67,8 +77,7 @@ def published_rows(table: pd.DataFrame) -> pd.DataFrame:
             # a plan (计划, 预安排) is a target, not something done
             "kind": ["target" if re.search("计划|预安排", i) else "actual" for i in table["indicator_raw"]],
             "indicator_id": table["indicator_id"],
-            "indicator_zh": [indicators[i].zh if i else "" for i in table["indicator_id"]],
-            "indicator_en": [indicators[i].en if i else "" for i in table["indicator_id"]],
+            **{k: v for k, v in labels.items() if k != "category"},
             "indicator": table["indicator_raw"],
             "value": table["value"],
             "unit": table["unit"],
@@ -78,7 +87,7 @@ def published_rows(table: pd.DataFrame) -> pd.DataFrame:
             "start": pd.NA,
             "end": pd.NA,
             "text": "",
-            "category": [indicators[i].category if i else "" for i in table["indicator_id"]],
+            "category": labels["category"],
             "section": "",
             "evidence": table["source_title"],
             "source_date": table["source_date"],
@@ -88,7 +97,6 @@ def published_rows(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def document_rows(interim_root: Path) -> pd.DataFrame:
-    indicators = by_id()
     frames = [
         pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
         for path in sorted(interim_root.glob("*/*/figures.csv"))
@@ -105,8 +113,7 @@ def document_rows(interim_root: Path) -> pd.DataFrame:
             "period_kind": figures["period_kind"],
             "kind": figures["kind"],
             "indicator_id": figures["indicator_id"],
-            "indicator_zh": [indicators[i].zh if i else "" for i in figures["indicator_id"]],
-            "indicator_en": [indicators[i].en if i else "" for i in figures["indicator_id"]],
+            **{k: v for k, v in _label_columns(figures["indicator_id"]).items() if k != "category"},
             "indicator": figures["indicator"],
             "value": figures["value"],
             "unit": figures["unit"],
