@@ -85,7 +85,10 @@ def _doc(text):
 
 def test_named_laws_and_summary_check_pass_and_fail():
     text = "制定《城市绿化条例》《集中供热条例》,修订《物业管理条例》。检查《土壤污染防治法》实施情况。"
-    assert named_laws(_doc(text)) == {"laws_enacted": ["城市绿化条例", "集中供热条例"], "laws_revised": ["物业管理条例"]}
+    assert named_laws(_doc(text)) == {
+        "laws_enacted": ["城市绿化条例", "集中供热条例"],
+        "laws_revised": ["物业管理条例"],
+    }
     figures = panel_of(
         fact("a", "2023-01-01", "2023-12-31", "calendar_year", "laws_enacted", 2, "document", 2023, 1),
         fact("a", "2023-01-01", "2023-12-31", "calendar_year", "laws_revised", 2, "document", 2023, 5),

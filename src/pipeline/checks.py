@@ -52,6 +52,11 @@ def _row(body, year, check, ident, status, expected, found, explanation) -> dict
     }
 
 
+def _stated_count(stated: pd.DataFrame) -> float:
+    """The figure the text states first (a preface summary before the body repeats it)."""
+    return stated.sort_values("start").iloc[0]["value"]
+
+
 def check_summary_against_details(document: Document, figures: pd.DataFrame, body: str, year: int) -> list[dict]:
     """The year's law counts (制定法规3件) against the laws the text names with the same verb."""
     rows = []
@@ -62,34 +67,14 @@ def check_summary_against_details(document: Document, figures: pd.DataFrame, bod
         if stated.empty and not titles:
             continue
         if stated.empty:
-            rows.append(
-                _row(
-                    body,
-                    year,
-                    "summary_vs_named_laws",
-                    ident,
-                    "inconclusive",
-                    "",
-                    str(len(titles)),
-                    f"the text names {len(titles)} ({'、'.join(titles)}) but states no count",
-                )
-            )
-            continue
-        count = stated.sort_values("start").iloc[0]["value"]
-        status = "pass" if len(titles) == count else "fail"
-        listed = "、".join(f"《{t}》" for t in titles) or "none"
-        rows.append(
-            _row(
-                body,
-                year,
-                "summary_vs_named_laws",
-                ident,
-                status,
-                f"{count:g}",
-                str(len(titles)),
-                f"the summary says {count:g}; the text names {len(titles)}: {listed}",
-            )
-        )
+            status, expected = "inconclusive", ""
+            why = f"the text names {len(titles)} ({'、'.join(titles)}) but states no count"
+        else:
+            count = _stated_count(stated)
+            status, expected = ("pass" if len(titles) == count else "fail"), f"{count:g}"
+            listed = "、".join(f"《{t}》" for t in titles) or "none"
+            why = f"the summary says {count:g}; the text names {len(titles)}: {listed}"
+        rows.append(_row(body, year, "summary_vs_named_laws", ident, status, expected, str(len(titles)), why))
     return rows
 
 
@@ -117,7 +102,7 @@ def check_cumulative(panel: pd.DataFrame, figures: pd.DataFrame, body: str, year
         stated = figures[figures["indicator_id"] == ident]
         if stated.empty:
             continue
-        count = stated.sort_values("start").iloc[0]["value"]
+        count = _stated_count(stated)
         year_start, year_end = year * 12, year * 12 + 11
         for (e1, v1), (e2, v2) in itertools.pairwise(values):
             m1, m2 = month_index(e1, end=True), month_index(e2, end=True)
@@ -166,7 +151,7 @@ def check_ordinals(panel: pd.DataFrame, figures: pd.DataFrame, body: str, year: 
         stated = figures[figures["indicator_id"] == ordinal["indicator_id"]]
         if stated.empty:
             continue
-        count = stated.sort_values("start").iloc[0]["value"]
+        count = _stated_count(stated)
         number = ordinal["value"]
         status = "pass" if number >= count else "fail"
         rows.append(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,16 +10,16 @@ import pandas as pd
 from pipeline import paths
 from pipeline.errors import DataCheckError, UsageError
 from pipeline.extract import Extraction, extract
-from pipeline.numerals import APPROX_CLASSES, UNIT_CANONICAL, UNITS
-from pipeline.sources import Source, find_source
+from pipeline.numerals import APPROX_CLASSES, KNOWN_UNITS, is_plausible
+from pipeline.sources import IDENTIFIER, Source, find_source
 from pipeline.tables import (
     FIGURE_COLUMNS,
     LAYOUT_COLUMNS,
     REJECTION_COLUMNS,
     figure_rows,
-    iter_csv,
     layout_rows,
     rejection_rows,
+    to_csv_text,
     write_text_atomic,
 )
 
@@ -29,16 +27,11 @@ INTERIM_COLUMNS = [
     "doc_id", "body", "report_year", "period_start", "period_end", "period_kind", "source_date", "kind",
     *FIGURE_COLUMNS,
 ]  # fmt: skip
-BODY_ID = re.compile(r"^[a-z][a-z0-9_]*$")
-KNOWN_UNITS = {UNIT_CANONICAL.get(u, u) for u in UNITS}
-# Beyond these a count in one annual report is a mistake (a year read as a count, a phone number).
-MAX_PLAUSIBLE = {"元": 1e13, "%": 1000, "百分点": 100}
-MAX_PLAUSIBLE_COUNT = 1e9
 
 
 def check_body_year(body: object, year: object) -> tuple[str, int]:
     """Validate notebook/CLI parameters; a body id is never a path."""
-    if not isinstance(body, str) or not BODY_ID.match(body):
+    if not isinstance(body, str) or not IDENTIFIER.match(body):
         raise UsageError(f"body {body!r} is not an id like 'lvliang' (lower-case letters, digits, _)")
     if isinstance(year, bool) or not isinstance(year, int):
         try:
@@ -88,9 +81,9 @@ def clean_document(body: str, year: int) -> CleanResult:
         )
     check_figures(figures, source.doc_id)
     out = paths.interim_dir(body, year)
-    write_text_atomic(out / "figures.csv", iter_csv(figures, INTERIM_COLUMNS))
-    write_text_atomic(out / "layout_repairs.csv", iter_csv(layout_rows(extraction), LAYOUT_COLUMNS))
-    write_text_atomic(out / "rejected_numerals.csv", iter_csv(rejection_rows(extraction), REJECTION_COLUMNS))
+    write_text_atomic(out / "figures.csv", to_csv_text(figures, INTERIM_COLUMNS))
+    write_text_atomic(out / "layout_repairs.csv", to_csv_text(layout_rows(extraction), LAYOUT_COLUMNS))
+    write_text_atomic(out / "rejected_numerals.csv", to_csv_text(rejection_rows(extraction), REJECTION_COLUMNS))
     return CleanResult(
         source=source,
         extraction=extraction,
@@ -114,19 +107,10 @@ def check_figures(rows: list[dict], where: str) -> None:
             problems.append(f"unknown unit {row['unit']!r} at {row['start']}")
         if row["approx"] not in APPROX_CLASSES:
             problems.append(f"unknown approx {row['approx']!r} at {row['start']}")
-        value = float(row["value"])
-        limit = MAX_PLAUSIBLE.get(row["unit"], MAX_PLAUSIBLE_COUNT)
-        if not math.isfinite(value) or value < 0 or value > limit:
+        if not is_plausible(float(row["value"]), row["unit"]):
             problems.append(f"implausible value {row['value']} {row['unit']} at {row['start']}")
     if problems:
         raise DataCheckError(f"{where}: {len(problems)} check(s) failed: " + "; ".join(problems[:5]))
 
 
-def build_panel() -> pd.DataFrame:
-    """All interim figures and the published facts -> data/processed (see pipeline.panel)."""
-    from pipeline.panel import build_panel as _build
-
-    return _build()
-
-
-__all__ = ["FIGURE_COLUMNS", "CleanResult", "build_panel", "check_body_year", "clean_document"]
+__all__ = ["FIGURE_COLUMNS", "CleanResult", "check_body_year", "clean_document"]

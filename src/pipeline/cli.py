@@ -40,7 +40,7 @@ def _build_parser() -> argparse.ArgumentParser:
 def _extract(args: argparse.Namespace) -> int:
     from pipeline.extract import extract
     from pipeline.sources import Source, load_source, read_document
-    from pipeline.tables import FIGURE_COLUMNS, figure_rows, iter_csv
+    from pipeline.tables import FIGURE_COLUMNS, figure_rows, to_csv_text
 
     path: Path = args.path
     document = None
@@ -62,7 +62,7 @@ def _extract(args: argparse.Namespace) -> int:
         json.dump(rows, sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
     else:
-        sys.stdout.write(iter_csv(rows, FIGURE_COLUMNS))
+        sys.stdout.write(to_csv_text(rows, FIGURE_COLUMNS))
     return 0
 
 

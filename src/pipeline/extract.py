@@ -332,10 +332,8 @@ def _reject_reason(text: str, match: re.Match[str], quantity: Quantity) -> str |
         return "part of a code or model number"
     if quantity.bare_scale and quantity.approx == EXACT and not match.group("percent_of"):
         return "bare 百/千/万 without a qualifier is an idiom (征程万里, 千家万户)"
-    if unit in ("次",) and before in "届大会委" and before and _SESSION_ORDINAL.match(text, e - 1):
+    if unit == "次" and before and before in "届大会委" and _SESSION_ORDINAL.match(text, e - 1):
         return "session ordinal (四届人大一次会议)"
-    if _SESSION_ORDINAL.match(text, e - 1) and before == "届":
-        return "session ordinal"
     if number == "一" and unit not in ("个百分点", "百分点") and not match.group("mid"):
         if after and (_CJK.match(after) or after in OPENING_QUOTES):
             return "一 + measure word before a noun is an article (一项重要内容, 一批成果)"

@@ -17,11 +17,10 @@ import yaml
 
 from pipeline import paths
 from pipeline.errors import DataCheckError
-from pipeline.numerals import UNIT_CANONICAL, UNITS
+from pipeline.numerals import KNOWN_UNITS
+from pipeline.sources import IDENTIFIER
 
-KNOWN_UNITS = {UNIT_CANONICAL.get(u, u) for u in UNITS}
 REQUIRED_FIELDS = ("id", "zh", "en", "category", "units", "match")
-_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 class HarmonisationWarning(UserWarning):
@@ -68,7 +67,7 @@ def load_taxonomy(path: Path | None = None) -> tuple[Indicator, ...]:
         if missing:
             raise DataCheckError(f"{where}: missing {', '.join(missing)}")
         ident = str(entry["id"])
-        if not _ID.match(ident):
+        if not IDENTIFIER.match(ident):
             raise DataCheckError(f"{where}: id {ident!r} is not a lower-case identifier")
         if ident in seen:
             raise DataCheckError(f"{where}: duplicate indicator id {ident!r}")

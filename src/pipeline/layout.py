@@ -90,12 +90,6 @@ class Layout:
     paragraphs: list[Paragraph]
     repairs: list[Repair] = field(default_factory=list)
 
-    def section_at(self, offset: int) -> str:
-        for paragraph in self.paragraphs:
-            if paragraph.offsets[0] <= offset <= paragraph.offsets[-1]:
-                return paragraph.section
-        return ""
-
 
 # ---------------------------------------------------------------- roles
 

@@ -7,6 +7,7 @@ simplified characters), so only ASCII digits and simplified measure words appear
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -141,16 +142,22 @@ POST_QUALIFIERS = {
 }
 
 
+KNOWN_UNITS = frozenset(UNIT_CANONICAL.get(u, u) for u in UNITS)
+# Beyond these a value in one annual report is a mistake (a year read as a count, a phone number).
+_MAX_PLAUSIBLE = {"元": 1e13, "%": 1000, "百分点": 100}
+_MAX_PLAUSIBLE_COUNT = 1e9
+
+
+def is_plausible(value: float, unit: str) -> bool:
+    return math.isfinite(value) and 0 <= value <= _MAX_PLAUSIBLE.get(unit, _MAX_PLAUSIBLE_COUNT)
+
+
 @dataclass(frozen=True)
 class Quantity:
     value: Decimal
     unit: str
     approx: str
     bare_scale: bool = False  # 百, 千, 万 with no digit before: an idiom unless qualified (逾百)
-
-    @property
-    def value_float(self) -> float:
-        return float(self.value)
 
 
 def parse_number(core: str) -> Decimal:

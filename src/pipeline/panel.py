@@ -7,7 +7,6 @@ their URL). Checked before it is written; nothing is dropped silently.
 
 from __future__ import annotations
 
-import math
 import re
 import warnings
 from pathlib import Path
@@ -17,7 +16,7 @@ import pandas as pd
 from pipeline import paths
 from pipeline.errors import DataCheckError
 from pipeline.indicators import HarmonisationWarning, by_id, default_taxonomy, harmonise
-from pipeline.numerals import APPROX_CLASSES
+from pipeline.numerals import APPROX_CLASSES, is_plausible
 from pipeline.tables import write_atomic
 
 PERIOD_KINDS = ("calendar_year", "session_year", "term_total", "cumulative", "point_in_time", "ordinal", "partial_year")
@@ -27,8 +26,6 @@ PANEL_COLUMNS = [
     "source_type", "source", "start", "end", "text", "category", "section", "evidence", "source_date",
 ]  # fmt: skip
 PANEL_SORT = ["body", "period_end", "period_start", "source_type", "source", "start"]
-MAX_PLAUSIBLE = {"元": 1e13, "%": 1000, "百分点": 100}
-MAX_PLAUSIBLE_COUNT = 1e9
 
 
 def _label_columns(ids: pd.Series) -> dict[str, list[str]]:
@@ -149,11 +146,9 @@ def check_panel(panel: pd.DataFrame, expected_rows: int) -> None:
     mapped_bad_unit = panel[(panel["indicator_id"] != "") & ~panel["unit"].isin(known)]
     if len(mapped_bad_unit):
         problems.append(f"{len(mapped_bad_unit)} mapped figure(s) with a unit no indicator allows")
-    for value, unit in zip(panel["value"], panel["unit"], strict=True):
-        limit = MAX_PLAUSIBLE.get(unit, MAX_PLAUSIBLE_COUNT)
-        if not (math.isfinite(value) and 0 <= value <= limit):
-            problems.append(f"implausible value {value} {unit}")
-            break
+    implausible = [(v, u) for v, u in zip(panel["value"], panel["unit"], strict=True) if not is_plausible(v, u)]
+    if implausible:
+        problems.append(f"{len(implausible)} implausible value(s), e.g. {implausible[0][0]} {implausible[0][1]}")
     if problems:
         raise DataCheckError("data/processed/figures: " + "; ".join(problems))
 

@@ -8,7 +8,6 @@ kept under reports/_failed/ and the last good outputs stay where they were.
 from __future__ import annotations
 
 import ast
-import logging
 import shutil
 import sys
 from dataclasses import dataclass
@@ -23,8 +22,6 @@ from pipeline.sources import discover_sources
 KERNEL = "python3"
 # Per body and year, in this order.
 STEPS = ["10-clean.ipynb", "20-compare.ipynb"]
-
-log = logging.getLogger("pipeline.run")
 
 
 @dataclass(frozen=True)

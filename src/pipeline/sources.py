@@ -298,7 +298,8 @@ def known_bodies() -> dict[str, dict[str, str]]:
         return {row["body"]: row for row in csv.DictReader(handle)}
 
 
-_BODY_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+# ids of bodies and indicators: never a path, never a display name
+IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 def load_source(folder: Path) -> Source:
@@ -317,7 +318,7 @@ def load_source(folder: Path) -> Source:
     if missing:
         raise SourceMetadataError(f"{meta_path}: missing field(s) {', '.join(missing)}")
     body = str(meta["body"])
-    if not _BODY_ID.match(body):
+    if not IDENTIFIER.match(body):
         raise SourceMetadataError(f"{meta_path}: body {body!r} is not a lower-case id like 'lvliang'")
     if body not in known_bodies():
         raise SourceMetadataError(f"{meta_path}: unknown body {body!r}; add it to data/reference/bodies.csv first")

@@ -101,7 +101,7 @@ def write_text_atomic(target: Path, text: str, encoding: str = "utf-8") -> Path:
     return write_atomic(target, lambda tmp: tmp.write_text(text, encoding=encoding, newline=""))
 
 
-def iter_csv(rows: Iterable[dict[str, Any]], columns: list[str]) -> str:
+def to_csv_text(rows: Iterable[dict[str, Any]], columns: list[str]) -> str:
     import csv
     import io
 
