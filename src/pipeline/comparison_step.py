@@ -12,20 +12,13 @@ from pipeline.clean import check_body_year
 from pipeline.compare import compare
 from pipeline.errors import DataCheckError
 from pipeline.sources import find_source
-from pipeline.tables import write_atomic
+from pipeline.tables import write_processed_csv
 
 
 @dataclass
 class CompareResult:
     comparison: pd.DataFrame
     checks: pd.DataFrame
-
-
-def _write(frame: pd.DataFrame, name: str) -> None:
-    write_atomic(
-        paths.PROCESSED / name,
-        lambda tmp: frame.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n"),
-    )
 
 
 def _as_text(value: object) -> str:
@@ -58,8 +51,10 @@ def compare_year(body: str, year: int) -> CompareResult:
     panel = pd.read_parquet(panel_path)
     comparison = compare(panel, body, year)
     checks = run_checks(panel, find_source(body, year).read(), body, year)
-    _write(_merge_into("comparison.csv", comparison, body, year, ["body", "report_year", "indicator_id"]),
-           "comparison.csv")  # fmt: skip
-    _write(_merge_into("checks.csv", checks, body, year, ["body", "report_year", "check", "indicator_id"]),
-           "checks.csv")  # fmt: skip
+    comparison_key = ["body", "report_year", "indicator_id"]
+    checks_key = ["body", "report_year", "check", "indicator_id"]
+    write_processed_csv(
+        paths.PROCESSED / "comparison.csv", _merge_into("comparison.csv", comparison, body, year, comparison_key)
+    )
+    write_processed_csv(paths.PROCESSED / "checks.csv", _merge_into("checks.csv", checks, body, year, checks_key))
     return CompareResult(comparison=comparison, checks=checks)

@@ -17,7 +17,7 @@ from pipeline import paths
 from pipeline.errors import DataCheckError
 from pipeline.indicators import HarmonisationWarning, by_id, default_taxonomy, harmonise
 from pipeline.numerals import APPROX_CLASSES, is_plausible
-from pipeline.tables import write_atomic
+from pipeline.tables import write_atomic, write_processed_csv
 
 PERIOD_KINDS = ("calendar_year", "session_year", "term_total", "cumulative", "point_in_time", "ordinal", "partial_year")
 PANEL_COLUMNS = [
@@ -170,9 +170,6 @@ def build_panel(
             panel[column] = panel[column].fillna("").astype(str)
     panel = panel.sort_values(PANEL_SORT, kind="mergesort", na_position="first").reset_index(drop=True)
     check_panel(panel, len(docs) + len(pub))
-    write_atomic(
-        processed_root / "figures.csv",
-        lambda tmp: panel.to_csv(tmp, index=False, encoding="utf-8-sig", float_format="%.15g", lineterminator="\n"),
-    )
+    write_processed_csv(processed_root / "figures.csv", panel)
     write_atomic(processed_root / "figures.parquet", lambda tmp: panel.to_parquet(tmp, index=False))
     return panel

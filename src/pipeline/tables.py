@@ -97,6 +97,14 @@ def write_atomic(target: Path, writer: Callable[[Path], Any]) -> Path:
     return Path(target)
 
 
+def write_processed_csv(target: Path, frame: Any) -> Path:
+    """A processed table as analysts open it: UTF-8 with BOM (Excel), LF, numbers without .0."""
+    return write_atomic(
+        target,
+        lambda tmp: frame.to_csv(tmp, index=False, encoding="utf-8-sig", float_format="%.15g", lineterminator="\n"),
+    )
+
+
 def write_text_atomic(target: Path, text: str, encoding: str = "utf-8") -> Path:
     return write_atomic(target, lambda tmp: tmp.write_text(text, encoding=encoding, newline=""))
 
