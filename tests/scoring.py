@@ -65,3 +65,23 @@ def f1(figures, gold, level=value_ok) -> float:
     fn = len(required) - tp
     fp = len(false_alarms) + sum(1 for m in required if m.figure is not None and not level(m))
     return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+
+
+def harmonise_f1(pairs: list[Match]) -> float:
+    """Pairwise agreement of indicator ids with gold concepts over matched required figures: pairs
+    that share a concept should share an id, and pairs that don't, shouldn't. A gold row without a
+    concept is a concept of its own."""
+    items = [
+        (m.gold["concept"] or f"single:{id(m)}", m.figure.indicator_id)
+        for m in pairs
+        if m.figure is not None and m.gold["required"] != "0"
+    ]
+    both = same_gold = same_pred = 0
+    for i, (gold_a, pred_a) in enumerate(items):
+        for gold_b, pred_b in items[i + 1 :]:
+            g = gold_a == gold_b and not gold_a.startswith("single:")
+            p = bool(pred_a) and pred_a == pred_b
+            same_gold += g
+            same_pred += p
+            both += g and p
+    return 2 * both / (same_gold + same_pred) if both else 0.0

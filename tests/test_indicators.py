@@ -33,7 +33,8 @@ def test_one_concept_many_wordings(ident, wordings):
     [
         ("执法检查、代表视察和专题调研（合计）", "次", "inspections_and_surveys_combined"),  # never a single one
         ("常委会党组召开会议", "次", "party_group_meetings"),
-        ("邀请代表列席常委会会议", "名", "deputies_attending_sc"),
+        ("邀请代表列席常委会会议", "名", ""),  # a count of deputies, particular to each report
+        ("对6个部门开展满意度测评", "个", ""),  # counts departments, not evaluations
         ("召开常委会会议", "人", ""),  # a meeting count is never in persons
         ("修订制度", "项", ""),  # internal rules are not regulations
         ("征求到意见建议融入法规文本", "条", ""),
@@ -42,6 +43,26 @@ def test_one_concept_many_wordings(ident, wordings):
 )
 def test_boundaries(label, unit, ident):
     assert map_label(label, unit) == ident
+
+
+@pytest.mark.parametrize(
+    ("label", "unit", "context", "ident"),
+    [
+        # 提出意见建议 is the deputies' count only where deputies propose them
+        ("提出意见建议", "条", "全市各级人大代表提出意见建议", "deputy_suggestions"),
+        ("提出意见建议", "条", "围绕工业园区开展专题调研，提出意见建议", ""),
+        ("提出意见建议", "条", "初步审查部门预算96家，提出意见建议", ""),
+        ("提出建议", "件", "全国人大代表提出建议", "deputy_suggestions"),
+        # 接待群众 counts liaison-station visits only at a station
+        ("接待群众", "人次", "全市建成代表联络站64个，累计接待群众", "liaison_station_visits"),
+        ("接待群众来访", "人次", "信访部门接待群众来访", ""),
+        # 整改 counts audit findings rectified only where the audit is the subject
+        ("推动整改问题", "个", "听取审计查出问题整改情况报告，推动整改问题", "audit_issues_rectified"),
+        ("督促整改问题", "个", "对饮用水水源地开展执法检查，督促整改问题", ""),
+    ],
+)
+def test_context_decides(label, unit, context, ident):
+    assert map_label(label, unit, context=context) == ident
 
 
 def test_harmonise_warns_both_ways():
@@ -68,6 +89,7 @@ def test_harmonise_warns_both_ways():
         ("- {id: a, zh: 甲, en: A, category: x, units: [次], match: '(甲'}\n", "bad pattern"),
         ("- {id: a, zh: 甲, en: A, category: x, units: [次]}\n", "missing match"),
         ("{id: a}\n", "expected a list"),
+        ("- {id: a, zh: 甲, en: A, category: x, units: [次], match: '甲', contxt: '乙'}\n", "unknown field.*contxt"),
     ],
 )
 def test_malformed_taxonomy(tmp_path, text, message):

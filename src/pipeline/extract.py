@@ -259,7 +259,7 @@ _LEADING_FILLER = re.compile(
     r"^(?:[、,;:\s]|其中|同时|此外|另外|全年共|全年|一年来|年内|今年|本年度|共计|共|累计|先后|依法|分别|"
     r"还|并|又|已|均|将|把|对|并且|以及|和|与|及)+"
 )
-_TRAILING_FILLER = re.compile(r"(?:共计|总计|合计|共|计|达到|达|为|约|近|逾|超过|超|多达|高达|的|了|[、,;:\s])+$")
+_TRAILING_FILLER = re.compile(r"(?:共计|总计|合计|共|计|达到|达|为|约|近|逾|超过|突破|超|多达|高达|的|了|[、,;:\s])+$")
 _TIME_POSTPOSITION = re.compile(r"^(?:以来|期间|之内|之间|内|来|后|前|间|中)")
 MONEY_UNITS = {"元"}
 PERSON_UNITS = {"人", "名", "位", "人次"}
@@ -392,6 +392,11 @@ _SUBJECT = re.compile(
     r"^(?:第?[一二三四五六七八九十]+届)?(?:全国|[省市县区州盟旗])?(?:人大常委会|人大|常委会)(?=[^党])"
 )
 # X提高到Y, 由X降至Y: the first number is a baseline, the second the new level
+# 比上年提高1.4个百分点, 增长6.2%: a change in what the previous figure measured
+_RELATIVE_CHANGE = re.compile(
+    r"^(?:(?:比|较)(?:上年|去年|上一年|上年末|上年同期|上年度)?|同比)?"
+    r"(?:提高|提升|增长|增加|上升|下降|降低|减少|回落)了?$"
+)
 _CHANGE_VERB = re.compile(r"^(?:(?:提高|提升|增长|增加|上升|下降|降低|减少|扩大|缩小)(?:到|至)|增至|降至|升至|达到)")
 # 总数达到58个: the total of what the previous figure counted
 _TOTAL_WORDS = re.compile(r"^(?:总数|总量|总计|合计|累计|共计|累计总数|数量)$")
@@ -479,6 +484,8 @@ def _label_sentence(text: str, s0: int, s1: int, cands: list[_Candidate]) -> Non
             label = left + right
         elif previous is not None and _CHANGE_VERB.fullmatch(left):
             label = previous.subject + left
+        elif previous is not None and _RELATIVE_CHANGE.match(left):
+            label = (previous.subject or previous.label) + left
         elif previous is not None and _TOTAL_WORDS.match(left):
             label = (previous.obj or previous.label) + left
         elif not left and previous is not None:
@@ -565,7 +572,7 @@ def _paragraph_figures(document: Document, paragraph: Paragraph) -> tuple[list[F
         sentence = "".join(raw[o] for o in offsets[s0:s1]).strip()
         for cand in in_sentence:
             start, end = offsets[cand.s], offsets[cand.e - 1] + 1
-            indicator_id = map_label(cand.label, cand.quantity.unit, taxonomy)
+            indicator_id = map_label(cand.label, cand.quantity.unit, taxonomy, context=text[s0 : cand.e])
             figures.append(
                 Figure(
                     start=start,

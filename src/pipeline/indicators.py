@@ -21,6 +21,7 @@ from pipeline.numerals import KNOWN_UNITS
 from pipeline.sources import IDENTIFIER
 
 REQUIRED_FIELDS = ("id", "zh", "en", "category", "units", "match")
+OPTIONAL_FIELDS = ("priority", "exclude", "context")
 
 
 class HarmonisationWarning(UserWarning):
@@ -37,11 +38,16 @@ class Indicator:
     priority: int
     match: re.Pattern[str]
     exclude: re.Pattern[str] | None
+    # Some wordings name their object only earlier in the sentence (提出意见建议16条 is a deputies'
+    # count only where 代表 are the ones proposing): `context` must then be found there too.
+    context: re.Pattern[str] | None = None
 
-    def fits(self, label: str, unit: str) -> bool:
+    def fits(self, label: str, unit: str, context: str = "") -> bool:
         if unit not in self.units or not self.match.search(label):
             return False
-        return not (self.exclude and self.exclude.search(label))
+        if self.exclude and self.exclude.search(label):
+            return False
+        return not self.context or bool(self.context.search(context or label))
 
 
 def taxonomy_path() -> Path:
@@ -66,6 +72,9 @@ def load_taxonomy(path: Path | None = None) -> tuple[Indicator, ...]:
         missing = [k for k in REQUIRED_FIELDS if not entry.get(k)]
         if missing:
             raise DataCheckError(f"{where}: missing {', '.join(missing)}")
+        unknown_fields = sorted(set(entry) - set(REQUIRED_FIELDS) - set(OPTIONAL_FIELDS))
+        if unknown_fields:
+            raise DataCheckError(f"{where}: unknown field(s) {', '.join(map(str, unknown_fields))}")
         ident = str(entry["id"])
         if not IDENTIFIER.match(ident):
             raise DataCheckError(f"{where}: id {ident!r} is not a lower-case identifier")
@@ -79,6 +88,7 @@ def load_taxonomy(path: Path | None = None) -> tuple[Indicator, ...]:
         try:
             match = re.compile(str(entry["match"]))
             exclude = re.compile(str(entry["exclude"])) if entry.get("exclude") else None
+            context = re.compile(str(entry["context"])) if entry.get("context") else None
         except re.error as exc:
             raise DataCheckError(f"{where} ({ident}): bad pattern ({exc})") from exc
         out.append(
@@ -91,6 +101,7 @@ def load_taxonomy(path: Path | None = None) -> tuple[Indicator, ...]:
                 priority=int(entry.get("priority", 0)),
                 match=match,
                 exclude=exclude,
+                context=context,
             )
         )
     # highest priority first; the file's order breaks ties
@@ -106,10 +117,13 @@ def by_id(taxonomy: Iterable[Indicator] | None = None) -> dict[str, Indicator]:
     return {i.id: i for i in (taxonomy if taxonomy is not None else default_taxonomy())}
 
 
-def map_label(label: str, unit: str, taxonomy: Iterable[Indicator] | None = None) -> str:
-    """The id of the first indicator that fits the label and unit, or '' when none does."""
+def map_label(label: str, unit: str, taxonomy: Iterable[Indicator] | None = None, context: str = "") -> str:
+    """The id of the first indicator that fits the label and unit, or '' when none does.
+
+    `context` is the sentence up to the figure (the label alone when not given).
+    """
     for indicator in taxonomy if taxonomy is not None else default_taxonomy():
-        if indicator.fits(label, unit):
+        if indicator.fits(label, unit, context):
             return indicator.id
     return ""
 

@@ -126,6 +126,7 @@ PREFIX_QUALIFIERS = {
     "不少于": MORE_THAN,
     "至少": MORE_THAN,
     "超过": MORE_THAN,
+    "突破": MORE_THAN,  # 采集数据突破1亿条: past the round number
     "逾": MORE_THAN,
     "超": MORE_THAN,
     "上": MORE_THAN,  # 上百, 上千: only before a bare scale (checked by the caller)
