@@ -20,6 +20,7 @@ SAME_CONCEPT_OTHER_WORDS = [
     ("laws_revised", [("修订法规", "件"), ("修改法律", "件"), ("修改地方性法规", "件")]),
     ("enforcement_inspections", [("组织执法检查", "次"), ("开展执法检查", "项")]),
     ("deputy_suggestions", [("各级人大代表提出意见建议", "条"), ("代表提出建议", "件"), ("代表建议批评和意见", "件")]),
+    ("decisions", [("作出决议决定", "项"), ("审议通过决议决定", "项"), ("作出决议、决定", "件")]),
 ]
 
 
@@ -37,6 +38,7 @@ def test_one_concept_many_wordings(ident, wordings):
         ("对6个部门开展满意度测评", "个", ""),  # counts departments, not evaluations
         ("召开常委会会议", "人", ""),  # a meeting count is never in persons
         ("修订制度", "项", ""),  # internal rules are not regulations
+        ("审议关于设立宪法宣传周的决定草案", "件", ""),  # a draft under review is not a decision made
         ("征求到意见建议融入法规文本", "条", ""),
         ("审议法律案、决定案和法律解释案", "件", "bills_reviewed"),
     ],
