@@ -35,10 +35,9 @@ def test_one_concept_many_wordings(ident, wordings):
         ("执法检查、代表视察和专题调研（合计）", "次", "inspections_and_surveys_combined"),  # never a single one
         ("常委会党组召开会议", "次", "party_group_meetings"),
         ("邀请代表列席常委会会议", "名", ""),  # a count of deputies, particular to each report
-        ("对6个部门开展满意度测评", "个", ""),  # counts departments, not evaluations
         ("召开常委会会议", "人", ""),  # a meeting count is never in persons
         ("修订制度", "项", ""),  # internal rules are not regulations
-        ("审议关于设立宪法宣传周的决定草案", "件", ""),  # a draft under review is not a decision made
+        ("审议关于设立宪法宣传周的决定草案", "件", "bills_reviewed"),  # a draft under review, not a decision made
         ("征求到意见建议融入法规文本", "条", ""),
         ("审议法律案、决定案和法律解释案", "件", "bills_reviewed"),
     ],
@@ -61,10 +60,33 @@ def test_boundaries(label, unit, ident):
         # 整改 counts audit findings rectified only where the audit is the subject
         ("推动整改问题", "个", "听取审计查出问题整改情况报告，推动整改问题", "audit_issues_rectified"),
         ("督促整改问题", "个", "对饮用水水源地开展执法检查，督促整改问题", ""),
+        ("开展满意度测评", "个", "对审计查出问题整改情况开展满意度测评", "satisfaction_evaluations"),
     ],
 )
 def test_context_decides(label, unit, context, ident):
-    assert map_label(label, unit, context=context) == ident
+    assert map_label(label, unit, context=context, clause=context.split("，")[-1]) == ident
+
+
+@pytest.mark.parametrize(
+    ("label", "unit", "sentence", "clause", "ident"),
+    [
+        # 代表 must be in the figure's own clause: earlier clauses may be about something else
+        ("提出建议", "件", "代表提出议案487件、建议", "代表提出议案487件、建议", "deputy_suggestions"),
+        ("提出意见建议", "条", "组织代表视察3次，提出意见建议", "提出意见建议", ""),
+        # the formal name of deputies' suggestions needs no 代表 beside it
+        ("提出建议、批评和意见", "件", "大会期间，提出建议、批评和意见", "提出建议、批评和意见", "deputy_suggestions"),
+    ],
+)
+def test_clause_scope(label, unit, sentence, clause, ident):
+    assert map_label(label, unit, context=sentence, clause=clause) == ident
+
+
+def test_unknown_scope_is_an_error(tmp_path):
+    path = tmp_path / "indicators.yaml"
+    entry = "- {id: a, zh: 甲, en: A, category: x, units: [次], match: '甲', scope: paragraph}\n"
+    path.write_text(entry, encoding="utf-8")
+    with pytest.raises(DataCheckError, match="scope 'paragraph'"):
+        load_taxonomy(path)
 
 
 def test_harmonise_warns_both_ways():

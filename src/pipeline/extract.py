@@ -337,8 +337,8 @@ def _reject_reason(text: str, match: re.Match[str], quantity: Quantity) -> str |
     if number == "一" and unit not in ("个百分点", "百分点") and not match.group("mid"):
         if after and (_CJK.match(after) or after in OPENING_QUOTES):
             return "一 + measure word before a noun is an article (一项重要内容, 一批成果)"
-    if match.group("post") in ("以上", "以下") and text.startswith("的", match.end()):
-        return "a threshold (3000万元以上的项目), not a count"
+    if match.group("post") in ("以上", "以下") and text.startswith(("的", "联名"), match.end()):
+        return "a threshold (3000万元以上的项目, 10人以上联名), not a count"
     if re.search(r"(?:不足|低于|高于|超过)$", text[max(0, s - 2) : s]) and text.startswith("的", e):
         return "a threshold (执行率不足60%的项目), not a count"
     clause_start = max(text.rfind(ch, 0, s) for ch in ",;:，；：。！？")
@@ -572,7 +572,10 @@ def _paragraph_figures(document: Document, paragraph: Paragraph) -> tuple[list[F
         sentence = "".join(raw[o] for o in offsets[s0:s1]).strip()
         for cand in in_sentence:
             start, end = offsets[cand.s], offsets[cand.e - 1] + 1
-            indicator_id = map_label(cand.label, cand.quantity.unit, taxonomy, context=text[s0 : cand.e])
+            clause_start = _last_delimiter(text, s0, cand.s)
+            indicator_id = map_label(
+                cand.label, cand.quantity.unit, taxonomy, context=text[s0 : cand.e], clause=text[clause_start : cand.e]
+            )
             figures.append(
                 Figure(
                     start=start,

@@ -21,7 +21,8 @@ from pipeline.numerals import KNOWN_UNITS
 from pipeline.sources import IDENTIFIER
 
 REQUIRED_FIELDS = ("id", "zh", "en", "category", "units", "match")
-OPTIONAL_FIELDS = ("priority", "exclude", "context")
+OPTIONAL_FIELDS = ("priority", "exclude", "context", "scope")
+SCOPES = ("sentence", "clause")
 
 
 class HarmonisationWarning(UserWarning):
@@ -39,15 +40,20 @@ class Indicator:
     match: re.Pattern[str]
     exclude: re.Pattern[str] | None
     # Some wordings name their object only earlier in the sentence (提出意见建议16条 is a deputies'
-    # count only where 代表 are the ones proposing): `context` must then be found there too.
+    # count only where 代表 are the ones proposing): `context` must then be found there too, in the
+    # whole sentence up to the figure or, with scope "clause", in the figure's own clause.
     context: re.Pattern[str] | None = None
+    clause_scope: bool = False
 
-    def fits(self, label: str, unit: str, context: str = "") -> bool:
+    def fits(self, label: str, unit: str, context: str = "", clause: str = "") -> bool:
         if unit not in self.units or not self.match.search(label):
             return False
         if self.exclude and self.exclude.search(label):
             return False
-        return not self.context or bool(self.context.search(context or label))
+        if not self.context:
+            return True
+        where = (clause if self.clause_scope else context) or label
+        return bool(self.context.search(where))
 
 
 def taxonomy_path() -> Path:
@@ -91,6 +97,9 @@ def load_taxonomy(path: Path | None = None) -> tuple[Indicator, ...]:
             context = re.compile(str(entry["context"])) if entry.get("context") else None
         except re.error as exc:
             raise DataCheckError(f"{where} ({ident}): bad pattern ({exc})") from exc
+        scope = str(entry.get("scope", "sentence"))
+        if scope not in SCOPES:
+            raise DataCheckError(f"{where} ({ident}): scope {scope!r} is not one of {', '.join(SCOPES)}")
         out.append(
             Indicator(
                 id=ident,
@@ -102,6 +111,7 @@ def load_taxonomy(path: Path | None = None) -> tuple[Indicator, ...]:
                 match=match,
                 exclude=exclude,
                 context=context,
+                clause_scope=scope == "clause",
             )
         )
     # highest priority first; the file's order breaks ties
@@ -117,13 +127,16 @@ def by_id(taxonomy: Iterable[Indicator] | None = None) -> dict[str, Indicator]:
     return {i.id: i for i in (taxonomy if taxonomy is not None else default_taxonomy())}
 
 
-def map_label(label: str, unit: str, taxonomy: Iterable[Indicator] | None = None, context: str = "") -> str:
+def map_label(
+    label: str, unit: str, taxonomy: Iterable[Indicator] | None = None, context: str = "", clause: str = ""
+) -> str:
     """The id of the first indicator that fits the label and unit, or '' when none does.
 
-    `context` is the sentence up to the figure (the label alone when not given).
+    `context` is the sentence up to the figure, `clause` the figure's clause up to it (the label
+    alone stands in for either when not given).
     """
     for indicator in taxonomy if taxonomy is not None else default_taxonomy():
-        if indicator.fits(label, unit, context):
+        if indicator.fits(label, unit, context, clause):
             return indicator.id
     return ""
 
