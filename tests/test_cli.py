@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from .conftest import SEED
+from .conftest import FIXTURES, SEED
 
 COLUMNS = ["start", "end", "text", "value", "unit", "approx", "indicator", "indicator_id", "sentence", "section"]
 
@@ -44,6 +44,13 @@ def test_extract_json(tmp_path):
     assert result.returncode == 0, result.stderr
     rows = json.loads(result.stdout)
     assert [(r["text"], r["value"], r["unit"]) for r in rows] == [("１０次", "10", "次"), ("3件", "3", "件")]
+
+
+def test_a_utf8_document_leaves_stderr_empty():
+    # this one has a paragraph opening with a lone character, which asks the word list (jieba)
+    result = run_cli("extract", FIXTURES / "varied3" / "city_qinglan_deputy_work_2023.txt")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
 
 
 def test_gbk_file_is_decoded_and_said(tmp_path):

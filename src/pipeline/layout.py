@@ -194,6 +194,7 @@ def _lone_opening_char(text: str) -> bool:
 
     if not text or not _CJK.match(text[0]) or text[0] in _SENTENCE_OPENERS:
         return False
+    _word_frequencies()  # loads the dictionary quietly; jieba otherwise announces it on stderr
     first = jieba.lcut(text[:8], HMM=False)[0]
     return len(first) == 1
 
