@@ -85,6 +85,29 @@ CASES = [
 ]
 
 
+CASES += [
+    (
+        # a web digest: one space between number and measure word belongs to the span
+        "召开常委会会议 9 次、主任会议 ２４ 次,代表进站履职 2.1万 人次,收集群众意见 5000 余条,约 120 人参加。",
+        [
+            ("9 次", 9, "次", "exact", "常委会会议"),
+            ("２４ 次", 24, "次", "exact", "主任会议"),
+            ("2.1万 人次", 21000, "人次", "exact", "进站"),
+            ("5000 余条", 5000, "条", "more_than", "意见"),
+            ("120 人", 120, "人", "about", "参加"),
+        ],
+    ),
+    (
+        # the subject names the meeting when the object is a bare 会议
+        "一年来,省人大常委会共举行会议7次;常委会党组召开会议14次。",
+        [
+            ("7次", 7, "次", "exact", "常委会会议"),
+            ("14次", 14, "次", "exact", "党组会议"),
+        ],
+    ),
+]
+
+
 @pytest.mark.parametrize(("text", "expected"), CASES, ids=[c[0][:12] for c in CASES])
 def test_figures_values_and_labels(text, expected):
     figures = figures_of(text)
@@ -121,6 +144,7 @@ def test_second_measure_of_one_activity_inherits_its_label():
         "这是一项重要内容,也是一次全面体检,形成了一批制度成果和一系列经验。",
         "“十四五”期间,统一部署,一年来取得一定成效。",
         "大会期间,代表依法由10人以上联名提出议案。",  # a legal quota, not a count
+        "第 3 次会议于 2024 年 5 月召开。",  # an ordinal, with spaces as web pages write it
     ],
 )
 def test_non_figures(text):

@@ -78,3 +78,37 @@ def test_hard_wrapped_lines_are_one_paragraph():
     assert len(layout.paragraphs) == 1
     assert layout.paragraphs[0].text == "全年召开常委会会议6次,听取审议专项工作报告12项,开展执法检查5次。"
     assert [r.kind for r in layout.repairs] == ["wrapped"]
+
+
+def test_a_page_number_inside_a_wrapped_paragraph_is_skipped():
+    text = (
+        "2024年,县人大常委会召开常委会会议12次、主任会\n— 1 —\n议19次,开展执法检查5次。\n\n第 2 页\n\n制定条例2部。\n"
+    )
+    layout = repair(_norm(text))
+    assert [p.text for p in layout.paragraphs] == [
+        "2024年,县人大常委会召开常委会会议12次、主任会议19次,开展执法检查5次。",
+        "制定条例2部。",
+    ]
+    # offsets still point into the raw text, past the page number
+    first = layout.paragraphs[0]
+    assert "".join(text[o] for o in first.offsets) == first.text
+
+
+def test_a_long_wrapped_line_ending_in_a_count_is_still_joined():
+    text = "听取审议预算执行和审计工作报告,推动整改问题47个。对财政投资1000万元\n以上的重大项目开展跟踪监督。\n"
+    layout = repair(_norm(text))
+    assert len(layout.paragraphs) == 1
+
+
+def test_a_figures_digest_is_one_line_per_figure():
+    text = "数说2024\n\n—— 会议篇 ——\n召开常委会会议 9 次\n召开主任会议 24 次\n审议议题 63 项\n"
+    layout = repair(_norm(text))
+    assert [p.text for p in layout.paragraphs] == ["召开常委会会议 9 次", "召开主任会议 24 次", "审议议题 63 项"]
+
+
+def test_a_dash_opens_a_paragraph_of_a_term_review_as_well_as_a_subtitle():
+    text = (
+        "——2024年1月16日在县第十八届人民代表大会第四次会议上\n\n——议事决策有力有序。本届以来,共召开常委会会议47次。\n"
+    )
+    roles = [b.role for b in classify(_norm(text))]
+    assert roles == ["meta", BODY]

@@ -320,10 +320,12 @@ def _reject_reason(text: str, match: re.Match[str], quantity: Quantity) -> str |
     s, e = match.start(), match.end()
     number = match.group("number")
     unit = match.group("unit") or ""
-    before = text[s - 1] if s else ""
+    # one space may stand between a word and the number (第 3 次, 约 3000 人), as between number and unit
+    lead = s - 1 if s and text[s - 1] in " \u00a0" else s
+    before = text[lead - 1] if lead else ""
     after = text[e] if e < len(text) else ""
-    _approx, qualifier_len = prefix_qualifier(text[max(0, s - 3) : s], bare_scale=quantity.bare_scale)
-    before_qualifier = text[s - qualifier_len - 1] if s - qualifier_len > 0 else ""
+    _approx, qualifier_len = prefix_qualifier(text[max(0, lead - 3) : lead], bare_scale=quantity.bare_scale)
+    before_qualifier = text[lead - qualifier_len - 1] if lead - qualifier_len > 0 else ""
     if before == "第" or before_qualifier == "第":
         return "ordinal (第…)"
     if before in OPENING_QUOTES or before_qualifier in OPENING_QUOTES:
@@ -368,7 +370,8 @@ def find_quantities(text: str) -> tuple[list[_Candidate], list[tuple[int, int, s
             continue
         s, e = match.span()
         try:
-            quantity = quantity_from_match(match, before=text[max(0, s - 3) : s])
+            lead = s - 1 if s and text[s - 1] in " \u00a0" else s
+            quantity = quantity_from_match(match, before=text[max(0, lead - 3) : lead])
         except ValueError as exc:
             rejected.append((s, e, f"not a numeral ({exc})"))
             continue
@@ -388,6 +391,10 @@ def find_quantities(text: str) -> tuple[list[_Candidate], list[tuple[int, int, s
 # ---------------------------------------------------------------- labelling
 
 
+_BARE_MEETING = re.compile(
+    r"(?P<who>(?:第?[一二三四五六七八九十]+届)?(?:全国|[省市县区州盟旗])?(?:人大常委会|人大|常委会)(?:党组)?)"
+    r"(?:共|全年|先后|累计|依法)*(?P<verb>召开|举行)了?(?:全体)?会议"
+)
 _SUBJECT = re.compile(
     r"^(?:第?[一二三四五六七八九十]+届)?(?:全国|[省市县区州盟旗])?(?:人大常委会|人大|常委会)(?=[^党])"
 )
@@ -407,6 +414,10 @@ def _clean(label: str) -> str:
     label = _LEADING_FILLER.sub("", label)
     # The reporting body as subject says nothing about what was counted; keep it when it is part
     # of the thing counted (常委会会议, 人大代表).
+    # 常委会共举行会议7次, 常委会党组召开会议86次: the subject names the meeting
+    bare_meeting = _BARE_MEETING.fullmatch(label)
+    if bare_meeting:
+        return bare_meeting.group("verb") + bare_meeting.group("who") + "会议"
     subject = _SUBJECT.match(label)
     if subject:
         rest = label[subject.end() :]

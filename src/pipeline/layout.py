@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from pipeline.numerals import QUANTITY_RE
+
 BODY, HEADING, TITLE, HEADLINE, KICKER, BYLINE, CAPTION, META = (
     "body",
     "heading",
@@ -28,6 +30,7 @@ BODY, HEADING, TITLE, HEADLINE, KICKER, BYLINE, CAPTION, META = (
 # A paragraph that ends in one of these ends a sentence (or introduces a list); anything else
 # at the end of a body line means the line was cut.
 SENTENCE_END = set("。！？!?;；…:：—”’」』)）")
+_SENTENCE_STOPS = re.compile(r"[。！？!?；;]")
 _INNER_PUNCT = re.compile(r"[。！？!?；;，,：:]")
 _CAPTION = re.compile(r"^(?:图为|图片为|图[:：]|图片[:：]|[(（]图|图注|▲|△)|(?:记者|通讯员|摄影).{0,20}摄[)）]?$")
 _BYLINE = re.compile(
@@ -35,9 +38,16 @@ _BYLINE = re.compile(
     r"责任编辑|编辑[:：/]|校对|审核|审校|监制|稿件来源)"
 )
 _META = re.compile(
-    r"^(?:——|--|－－)|^\d{4}年\d{1,2}月\d{1,2}日$|^\(\d{4}年\d{1,2}月\d{1,2}日"
+    # a dash opens a subtitle (——2024年1月16日在…会议上) only when the line is short and no
+    # sentence; "——议事决策有力有序。本届以来,…" is a paragraph of a term review
+    r"^(?:——|--|－－)[^。;；!！?？]{0,60}$|^\d{4}年\d{1,2}月\d{1,2}日$|^\(\d{4}年\d{1,2}月\d{1,2}日"
     # the speaker under a report's title: 市人大常委会主任 王某某
     r"|^.{0,24}(?:主任|副主任|秘书长|委员长|副委员长|主席|书记)\s+[\u4e00-\u9fff·]{2,5}$"
+)
+# Page numbers of a document that went through a PDF: — 3 —, - 3 -, 第 2 页, 第2页 共5页, 2/5
+_PAGE_FURNITURE = re.compile(
+    r"^(?:[—\-–－·•]\s*\d{1,4}\s*[—\-–－·•]|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?"
+    r"|\d{1,4}\s*/\s*\d{1,4}|(?:page|Page|PAGE)\s*\d{1,4}(?:\s*of\s*\d{1,4})?)$"
 )
 _TITLE_WORDS = re.compile(r"报告|综述|总结|公报|回眸|纪实")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -107,12 +117,24 @@ def _lines(norm: str) -> list[tuple[int, int, int]]:
     return out
 
 
+# a line that opens with these continues the line above it, whatever that one ends with
+_CONTINUING_PUNCTUATION = set(",，、;；:：")
+
+
+def _ends_with_a_count(text: str) -> bool:
+    """'召开常委会会议 9 次': a line of a figures digest, not a heading."""
+    for match in QUANTITY_RE.finditer(text, max(0, len(text) - 16)):
+        if match.end() == len(text) and match.group("unit"):
+            return True
+    return False
+
+
 def _is_heading_like(text: str) -> bool:
     if len(text) > 30 or len(_CJK.findall(text)) < 2:
         return False
     if _INNER_PUNCT.search(text) or text[-1] in "、":
         return False
-    return True
+    return not _ends_with_a_count(text)
 
 
 def classify(norm: str) -> list[Block]:
@@ -124,7 +146,7 @@ def classify(norm: str) -> list[Block]:
             roles.append(CAPTION)
         elif len(text) <= 40 and _BYLINE.match(text):
             roles.append(BYLINE)
-        elif _META.search(text):
+        elif _META.search(text) or _PAGE_FURNITURE.match(text):
             roles.append(META)
         elif _is_heading_like(text):
             roles.append(HEADING)
@@ -164,7 +186,13 @@ def _word_frequencies() -> dict[str, int]:
 
 
 def _is_cut(text: str) -> bool:
-    return text[-1] not in SENTENCE_END
+    return text[-1] not in SENTENCE_END and not _is_digest_line(text)
+
+
+def _is_digest_line(text: str) -> bool:
+    """'召开常委会会议 9 次': one short item of a figures digest, complete without a full stop.
+    A long line that ends with a count is a hard-wrapped line of prose (…对财政投资1000万元 / 以上的…)."""
+    return len(text) <= 30 and not _SENTENCE_STOPS.search(text) and _ends_with_a_count(text)
 
 
 def _boundary_word_score(left: str, right: str) -> float:
@@ -207,10 +235,16 @@ def repair(norm: str, blocks: list[Block] | None = None) -> Layout:
     units: list[dict] = []
     repairs: list[Repair] = []
     previous: Block | None = None
+    adjacent_line = -1  # the line a wrapped continuation would follow: previous's, or a page number's under it
     for block in blocks:
+        if block.role == META and _PAGE_FURNITURE.match(block.text) and block.line == adjacent_line + 1:
+            # a page break inside a wrapped paragraph: the text goes on after the page number
+            adjacent_line = block.line
+            continue
         if block.role != BODY:
             units.append({"block": block})
             previous = block
+            adjacent_line = block.line
             continue
         last = units[-1] if units else None
         if (
@@ -218,8 +252,8 @@ def repair(norm: str, blocks: list[Block] | None = None) -> Layout:
             and "paragraph" in last
             and previous is not None
             and previous.role == BODY
-            and previous.line + 1 == block.line
-            and _is_cut(last["paragraph"].text)
+            and adjacent_line + 1 == block.line
+            and (_is_cut(last["paragraph"].text) or block.text[0] in _CONTINUING_PUNCTUATION)
         ):
             paragraph: Paragraph = last["paragraph"]
             repairs.append(Repair("wrapped", previous.line, block.line, previous.end, "line wrap joined"))
@@ -234,6 +268,7 @@ def repair(norm: str, blocks: list[Block] | None = None) -> Layout:
                 }
             )
         previous = block
+        adjacent_line = block.line
 
     paragraphs = [u for u in units if "paragraph" in u]
     # 2. Orphans: paragraphs that follow a caption/headline/byline/meta block or a cut paragraph

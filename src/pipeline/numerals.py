@@ -104,12 +104,16 @@ _CHINESE = rf"[{CN_NUMERAL_CHARS}]+(?:点[{CN_DIGITS}]+[万亿]?)?"
 NUMBER_PATTERN = rf"(?:{_ARABIC}{_ARABIC_SCALE}|{_CHINESE})"
 _UNIT_ALT = "|".join(re.escape(u) for u in UNITS)
 
+# Web digests and typeset pages put one space between a number and its measure word ("召开常委会
+# 会议 9 次", "2.1万 人次", "80 余人次"); the space belongs to the span. Never a line break: a figure
+# wrapped across lines is joined by the layout repair, not here.
+_GAP = "[ \u00a0]?"
 QUANTITY_RE = re.compile(
     rf"(?P<percent_of>百分之)?"
     rf"(?P<number>{NUMBER_PATTERN})"
-    rf"(?P<mid>余|多|几)?"
+    rf"(?:{_GAP}(?P<mid>余|多|几))?"
     rf"(?P<scale>[万亿])?"
-    rf"(?P<unit>{_UNIT_ALT})?"
+    rf"(?:{_GAP}(?P<unit>{_UNIT_ALT}))?"
     rf"(?P<post>以上|以下|以内|左右|上下|之多)?"
 )
 
