@@ -11,6 +11,7 @@ run: $(STAMP)
 	$(BIN)/pipeline run
 
 test: $(STAMP)
+	sh scripts/ensure-browser.sh
 	$(BIN)/pytest
 
 lint: $(STAMP)

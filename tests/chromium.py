@@ -76,16 +76,24 @@ class Chromium:
         to_child_r, self._to_child = os.pipe()
         self._from_child, from_child_w = os.pipe()
 
-        # the protocol pipe is the browser's fd 3 (commands in) and fd 4 (replies out): the shell moves
-        # our two pipe ends there and execs the browser
-        wire = f'exec "$0" "$@" 3<&{to_child_r} 4>&{from_child_w}'
-        wire += "".join(f" {fd}>&-" for fd in (to_child_r, from_child_w) if fd not in (3, 4))
+        def wire() -> None:
+            # the protocol pipe is the browser's fd 3 (commands in) and fd 4 (replies out). dup2 makes
+            # inheritable copies; every other descriptor of ours is close-on-exec (PEP 446), so
+            # close_fds=False passes nothing else. from_child_w was opened after to_child_r, so it is
+            # never 3 and the first dup2 cannot clobber it.
+            for fd, target in ((to_child_r, 3), (from_child_w, 4)):
+                if fd == target:  # dup2 onto itself keeps close-on-exec
+                    os.set_inheritable(fd, True)
+                else:
+                    os.dup2(fd, target)
+
         self.proc = subprocess.Popen(
-            ["/bin/sh", "-c", wire, binary, *FLAGS, f"--user-data-dir={self._profile}", "about:blank"],
+            [binary, *FLAGS, f"--user-data-dir={self._profile}", "about:blank"],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
-            pass_fds=(to_child_r, from_child_w),
+            close_fds=False,
+            preexec_fn=wire,
         )
         os.close(to_child_r)
         os.close(from_child_w)
