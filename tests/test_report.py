@@ -273,3 +273,22 @@ def test_number_formats():
     assert report.number(20000.0) == "20,000" and report.number("3.8") == "3.8" and report.number("") == ""
     assert report.percent("-28.571") == "-28.6%" and report.percent("0.01") == "0%" and report.percent("") == ""
     assert re.fullmatch(r"\+1,937", report.signed(1937.0))
+
+
+def test_the_template_ships_with_the_package():
+    # a wheel carries only what package-data names: every template file must match one of its globs
+    import fnmatch
+    import tomllib
+
+    from .conftest import ROOT
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    globs = config["tool"]["setuptools"]["package-data"]["pipeline"]
+    package = ROOT / "src" / "pipeline"
+    files = [p.relative_to(package).as_posix() for p in (package / "templates").rglob("*") if p.is_file()]
+    assert {
+        "templates/report/index.html.j2",
+        "templates/report/conf.json",
+        "templates/report/static/report.css",
+    } <= set(files)
+    assert [f for f in files if not any(fnmatch.fnmatch(f, g) for g in globs)] == []

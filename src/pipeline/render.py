@@ -9,6 +9,7 @@ executed notebook under reports/_executed/ instead of reaching the reader.
 
 from __future__ import annotations
 
+import csv
 import shutil
 from importlib import resources
 from pathlib import Path
@@ -106,5 +107,9 @@ def write_index(root: Path | None = None) -> Path:
             continue
         with atomic_path(root / "downloads" / name) as tmp:
             shutil.copyfile(original, tmp)
-        downloads.append((name, f"downloads/{name}", report.esc(description)))
+        with original.open(encoding="utf-8-sig", newline="") as handle:
+            rows = sum(1 for _ in csv.reader(handle)) - 1
+        size = original.stat().st_size
+        described = f"{description} ({rows:,} rows, {size / 1024:,.0f} KiB)"
+        downloads.append((name, f"downloads/{name}", report.esc(described)))
     return write_text_atomic(root / "index.html", report.index_html(entries, downloads, stylesheet()))

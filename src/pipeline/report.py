@@ -933,7 +933,7 @@ def quality_html(data: ReportData) -> str:
     if len(unmapped):
         rows = [
             f'<tr><td><a href="#fig-{int(r.start)}">{_position(data, int(r.start), int(r.end))}</a></td>'
-            f'<td>{esc(r.text)}</td><td class="n">{number(r.value)} {esc(r.unit)}</td>'
+            f'<td>{esc(r.text)}</td><td class="n">{number(r.value)} {esc(r.unit)}{_approx_badge(r.approx)}</td>'
             f"<td>{esc(r.indicator)}</td><td>{label(CATEGORIES, r.category)}</td></tr>"
             for r in unmapped.itertuples()
         ]
