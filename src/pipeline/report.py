@@ -122,7 +122,7 @@ def link(url: Any, text: Any = None) -> str:
     target = safe_url(url)
     shown = esc(text if text is not None else url)
     if target is None:
-        return shown
+        return f'<span class="url">{shown}</span>'
     return f'<a href="{html.escape(target, quote=True)}" rel="noopener noreferrer">{shown}</a>'
 
 
@@ -389,6 +389,7 @@ def header_html(data: ReportData) -> str:
     zh, en = body_names(data, data.body)
     meta = data.meta
     url = meta.get("url")
+    start, end = f"{data.year}-01-01", f"{data.year}-12-31"  # what the clean step assumes when not given
     rows = [
         ("标题", "Title", esc(meta.get("title"))),
         ("发布者", "Publisher", esc(meta.get("publisher"))),
@@ -402,7 +403,7 @@ def header_html(data: ReportData) -> str:
         (
             "时期",
             "Period",
-            f"{esc(period_label(meta.get('period_start'), meta.get('period_end')))} · "
+            f"{esc(period_label(meta.get('period_start') or start, meta.get('period_end') or end))} · "
             + label(PERIOD_KINDS, meta.get("period_kind") or "calendar_year"),
         ),
     ]
@@ -463,7 +464,7 @@ def headline_html(data: ReportData) -> str:
                 f'<span class="vs">{"任期年均" if annual else "往年"} {number(base["baseline_value"])}'
                 f"{'/年' if annual else ''}（{period}）→ {change}"
                 f'<span lang="en">vs {"term average" if annual else "earlier"} {number(base["baseline_value"])}'
-                f"{' a year' if annual else ''} ({period}): {change}</span></span>"
+                f"{'/yr' if annual else ''}: {change}</span></span>"
             )
         cards.append(
             f'<a class="card" href="#fig-{int(r.start)}">'
