@@ -152,7 +152,11 @@ def test_report_shows_the_headings_and_the_seeds_key_numbers(report_html):
     # the comparison names its method: the term total annualised, marked so
     assert re.search(r"12 次 /年 <span class=\"badge annual\">年均 <span lang=\"en\">annualised</span>", report_html)
     assert "term total 60 over 5.0 years (2017 to 2022-02) annualised" in text
-    assert "another city body, 2022: a peer, not a trend" not in text or "湖州市" in text
+    # peers are marked as peers, with their names in both languages, their year and value
+    assert re.search(
+        r'湖州市 <span class="en" lang="en">Huzhou</span></td><td class="period">2022</td><td class="n">153 人次</td>',
+        report_html,
+    )
 
 
 def test_every_figure_is_in_the_evidence_table_with_its_sentence_and_marked_number(report_html, seed_figures):
