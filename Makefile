@@ -11,6 +11,7 @@ run: $(STAMP)
 	$(BIN)/pipeline run
 
 test: $(STAMP)
+	sh scripts/ensure-browser.sh
 	$(BIN)/pytest
 
 lint: $(STAMP)
@@ -23,4 +24,4 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 clean:
-	rm -rf data/interim/*/ data/processed/figures.* reports/*/
+	rm -rf data/interim/*/ data/processed/figures.* reports/*/ reports/index.html

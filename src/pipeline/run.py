@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline import paths
+from pipeline import paths, render
 from pipeline.clean import check_body_year
 from pipeline.errors import NotebookFailed, UsageError
 from pipeline.sources import discover_sources
 
 KERNEL = "python3"
 # Per body and year, in this order.
-STEPS = ["10-clean.ipynb", "20-compare.ipynb"]
+STEPS = ["10-clean.ipynb", "20-compare.ipynb", "30-report.ipynb"]
 
 
 @dataclass(frozen=True)
@@ -114,5 +114,9 @@ def run_all(body: str | None = None, year: int | None = None) -> list[StepResult
             print(f"pipeline: {step} {label} …", file=sys.stderr, flush=True)
             output = run_notebook(step, {"body": source.body, "year": source.report_year}, label)
             results.append(StepResult(step, source.body, source.report_year, output))
-    print(f"pipeline: done; figures in {paths.PROCESSED / 'figures.csv'}", file=sys.stderr)
+            if step == render.REPORT_NOTEBOOK:
+                html = render.render_report(output, source.body, source.report_year)
+                print(f"pipeline: report {html}", file=sys.stderr, flush=True)
+    index = render.write_index()
+    print(f"pipeline: done; figures in {paths.PROCESSED / 'figures.csv'}, reports listed in {index}", file=sys.stderr)
     return results

@@ -1,0 +1,232 @@
+"""Charts for the reports: Chinese labels without missing glyphs, the same bytes on every run.
+
+`setup_cjk_font()` registers Noto Sans SC, which the `pylopdf-fonts-zh-cn` package ships (SIL OFL),
+so no system font is needed. Chart functions build `matplotlib.figure.Figure` objects without pyplot
+(nothing is shown or kept behind the caller's back); `png_data_uri` turns one into an embeddable
+image with no date or software version in its metadata.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+
+import matplotlib
+from matplotlib.figure import Figure
+
+FONT_PACKAGE = "pylopdf_fonts_zh_cn"
+FONT_FILE = "NotoSansSC-Regular.otf"
+# The generic fallback after the CJK font: matplotlib's own DejaVu Sans, always installed.
+FALLBACK_FAMILY = "DejaVu Sans"
+DPI = 120
+# charts are flat colours and anti-aliased text: a 128-colour palette looks the same at a third of the bytes
+PALETTE_COLOURS = 128
+
+# colours: this year, the body's own earlier periods, peers; colour-blind safe (Okabe-Ito)
+THIS_YEAR = "#0072B2"
+OWN_PAST = "#E69F00"
+PEER = "#999999"
+MUTED = "#56B4E9"
+
+_registered: str | None = None
+
+
+def cjk_font_path():
+    """The Simplified Chinese font file inside its package (a Traversable; a real file when installed)."""
+    return resources.files(FONT_PACKAGE) / FONT_FILE
+
+
+def setup_cjk_font() -> str:
+    """Register the package's Noto Sans SC with matplotlib and put it first; return its family name.
+
+    Safe to call more than once. Also fixes the SVG hash salt so SVG output is reproducible."""
+    global _registered
+    from matplotlib import font_manager
+
+    if _registered is None:
+        with resources.as_file(cjk_font_path()) as path:
+            font_manager.fontManager.addfont(str(path))
+            _registered = font_manager.FontProperties(fname=str(path)).get_name()
+    matplotlib.rcParams["font.family"] = ["sans-serif"]
+    rest = [f for f in matplotlib.rcParams["font.sans-serif"] if f not in (_registered, FALLBACK_FAMILY)]
+    matplotlib.rcParams["font.sans-serif"] = [_registered, FALLBACK_FAMILY, *rest]
+    matplotlib.rcParams["axes.unicode_minus"] = False  # an ASCII hyphen-minus, present in every font
+    matplotlib.rcParams["svg.hashsalt"] = "annual-figures"
+    return _registered
+
+
+def png_bytes(figure: Figure, dpi: int = DPI) -> bytes:
+    """The figure as a palette PNG, byte-identical for identical input (no Software or date metadata)."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None}, facecolor="white")
+    image = Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
+    palette = image.quantize(colors=PALETTE_COLOURS, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    out = io.BytesIO()
+    palette.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def png_data_uri(figure: Figure, dpi: int = DPI) -> str:
+    return "data:image/png;base64," + base64.b64encode(png_bytes(figure, dpi)).decode("ascii")
+
+
+def _new_figure(width: float, height: float) -> Figure:
+    setup_cjk_font()
+    figure = Figure(figsize=(width, height), layout="constrained")
+    return figure
+
+
+def _fmt(value: float) -> str:
+    if value != value:
+        return ""
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.1f}"
+
+
+def _tidy(ax) -> None:
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.tick_params(axis="both", labelsize=9)
+
+
+# ---------------------------------------------------------------- figures by part of the work
+
+
+def parts_chart(parts: Sequence[tuple[str, int, int]], title: str = "") -> Figure:
+    """Horizontal stacked bars: per part of the work (label), figures mapped / not mapped to an indicator."""
+    labels = [p[0] for p in parts]
+    mapped = [p[1] for p in parts]
+    unmapped = [p[2] for p in parts]
+    figure = _new_figure(7.0, 0.3 * len(parts) + 1.2)
+    ax = figure.add_subplot()
+    y = list(range(len(parts)))[::-1]
+    ax.barh(y, mapped, color=THIS_YEAR, label="归入指标 mapped to an indicator")
+    ax.barh(y, unmapped, left=mapped, color=MUTED, label="未归入指标 not mapped")
+    for yi, m, u in zip(y, mapped, unmapped, strict=True):
+        ax.text(m + u + 0.2, yi, str(m + u), va="center", fontsize=9)
+    ax.set_yticks(y, labels)
+    ax.set_xlabel("数字个数 number of figures", fontsize=9)
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.set_xlim(0, max([m + u for m, u in zip(mapped, unmapped, strict=True)] + [1]) * 1.12)
+    ax.legend(loc="lower right", fontsize=8, frameon=False)
+    if title:
+        ax.set_title(title, fontsize=11, loc="left")
+    _tidy(ax)
+    return figure
+
+
+# ---------------------------------------------------------------- this year against baselines
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: float
+    role: str  # "this_year", "own_past" or "peer"
+    hatch: bool = False  # an annualised term total or a differenced cumulative count: derived, not reported
+
+
+@dataclass(frozen=True)
+class Panel:
+    title: str  # may hold a line break: Chinese label (unit) / English label
+    bars: tuple[Bar, ...]
+
+
+_ROLE_COLOUR = {"this_year": THIS_YEAR, "own_past": OWN_PAST, "peer": PEER}
+
+
+def baselines_chart(panels: Sequence[Panel], columns: int = 2) -> Figure:
+    """Small multiples: per indicator, this year's value beside each baseline, each on its own scale."""
+    columns = max(1, min(columns, len(panels)))
+    rows = math.ceil(len(panels) / columns)
+    heights = []
+    for r in range(rows):
+        in_row = panels[r * columns : (r + 1) * columns]
+        heights.append(max(len(p.bars) for p in in_row) * 0.26 + 0.95)
+    figure = _new_figure(11.0, sum(heights) + 0.6)
+    grid = figure.add_gridspec(rows, columns, height_ratios=heights)
+    for index, panel in enumerate(panels):
+        ax = figure.add_subplot(grid[index // columns, index % columns])
+        slots = max(len(p.bars) for p in panels[(index // columns) * columns : (index // columns + 1) * columns])
+        # the same bar thickness in every panel of a row: unused slots stay empty at the bottom
+        y = [slots - 1 - i for i in range(len(panel.bars))]
+        values = [b.value for b in panel.bars]
+        ax.barh(
+            y,
+            values,
+            color=[_ROLE_COLOUR[b.role] for b in panel.bars],
+            hatch=[("///" if b.hatch else "") for b in panel.bars],
+            edgecolor="white",
+            linewidth=0.5,
+            height=0.7,
+        )
+        ax.set_ylim(-0.6, slots - 0.4)
+        top = max([*values, 1])
+        for yi, bar in zip(y, panel.bars, strict=True):
+            ax.text(bar.value + top * 0.015, yi, _fmt(bar.value), va="center", fontsize=8)
+        ax.set_yticks(y, [b.label for b in panel.bars], fontsize=8)
+        ax.set_xlim(0, top * 1.2)
+        ax.set_title(panel.title, fontsize=9, loc="left")
+        ax.tick_params(axis="x", labelsize=7.5)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+    from matplotlib.patches import Patch
+
+    handles = [
+        Patch(color=THIS_YEAR, label="本年 this year"),
+        Patch(color=OWN_PAST, label="本机关往期 same body, earlier period"),
+        Patch(
+            facecolor=OWN_PAST,
+            hatch="///",
+            edgecolor="white",
+            label="推算：任期年均或累计之差 derived: annualised / differenced",
+        ),
+        Patch(color=PEER, label="同级机关 peer body"),
+    ]
+    figure.legend(handles=handles, loc="outside lower center", ncols=2, fontsize=8, frameon=False)
+    return figure
+
+
+# ---------------------------------------------------------------- series
+
+
+@dataclass(frozen=True)
+class Series:
+    title: str
+    unit: str
+    points: tuple[tuple[float, float, str], ...]  # (x as a fractional year, value, label of the point)
+    this_year: float | None = None  # x of this document's point, drawn in the accent colour
+
+
+def series_chart(series: Sequence[Series], columns: int = 2) -> Figure:
+    """One small line chart per series (two or more points), points labelled with value and period."""
+    columns = max(1, min(columns, len(series)))
+    rows = math.ceil(len(series) / columns)
+    figure = _new_figure(5.2 * columns + 0.4, 3.0 * rows + 0.3)
+    for index, s in enumerate(series):
+        ax = figure.add_subplot(rows, columns, index + 1)
+        xs = [p[0] for p in s.points]
+        ys = [p[1] for p in s.points]
+        ax.plot(xs, ys, color=OWN_PAST, marker="o", linewidth=1.6)
+        for x, v, label in s.points:
+            colour = THIS_YEAR if s.this_year is not None and x == s.this_year else OWN_PAST
+            ax.plot([x], [v], marker="o", color=colour, markersize=7)
+            ax.annotate(
+                f"{_fmt(v)}\n{label}", (x, v), textcoords="offset points", xytext=(0, 7), ha="center", fontsize=7.5
+            )
+        low, high = min(ys), max(ys)
+        pad = (high - low) * 0.25 or max(abs(high) * 0.25, 1)
+        ax.set_ylim(min(0, low - pad), high + pad * 1.6)
+        span = (max(xs) - min(xs)) or 1
+        ax.set_xlim(min(xs) - span * 0.15, max(xs) + span * 0.15)
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.set_title(f"{s.title}（{s.unit}）", fontsize=9.5, loc="left")
+        _tidy(ax)
+    return figure

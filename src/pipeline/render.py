@@ -1,0 +1,115 @@
+"""Executed report notebook -> reports/<body>/<year>.html; all reports -> reports/index.html.
+
+nbconvert's HTMLExporter with a small template of our own (package data under templates/report/):
+no code, no prompts, no script or stylesheet fetched from anywhere, `lang="zh"`, a real <title>.
+The notebook is tidied before export so the same data gives the same bytes: cells get ids by
+position (papermill's injected cell gets a random one), and stderr (warnings) stays in the
+executed notebook under reports/_executed/ instead of reaching the reader.
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from importlib import resources
+from pathlib import Path
+
+from pipeline import paths, report
+from pipeline.sources import discover_sources, known_bodies
+from pipeline.tables import atomic_path, write_text_atomic
+
+REPORT_NOTEBOOK = "30-report.ipynb"
+TEMPLATE = "report"
+# cells that are for the analyst in JupyterLab, not for the reader
+REMOVE_TAGS = {"remove-cell", "parameters", "injected-parameters"}
+DOWNLOADS = [
+    (
+        "figures.csv",
+        "所有数字：文件中的和已发布的，每行一个，附出处 · "
+        "every figure, from documents and published, one a row, with its source",
+    ),
+    ("comparison.csv", "每项指标与可比基准的比较 · each indicator against its comparable baselines"),
+    ("checks.csv", "一致性核对及其结果 · consistency checks and their outcome"),
+]
+
+
+def template_root() -> Path:
+    return Path(str(resources.files("pipeline") / "templates"))
+
+
+def stylesheet() -> str:
+    return (resources.files("pipeline") / "templates" / TEMPLATE / "static" / "report.css").read_text(encoding="utf-8")
+
+
+def report_path(body: str, year: int) -> Path:
+    return paths.REPORTS / body / f"{year}.html"
+
+
+def prepare(nb, title: str):
+    """Drop analyst-only cells and stderr, number the cells, set the title (in place; returns nb)."""
+    cells = []
+    for cell in nb.cells:
+        if REMOVE_TAGS & set(cell.get("metadata", {}).get("tags", [])):
+            continue
+        if cell.cell_type == "code":
+            cell.outputs = [
+                o
+                for o in cell.get("outputs", [])
+                if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
+            ]
+            if not cell.outputs:
+                continue
+        cells.append(cell)
+    for number, cell in enumerate(cells):
+        cell["id"] = f"cell-{number}"
+    nb.cells = cells
+    nb.metadata["title"] = title
+    return nb
+
+
+def exporter():
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(
+        template_name=TEMPLATE,
+        extra_template_basedirs=[str(template_root())],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+
+
+def to_html(nb, title: str) -> str:
+    body, _ = exporter().from_notebook_node(prepare(nb, title))
+    return body
+
+
+def render_report(executed: Path, body: str, year: int, target: Path | None = None) -> Path:
+    """Render an executed 30-report notebook to reports/<body>/<year>.html, atomically."""
+    import nbformat
+
+    nb = nbformat.read(str(executed), as_version=4)
+    title = report.report_title(body, year, known_bodies())
+    return write_text_atomic(target or report_path(body, year), to_html(nb, title))
+
+
+def write_index(root: Path | None = None) -> Path:
+    """reports/index.html listing every rendered report, and the processed CSVs beside it to download."""
+    root = root or paths.REPORTS
+    entries = []
+    for source in discover_sources():
+        if (root / source.body / f"{source.report_year}.html").is_file():
+            entries.append(report.index_entry(report.load(source.body, source.report_year)))
+    downloads = []
+    for name, description in DOWNLOADS:
+        original = paths.PROCESSED / name
+        if not original.is_file():
+            continue
+        with atomic_path(root / "downloads" / name) as tmp:
+            shutil.copyfile(original, tmp)
+        with original.open(encoding="utf-8-sig", newline="") as handle:
+            rows = sum(1 for _ in csv.reader(handle)) - 1
+        size = original.stat().st_size
+        described = f"{description} ({rows:,} rows, {size / 1024:,.0f} KiB)"
+        downloads.append((name, f"downloads/{name}", report.esc(described)))
+    return write_text_atomic(root / "index.html", report.index_html(entries, downloads, stylesheet()))

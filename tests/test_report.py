@@ -1,0 +1,295 @@
+"""The report's HTML fragments on tiny inputs: hostile text stays text, numbers and methods are shown
+as the data says, the index lists reports newest first."""
+
+import re
+from html.parser import HTMLParser
+
+import pandas as pd
+import pytest
+
+from pipeline import report
+from pipeline.indicators import by_id
+from pipeline.panel import PANEL_COLUMNS
+
+SCRIPT = "<script>alert(1)</script>"
+IMG = "<img src=x onerror=alert(1)>"
+RLO = "\u202e"
+
+
+class Tags(HTMLParser):
+    """Every start tag with its attributes, to see what a browser would build."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def _panel_row(**kw) -> dict:
+    row = dict.fromkeys(PANEL_COLUMNS, "")
+    row.update(kw)
+    return row
+
+
+def tiny_data(sentence: str = f"全年召开常委会会议9次{SCRIPT}，作出决议决定5项{IMG}。", **meta) -> report.ReportData:
+    indicators = by_id()
+    start_9 = sentence.index("9次")
+    start_5 = sentence.index("5项")
+    doc = "demo/2023/doc.txt"
+    figures = [
+        _panel_row(
+            body="demo", report_year=2023, period_start="2023-01-01", period_end="2023-12-31",
+            period_kind="calendar_year", kind="actual", indicator_id="sc_sessions",
+            indicator_zh=indicators["sc_sessions"].zh, indicator_en=indicators["sc_sessions"].en,
+            indicator="召开常委会会议", value=9.0, unit="次", approx="exact", source_type="document", source=doc,
+            start=100 + start_9, end=100 + start_9 + 2, text="9次", category="meetings", section=f"一、{SCRIPT}",
+            evidence=sentence,
+        ),
+        _panel_row(
+            body="demo", report_year=2023, period_start="2023-01-01", period_end="2023-12-31",
+            period_kind="calendar_year", kind="actual", indicator_id="", indicator_zh="", indicator_en="",
+            indicator=f"作出{IMG}", value=5.0, unit="项", approx="more_than", source_type="document", source=doc,
+            start=100 + start_5, end=100 + start_5 + 2, text="5项", category="decisions", section="",
+            evidence=sentence,
+        ),
+    ]  # fmt: skip
+    published = [
+        _panel_row(
+            body="peer", report_year=2022, period_start="2022-01-01", period_end="2022-12-31",
+            period_kind="calendar_year", kind="actual", indicator_id="sc_sessions",
+            indicator_zh=indicators["sc_sessions"].zh, indicator_en=indicators["sc_sessions"].en,
+            indicator=f"举行常委会会议{SCRIPT}", value=10.0, unit="次", approx="exact", source_type="published",
+            source="javascript:alert(1)", evidence=f"{IMG}标题", source_date="2023-03-01",
+        ),
+        _panel_row(
+            body="demo", report_year=pd.NA, period_start="2017", period_end="2022-02", period_kind="term_total",
+            kind="actual", indicator_id="sc_sessions", indicator_zh=indicators["sc_sessions"].zh,
+            indicator_en=indicators["sc_sessions"].en, indicator="举行常委会会议", value=60.0, unit="次",
+            approx="exact", source_type="published", source="https://example.org/a?b=1&c=\"2\"",
+            evidence="任期回顾", source_date="2022-02-26",
+        ),
+    ]  # fmt: skip
+    doc_frame = pd.DataFrame(figures)
+    doc_frame["sentence_start"] = 100
+    panel = pd.DataFrame(figures + published)[PANEL_COLUMNS]
+    comparison = pd.DataFrame(
+        [
+            {
+                "body": "demo", "report_year": "2023", "indicator_id": "sc_sessions",
+                "indicator_zh": indicators["sc_sessions"].zh, "indicator_en": indicators["sc_sessions"].en,
+                "value": "9", "unit": "次", "approx": "exact", "baseline_body": "demo", "baseline_value": "12",
+                "baseline_unit": "次", "baseline_period": "2017 to 2022-02", "baseline_kind": "term_total_annualised",
+                "change": "-3", "pct_change": "-25", "note": f"term total 60 over 5.0 years {SCRIPT}",
+                "baseline_source": "https://example.org/a?b=1&c=\"2\"",
+            },
+            {
+                "body": "demo", "report_year": "2023", "indicator_id": "sc_sessions",
+                "indicator_zh": indicators["sc_sessions"].zh, "indicator_en": indicators["sc_sessions"].en,
+                "value": "9", "unit": "次", "approx": "exact", "baseline_body": "peer", "baseline_value": "10",
+                "baseline_unit": "次", "baseline_period": "2022-01-01 to 2022-12-31", "baseline_kind": "peer",
+                "change": "-1", "pct_change": "-10", "note": "another city body, 2022: a peer, not a trend",
+                "baseline_source": "javascript:alert(1)",
+            },
+        ]
+    )  # fmt: skip
+    checks = pd.DataFrame(
+        [{"body": "demo", "report_year": "2023", "check": "count_vs_ordinal", "indicator_id": "sc_sessions",
+          "status": "pass", "expected": "<= 14", "found": "9", "explanation": f"ordinal {SCRIPT}"}]
+    )  # fmt: skip
+    bodies = {
+        "demo": {
+            "name_zh": f"演示市人大常委会{RLO}{SCRIPT}",
+            "name_en": f"Standing Committee of the Demo Municipal People's Congress {IMG}",
+            "level": "city",
+        },
+        "peer": {
+            "name_zh": "邻市人大常委会",
+            "name_en": "Standing Committee of the Peer Municipal People's Congress",
+            "level": "city",
+        },
+    }
+    base_meta = {
+        "title": f"工作综述{SCRIPT}",
+        "publisher": f"日报{IMG}",
+        "url": "javascript:alert(1)",
+        "sha256": "ab" * 32,
+    }
+    base_meta.update(meta)
+    return report.ReportData(
+        body="demo",
+        year=2023,
+        meta=base_meta,
+        doc_id=doc,
+        bodies=bodies,
+        figures=doc_frame,
+        panel=panel,
+        comparison=comparison,
+        checks=checks,
+        repairs=pd.DataFrame(
+            [{"kind": "joined", "line": "3", "other_line": "5", "at": "12", "detail": f"…{SCRIPT} | 续…"}]
+        ),
+        rejections=pd.DataFrame([{"start": "1", "end": "3", "text": IMG, "reason": "an article"}]),
+        indicators=indicators,
+    )
+
+
+def all_fragments(data: report.ReportData) -> str:
+    return "".join(
+        f(data)
+        for f in (
+            report.header_html,
+            report.headline_html,
+            report.comparison_html,
+            report.charts_html,
+            report.evidence_html,
+            report.quality_html,
+            report.footer_html,
+        )
+    )
+
+
+# ---------------------------------------------------------------- text safety
+
+
+def test_clean_text_strips_bidi_and_control_characters_but_keeps_newlines():
+    assert report.clean_text(f"a{RLO}b\u2066c\u200fd\x00e\x07f\ng\th") == "abcdef\ng h"
+    assert report.clean_text(None) == "" and report.clean_text(float("nan")) == "" and report.clean_text(pd.NA) == ""
+
+
+def test_esc_escapes_markup_and_quotes():
+    assert report.esc(SCRIPT) == "&lt;script&gt;alert(1)&lt;/script&gt;"
+    assert report.esc('" onmouseover="x') == "&quot; onmouseover=&quot;x"
+    assert report.esc("一\n二") == "一 二"
+
+
+@pytest.mark.parametrize(
+    ("url", "is_link"),
+    [
+        ("http://www.sxllnews.cn/a.html", True),
+        ("https://example.org/a?b=1&c=2", True),
+        ("javascript:alert(1)", False),
+        ("JaVaScRiPt:alert(1)", False),
+        ("data:text/html,<script>alert(1)</script>", False),
+        ('https://example.org/"onmouseover="alert(1)', False),
+        ("//example.org/x", False),
+        ("", False),
+    ],
+)
+def test_only_plain_http_urls_become_links(url, is_link):
+    html = report.link(url)
+    tags = Tags(html).tags
+    assert (tags == [("a", {"href": url, "rel": "noopener noreferrer"})]) is is_link
+    if not is_link:  # shown as text, in a span that may wrap anywhere
+        assert tags == [("span", {"class": "url"})]
+        assert "<" not in html.replace("&lt;", "").replace('<span class="url">', "").replace("</span>", "")
+
+
+def test_highlight_marks_the_figure_at_its_offset_and_escapes_the_rest():
+    sentence = f"召开会议9次{SCRIPT}，其中9次为专题会议"
+    out = report.highlight(sentence, sentence.index("9次", 6), "9次")
+    assert out.count("<mark>") == 1
+    assert "&lt;script&gt;" in out and "<script" not in out
+    # the second 9次 is marked, not the first
+    assert out.index("<mark>") > out.index("&lt;/script&gt;")
+    # an offset that misses falls back to the first occurrence; a line break shows as a cut
+    out = report.highlight("审查质\n\n效，审查14件", 99, "14件")
+    assert "<mark>14件</mark>" in out and 'class="cut"' in out
+    # a figure with markup of its own is escaped inside the mark
+    assert report.highlight(f"x{IMG}y", 1, IMG) == f"x<mark>{report.esc(IMG)}</mark>y"
+
+
+# ---------------------------------------------------------------- hostile fragments
+
+
+def test_hostile_text_in_every_fragment_stays_text():
+    html = all_fragments(tiny_data())
+    tags = Tags(html)
+    names = {t for t, _ in tags.tags}
+    assert "script" not in names and "svg" not in names and "b" not in names
+    # the only images are the charts, embedded
+    assert all(a.get("src", "").startswith("data:image/png;base64,") for t, a in tags.tags if t == "img")
+    # no event handlers, no javascript: links
+    assert not any(k.startswith("on") for _, a in tags.tags for k in a)
+    assert not any((a.get("href") or "").lower().startswith("javascript") for _, a in tags.tags)
+    assert RLO not in html
+    text = "".join(tags.text)
+    assert SCRIPT in text and IMG in text  # visible to the reader as written
+    assert "javascript:alert(1)" in text  # the bad URL is shown, not linked
+
+
+def test_numbers_methods_and_evidence_as_the_data_says():
+    data = tiny_data()
+    comparison = report.comparison_html(data)
+    assert "年均" in comparison and "annualised" in comparison and "12 次 /年" in comparison
+    assert "2017–2022-02" in comparison and "-25.0%" in comparison
+    assert "邻市" in comparison and "Peer" in comparison  # the peer's short names, both languages
+    evidence = report.evidence_html(data)
+    rows = [a for t, a in Tags(evidence).tags if t == "tr" and "data-start" in a]
+    assert [(r["data-value"], r["data-unit"], r["data-indicator"]) for r in rows] == [
+        ("9", "次", "sc_sessions"),
+        ("5", "项", ""),
+    ]
+    assert "<mark>9次</mark>" in evidence and "<mark>5项</mark>" in evidence
+    assert "未归入指标" in evidence  # the unmapped figure says so
+    assert 'href="https://example.org/a?b=1&amp;c=&quot;2&quot;"' not in evidence  # a quote in a URL: no link
+    headline = report.headline_html(data)
+    assert 'href="#fig-' in headline and ">9</span>" in headline and "任期年均 12/年" in headline
+
+
+def test_index_lists_reports_newest_first_and_escapes():
+    entries = [
+        report.IndexEntry("a", 2021, "甲", "A", "二〇二一", "s1", "a/2021.html"),
+        report.IndexEntry("b", 2023, "乙", "B", f"标题{SCRIPT}", "s2", "b/2023.html"),
+        report.IndexEntry("a", 2023, "甲", "A", "二〇二三", "s3", "a/2023.html"),
+    ]
+    html = report.index_html(entries, [("figures.csv", "downloads/figures.csv", "all figures")], "body{}")
+    assert html.startswith("<!DOCTYPE html>") and '<html lang="zh">' in html
+    links = [a["href"] for t, a in Tags(html).tags if t == "a"]
+    assert links == ["a/2023.html", "b/2023.html", "a/2021.html", "downloads/figures.csv"]
+    assert "<script" not in html and "&lt;script&gt;" in html
+
+
+def test_summary_line_gives_headline_figures_and_checks():
+    text = report.summary_text(tiny_data())
+    assert text.startswith("常委会会议 9 次")
+    assert "2 figures, 1 mapped to 1 indicators" in text and "checks: 1 pass" in text
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "expected"),
+    [("2022-01-01", "2022-12-31", "2022"), ("2017", "2022-02", "2017–2022-02"), ("2023-12", "2023-12", "2023-12")],
+)
+def test_period_labels(start, end, expected):
+    assert report.period_label(start, end) == expected
+
+
+def test_number_formats():
+    assert report.number(20000.0) == "20,000" and report.number("3.8") == "3.8" and report.number("") == ""
+    assert report.percent("-28.571") == "-28.6%" and report.percent("0.01") == "0%" and report.percent("") == ""
+    assert re.fullmatch(r"\+1,937", report.signed(1937.0))
+
+
+def test_the_template_ships_with_the_package():
+    # a wheel carries only what package-data names: every template file must match one of its globs
+    import fnmatch
+    import tomllib
+
+    from .conftest import ROOT
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    globs = config["tool"]["setuptools"]["package-data"]["pipeline"]
+    package = ROOT / "src" / "pipeline"
+    files = [p.relative_to(package).as_posix() for p in (package / "templates").rglob("*") if p.is_file()]
+    assert {
+        "templates/report/index.html.j2",
+        "templates/report/conf.json",
+        "templates/report/static/report.css",
+    } <= set(files)
+    assert [f for f in files if not any(fnmatch.fnmatch(f, g) for g in globs)] == []
