@@ -73,6 +73,22 @@ def test_earlier_year_peers_cumulative_and_not_reported():
     assert len(gone) == 1 and pd.isna(gone.iloc[0]["value"]) and "not in 2023" in gone.iloc[0]["note"]
 
 
+def test_a_baseline_counted_in_another_unit_is_shown_but_not_differenced():
+    target = fact("a", "2023-01-01", "2023-12-31", "calendar_year", "deputy_suggestions", 20000, "document", 2023, 1)
+    target["unit"] = "条"
+    same_family = fact("b", "2023-01-01", "2023-12-31", "calendar_year", "laws_enacted", 3, report_year=2023)
+    same_family["unit"] = "部"
+    mine = fact("a", "2023-01-01", "2023-12-31", "calendar_year", "laws_enacted", 4, "document", 2023, 5)
+    mine["unit"] = "件"
+    other = fact("b", "2023-01-01", "2023-12-31", "calendar_year", "deputy_suggestions", 404, report_year=2023)
+    other["unit"] = "件"
+    table = compare(panel_of(target, other, mine, same_family), "a", 2023, BODIES).set_index("indicator_id")
+    suggestions = table.loc["deputy_suggestions"]
+    assert suggestions["baseline_value"] == 404 and pd.isna(suggestions["change"])
+    assert "counted in 件, not 条" in suggestions["note"]
+    assert table.loc["laws_enacted", "change"] == 1  # 件 and 部 both count laws
+
+
 def test_indicator_without_baseline_is_listed():
     panel = panel_of(fact("a", "2023-01-01", "2023-12-31", "calendar_year", "party_lectures", 5, "document", 2023, 1))
     table = compare(panel, "a", 2023, BODIES)

@@ -76,6 +76,15 @@ def _fmt(value: float) -> str:
     return f"{value:.15g}"
 
 
+# Measure words that count the same kind of thing: 3部 and 3件 laws, 18个 and 18项 reports. Across
+# families (人次 against 人, 条 of opinions against 件 of suggestions) the counting differs.
+UNIT_FAMILIES = ({"个", "项", "件", "部", "篇", "份"}, {"次", "场"}, {"人", "名", "位"})
+
+
+def units_comparable(a: str, b: str) -> bool:
+    return a == b or any(a in family and b in family for family in UNIT_FAMILIES)
+
+
 def _row(target: pd.Series, **kw) -> dict:
     base = {
         "body": target["body"],
@@ -89,6 +98,12 @@ def _row(target: pd.Series, **kw) -> dict:
     }
     base.update(kw)
     value, baseline = base.get("value"), base.get("baseline_value")
+    baseline_unit = base.get("baseline_unit")
+    if baseline_unit and not units_comparable(str(base["unit"]), str(baseline_unit)):
+        base["note"] = (
+            f"{base.get('note', '')}; counted in {baseline_unit}, not {base['unit']}: shown, not differenced"
+        ).lstrip("; ")
+        return base
     if "change" not in kw and pd.notna(value) and baseline is not None and pd.notna(baseline):
         base["change"] = round(value - baseline, 6)
         base["pct_change"] = round(100 * (value - baseline) / baseline, 2) if baseline else None
