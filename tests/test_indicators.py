@@ -57,9 +57,9 @@ def test_boundaries(label, unit, ident):
         # 接待群众 counts liaison-station visits only at a station
         ("接待群众", "人次", "全市建成代表联络站64个，累计接待群众", "liaison_station_visits"),
         ("接待群众来访", "人次", "信访部门接待群众来访", ""),
-        # 整改 counts audit findings rectified only where the audit is the subject
-        ("推动整改问题", "个", "听取审计查出问题整改情况报告，推动整改问题", "audit_issues_rectified"),
-        ("督促整改问题", "个", "对饮用水水源地开展执法检查，督促整改问题", ""),
+        # 督促纠正 counts normative documents only where the filing review is the subject
+        ("督促纠正", "件", "审查报送备案的规范性文件14件，督促纠正", "normative_documents_corrected"),
+        ("督促纠正", "件", "对饮用水水源地开展执法检查，督促纠正", ""),
         ("开展满意度测评", "个", "对审计查出问题整改情况开展满意度测评", "satisfaction_evaluations"),
     ],
 )
