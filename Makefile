@@ -24,4 +24,4 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 clean:
-	rm -rf data/interim/*/ data/processed/figures.* reports/*/ reports/index.html
+	rm -rf data/interim/*/ data/processed/*.csv data/processed/*.parquet reports/*/ reports/index.html
