@@ -249,17 +249,18 @@ def repair(norm: str, blocks: list[Block] | None = None) -> Layout:
 
     cuts = [u for u in paragraphs if _is_cut(u["paragraph"].text)]
     candidates = []
+    index_of = {id(u): i for i, u in enumerate(units)}  # units.index, without comparing paragraphs
     for a in cuts:
-        a_index = units.index(a)
+        a_index = index_of[id(a)]
         for b in paragraphs:
-            if not b.get("orphan") or units.index(b) <= a_index:
+            if not b.get("orphan") or index_of[id(b)] <= a_index:
                 continue
             score = _boundary_word_score(a["paragraph"].text, b["paragraph"].text)
             if b["direct"] is a and _starts_with_fragment(b["paragraph"].text):
                 score += 10
             if score > 0:
-                distance = units.index(b) - a_index
-                candidates.append((-score, distance, a_index, units.index(b)))
+                distance = index_of[id(b)] - a_index
+                candidates.append((-score, distance, a_index, index_of[id(b)]))
     joined_to: dict[int, int] = {}  # index of B -> index of A
     used_a: set[int] = set()
     for _neg, _dist, a_index, b_index in sorted(candidates):
