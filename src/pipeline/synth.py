@@ -27,7 +27,19 @@ from pipeline import paths
 from pipeline.numerals import CN_NUMERAL_CHARS, QUANTITY_RE, parse_number
 from pipeline.sources import normalise
 
-GOLD_COLUMNS = ["start", "end", "text", "value", "unit", "approx", "indicator", "key", "category", "required", "concept"]
+GOLD_COLUMNS = [
+    "start",
+    "end",
+    "text",
+    "value",
+    "unit",
+    "approx",
+    "indicator",
+    "key",
+    "category",
+    "required",
+    "concept",
+]
 
 # Invented place names (two characters, no numeral in them) and subjects of local laws.
 _PLACE_FIRST = "青云松柳泉枫桐梅兰澄宁岱沅澜翠"
@@ -113,7 +125,7 @@ def _vary_figure(rng: random.Random, raw: str, norm: str, row: dict[str, str]) -
     """(start, end, new text of the numeral, new gold value) for one gold figure, or None to keep it."""
     s, e = int(row["start"]), int(row["end"])
     match = QUANTITY_RE.search(norm, s, e)
-    if not match or not match.group("unit") and not match.group("percent_of"):
+    if not match or (not match.group("unit") and not match.group("percent_of")):
         return None
     ns, ne = match.span("number")
     number = match.group("number")
@@ -225,13 +237,13 @@ def vary(template: Template, rng: random.Random) -> tuple[str, tuple[dict[str, s
     gold = []
     for i, row in enumerate(template.gold):
         s, e = moved(int(row["start"])), moved(int(row["end"]))
-        gold.append({**row, "start": str(s), "end": str(e), "text": new_text[s:e], "value": new_values.get(i, row["value"])})
+        gold.append(
+            {**row, "start": str(s), "end": str(e), "text": new_text[s:e], "value": new_values.get(i, row["value"])}
+        )
     return new_text, tuple(gold)
 
 
-def generate(
-    templates: Sequence[Template], count: int, seed: int = 0, min_chars: int = 0
-) -> Iterator[SynthDocument]:
+def generate(templates: Sequence[Template], count: int, seed: int = 0, min_chars: int = 0) -> Iterator[SynthDocument]:
     """`count` documents; each joins varied templates (blank line between) until it has `min_chars`."""
     if not templates:
         raise ValueError("no templates")
@@ -248,9 +260,7 @@ def generate(
             if parts:
                 parts.append("\n\n")
             parts.append(text)
-            gold.extend(
-                {**r, "start": str(int(r["start"]) + offset), "end": str(int(r["end"]) + offset)} for r in rows
-            )
+            gold.extend({**r, "start": str(int(r["start"]) + offset), "end": str(int(r["end"]) + offset)} for r in rows)
             names.append(template.name)
             length = offset + len(text)
         yield SynthDocument(f"synth_{number:05d}", "".join(parts), tuple(gold), "+".join(names))
