@@ -42,6 +42,7 @@ def _build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="raw text -> figures -> reports, for all shipped data")
     run.add_argument("--body", help="only this body (id as in data/reference/bodies.csv)")
     run.add_argument("--year", type=int, help="only this report year")
+    run.add_argument("--force", action="store_true", help="run every step, even those that are up to date")
     return parser
 
 
@@ -115,7 +116,7 @@ def _extract_many(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from pipeline.run import run_all
 
-    run_all(body=args.body, year=args.year)
+    run_all(body=args.body, year=args.year, force=args.force)
     return 0
 
 

@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 
 from pipeline import paths
-from pipeline.errors import InputNotFound, SourceMetadataError, UnreadableDocument
+from pipeline.errors import InputNotFound, SourceMetadataError, UnreadableDocument, UsageError
 
 # One work report is tens of kilobytes; the largest national report is well under 1 MB. A file far
 # beyond that is almost certainly not one document (a dump, a concatenation, a binary).
@@ -312,6 +312,20 @@ def known_bodies() -> dict[str, dict[str, str]]:
 
 # ids of bodies and indicators: never a path, never a display name
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def check_body_year(body: object, year: object) -> tuple[str, int]:
+    """Validate notebook/CLI parameters; a body id is never a path."""
+    if not isinstance(body, str) or not IDENTIFIER.match(body):
+        raise UsageError(f"body {body!r} is not an id like 'lvliang' (lower-case letters, digits, _)")
+    if isinstance(year, bool) or not isinstance(year, int):
+        try:
+            year = int(str(year), 10)
+        except ValueError as exc:
+            raise UsageError(f"year {year!r} is not a whole number") from exc
+    if not 1949 <= year <= 2100:
+        raise UsageError(f"year {year} is out of range")
+    return body, year
 
 
 def load_source(folder: Path) -> Source:
