@@ -406,6 +406,7 @@ _TOTAL_WORDS = re.compile(r"^(?:总数|总量|总计|合计|累计|共计|累计
 _POST_QUALIFIER = re.compile(r"^(?:以上|以下|以内|左右|上下|之多)")
 
 
+@lru_cache(maxsize=65536)  # a pure function of the label; the same labels recur across reports
 def _clean(label: str) -> str:
     label = _LEADING_FILLER.sub("", label)
     # The reporting body as subject says nothing about what was counted; keep it when it is part
@@ -423,6 +424,7 @@ def _clean(label: str) -> str:
     return label.strip()
 
 
+@lru_cache(maxsize=65536)
 def _split_verb(label: str) -> tuple[str, str]:
     """('召开', '常委会会议') for '召开常委会会议': the first verb and what follows it."""
     match = _VERB_RE.search(label)

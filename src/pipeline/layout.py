@@ -169,6 +169,11 @@ def _is_cut(text: str) -> bool:
 
 def _boundary_word_score(left: str, right: str) -> float:
     """How strongly the end of `left` and the start of `right` form one dictionary word."""
+    return _boundary_score(left[-2:], right[:2])  # every cut paragraph meets every orphan: remember
+
+
+@lru_cache(maxsize=65536)
+def _boundary_score(left: str, right: str) -> float:
     freq = _word_frequencies()
     best = 0.0
     for k in (1, 2):

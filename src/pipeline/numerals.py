@@ -200,6 +200,7 @@ def parse_number(core: str) -> Decimal:
         raise ValueError(f"not a numeral: {core!r}") from exc
 
 
+@lru_cache(maxsize=65536)  # `before` is three characters of context; they recur
 def prefix_qualifier(before: str, bare_scale: bool = False) -> tuple[str, int]:
     """The qualifier that ends `before` (the text just before a number) and its length."""
     match = _PREFIX_RE.search(before)
@@ -211,11 +212,16 @@ def prefix_qualifier(before: str, bare_scale: bool = False) -> tuple[str, int]:
     return PREFIX_QUALIFIERS[word], len(word)
 
 
+@lru_cache(maxsize=65536)
+def _is_bare_scale(number: str) -> bool:
+    return bool(_BARE_SCALE.fullmatch(number))
+
+
 def quantity_from_match(match: re.Match[str], before: str = "") -> Quantity:
     """Turn a QUANTITY_RE match (plus the text before it, for 约/近/逾) into a Quantity."""
     number = match.group("number")
     value = parse_number(number)
-    bare = bool(_BARE_SCALE.fullmatch(number))
+    bare = _is_bare_scale(number)
     if match.group("scale"):
         value *= SCALES[match.group("scale")]
     unit = match.group("unit") or ""
