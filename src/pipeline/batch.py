@@ -155,6 +155,7 @@ def iter_chunks(
             done: dict[int, Chunk] = {}
             next_index = 0
             for future in as_completed(futures):
+                del futures[future]  # a finished future keeps its result: let it go once handed on
                 chunk = future.result()
                 done[chunk.index] = chunk
                 if bar is not None:
