@@ -255,10 +255,11 @@ def repair(norm: str, blocks: list[Block] | None = None) -> Layout:
     cuts = [u for u in paragraphs if _is_cut(u["paragraph"].text)]
     candidates = []
     index_of = {id(u): i for i, u in enumerate(units)}  # units.index, without comparing paragraphs
+    orphans = [b for b in paragraphs if b.get("orphan")] if cuts else []
     for a in cuts:
         a_index = index_of[id(a)]
-        for b in paragraphs:
-            if not b.get("orphan") or index_of[id(b)] <= a_index:
+        for b in orphans:
+            if index_of[id(b)] <= a_index:
                 continue
             score = _boundary_word_score(a["paragraph"].text, b["paragraph"].text)
             if b["direct"] is a and _starts_with_fragment(b["paragraph"].text):
