@@ -193,6 +193,7 @@ def run_measured(cmd: list[str], env: dict | None = None, sample_tree: bool = Fa
     result = {
         "seconds": elapsed,
         "peak_mb": usage.ru_maxrss / 1024,
+        "cpu_seconds": usage.ru_utime + usage.ru_stime,  # the child and every descendant it waited for
         "returncode": proc.returncode,
         "stdout": out.read().decode("utf-8", "replace"),
         "stderr": err.read().decode("utf-8", "replace"),
@@ -388,40 +389,54 @@ def main(argv: list[str] | None = None) -> int:
         say("")
         say(f"### One year, raw text to the last step ({', '.join(STEPS)}), lvliang 2023; best of {repeats}")
         say("")
-        say("| run | wall time | peak memory (largest process) |")
-        say("| --- | ---: | ---: |")
-        say(f"| `pipeline run --force --body lvliang --year 2023` | {best['ours']['seconds']:.2f} s | "
-            f"{best['ours']['peak_mb']:.0f} MB |")  # fmt: skip
-        say(f"| floor: {len(STEPS)} notebooks importing pandas + matplotlib, run the same way | "
-            f"{best['floor']['seconds']:.2f} s | {best['floor']['peak_mb']:.0f} MB |")  # fmt: skip
-        say(f"| re-run with nothing changed | {best['rerun']['seconds']:.2f} s | {best['rerun']['peak_mb']:.0f} MB |")
+        say("| run | wall time | CPU time | peak memory (largest process) |")
+        say("| --- | ---: | ---: | ---: |")
+        for key, what in (
+            ("ours", "`pipeline run --force --body lvliang --year 2023`"),
+            ("floor", f"floor: {len(STEPS)} notebooks importing pandas + matplotlib, run the same way"),
+            ("rerun", "re-run with nothing changed"),
+        ):
+            r = best[key]
+            say(f"| {what} | {r['seconds']:.2f} s | {r['cpu_seconds']:.2f} s | {r['peak_mb']:.0f} MB |")
         say("")
         say(f"Ours / notebook floor: {best['ours']['seconds'] / best['floor']['seconds']:.2f}× (target ≤ 1.5×); "
             f"no-change re-run {best['rerun']['seconds']:.2f} s (target ≤ 1 s)")  # fmt: skip
 
     if "batch" not in args.skip:
-        folder = workdir / f"batch-{args.docs}"
-        docs, size, gen_seconds = make_corpus(folder, args.docs, seed=2, min_chars=7000)
-        chars = sum(len(p.read_text(encoding="utf-8")) for p in folder.glob("*.txt"))
-        out = workdir / "batch.csv"
-        cmd = [_python(), "-m", "pipeline", "extract", str(folder), "--jobs", str(args.jobs), "-o", str(out)]
-        result = run_measured(cmd, sample_tree=True)
-        if result["returncode"] != 0:
-            raise SystemExit(f"pipeline extract failed:\n{result['stderr']}")
-        summary = result["stderr"].strip().splitlines()[-1]
         say("")
-        say(f"### Batch: `pipeline extract DIR --jobs {args.jobs} -o table.csv`")
+        say(f"### Batch: `pipeline extract DIR --jobs {args.jobs} -o table.csv`, {args.docs:,} synthetic documents")
         say("")
-        say(f"{docs:,} synthetic documents, {chars / docs:,.0f} characters ({size / docs / 1e3:.1f} KB) each on "
-            f"average, {size / 1e6:.0f} MB in all (generated in {gen_seconds:.0f} s, not counted); "
-            f"{summary.removeprefix('pipeline: ')}.")  # fmt: skip
+        say("| documents | characters (KB) each, on average | figures | wall time | CPU time, all processes | "
+            "characters/s (wall) | peak memory, largest process | peak memory, all processes | table |")  # fmt: skip
+        say("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for what, min_chars in (("one template each (the generator's natural size)", 0),
+                                 ("report-sized: templates joined to ≥ 7,000 characters", 7000)):  # fmt: skip
+            folder = workdir / (f"batch-{args.docs}" + (f"-{min_chars}" if min_chars != 7000 else ""))
+            docs, size, _gen_seconds = make_corpus(folder, args.docs, seed=2, min_chars=min_chars)
+            chars = sum(len(p.read_text(encoding="utf-8")) for p in folder.glob("*.txt"))
+            out = workdir / "batch.csv"
+            cmd = [_python(), "-m", "pipeline", "extract", str(folder), "--jobs", str(args.jobs), "-o", str(out)]
+            result = run_measured(cmd, sample_tree=True)
+            if result["returncode"] != 0:
+                raise SystemExit(f"pipeline extract failed:\n{result['stderr']}")
+            found = re.search(r"(\d+) figure", result["stderr"])
+            figures = int(found.group(1)) if found else 0
+            cells = [
+                what,
+                f"{chars / docs:,.0f} ({size / docs / 1e3:.1f})",
+                f"{figures:,}",
+                f"{result['seconds']:.1f} s",
+                f"{result['cpu_seconds']:.1f} s",
+                _fmt_rate(chars / result["seconds"]),
+                f"{result['peak_mb']:.0f} MB",
+                f"{result['tree_peak_mb']:.0f} MB",
+                f"{out.stat().st_size / 1e6:.0f} MB",
+            ]
+            say("| " + " | ".join(cells) + " |")
+            out.unlink()
         say("")
-        say("| wall time | characters/s | peak memory, largest process | peak memory, all processes |")
-        say("| ---: | ---: | ---: | ---: |")
-        say(f"| {result['seconds']:.1f} s | {_fmt_rate(chars / result['seconds'])} | {result['peak_mb']:.0f} MB | "
-            f"{result['tree_peak_mb']:.0f} MB |")  # fmt: skip
-        say("")
-        say(f"Targets: 10,000 documents in ≤ 60 s, ≤ 1 GB peak memory; table {out.stat().st_size / 1e6:.0f} MB.")
+        say("Targets: 10,000 documents in ≤ 60 s with ≤ 1 GB peak memory. The issue's own average, 0.7 GB of "
+            "text in 34,000 documents, is 20.6 KB a document: the second row. Generating is not counted.")  # fmt: skip
 
     load_after = os.getloadavg()
     say("")

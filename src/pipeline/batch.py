@@ -23,7 +23,7 @@ from typing import Any, TextIO
 
 from pipeline.errors import InputNotFound, PipelineError
 from pipeline.sources import Document
-from pipeline.tables import FIGURE_COLUMNS, figure_rows
+from pipeline.tables import FIGURE_COLUMNS, figure_tuples
 
 # A batch table is the one-document table with the document (its path as given) first.
 BATCH_COLUMNS = ["document", *FIGURE_COLUMNS]
@@ -81,19 +81,17 @@ def extract_chunk(index: int, paths: Sequence[str], fmt: str = "csv", encoding: 
     json_rows: list[str] = []
     for name in paths:
         try:
-            rows = figure_rows(extract(read_input(Path(name), encoding)))
+            rows = [(name, *values) for values in figure_tuples(extract(read_input(Path(name), encoding)))]
         except PipelineError as exc:
             chunk.failures.append((name, exc.exit_code, str(exc)))
             continue
         chunk.figures += len(rows)
-        for row in rows:
-            values = (name, *(row[c] for c in FIGURE_COLUMNS))
-            if fmt == "csv":
-                writer.writerow(values)
-            elif fmt == "json":
-                json_rows.append(json.dumps(dict(zip(BATCH_COLUMNS, values, strict=True)), ensure_ascii=False))
-            else:
-                chunk.rows.append(values)
+        if fmt == "csv":
+            writer.writerows(rows)
+        elif fmt == "json":
+            json_rows.extend(json.dumps(dict(zip(BATCH_COLUMNS, r, strict=True)), ensure_ascii=False) for r in rows)
+        else:
+            chunk.rows.extend(rows)
     chunk.text = buffer.getvalue() if fmt == "csv" else ",\n".join(json_rows)
     return chunk
 
