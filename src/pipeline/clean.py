@@ -8,10 +8,10 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline import paths
-from pipeline.errors import DataCheckError, UsageError
+from pipeline.errors import DataCheckError
 from pipeline.extract import Extraction, extract
 from pipeline.numerals import APPROX_CLASSES, KNOWN_UNITS, is_plausible
-from pipeline.sources import IDENTIFIER, Source, find_source
+from pipeline.sources import Source, check_body_year, find_source
 from pipeline.tables import (
     FIGURE_COLUMNS,
     LAYOUT_COLUMNS,
@@ -27,20 +27,6 @@ INTERIM_COLUMNS = [
     "doc_id", "body", "report_year", "period_start", "period_end", "period_kind", "source_date", "kind",
     *FIGURE_COLUMNS,
 ]  # fmt: skip
-
-
-def check_body_year(body: object, year: object) -> tuple[str, int]:
-    """Validate notebook/CLI parameters; a body id is never a path."""
-    if not isinstance(body, str) or not IDENTIFIER.match(body):
-        raise UsageError(f"body {body!r} is not an id like 'lvliang' (lower-case letters, digits, _)")
-    if isinstance(year, bool) or not isinstance(year, int):
-        try:
-            year = int(str(year), 10)
-        except ValueError as exc:
-            raise UsageError(f"year {year!r} is not a whole number") from exc
-    if not 1949 <= year <= 2100:
-        raise UsageError(f"year {year} is out of range")
-    return body, year
 
 
 @dataclass

@@ -26,32 +26,38 @@ def _build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show the traceback of an error")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
-    ex = sub.add_parser("extract", help="print the figures of one document")
-    ex.add_argument("path", type=Path, help="a text file (UTF-8, UTF-16, GB18030/GBK or Big5)")
+    ex = sub.add_parser("extract", help="print the figures of one document, or of many as one table")
+    ex.add_argument(
+        "paths",
+        type=Path,
+        nargs="+",
+        metavar="PATH",
+        help="a text file (UTF-8, UTF-16, GB18030/GBK or Big5); several, or a folder (its *.txt files): one table",
+    )
     ex.add_argument("--format", choices=["csv", "json"], default="csv")
     ex.add_argument("--encoding", help="decode with this encoding instead of detecting it")
+    ex.add_argument("--jobs", "-j", type=int, help="worker processes for many documents (default: one per core)")
+    ex.add_argument("--output", "-o", type=Path, help="write the table here (atomically) instead of to stdout")
 
     run = sub.add_parser("run", help="raw text -> figures -> reports, for all shipped data")
     run.add_argument("--body", help="only this body (id as in data/reference/bodies.csv)")
     run.add_argument("--year", type=int, help="only this report year")
+    run.add_argument("--force", action="store_true", help="run every step, even those that are up to date")
     return parser
 
 
 def _extract(args: argparse.Namespace) -> int:
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError(f"--jobs {args.jobs}: give at least 1")
+    if len(args.paths) > 1 or args.paths[0].is_dir():
+        return _extract_many(args)
+    from pipeline.batch import read_input
     from pipeline.extract import extract
-    from pipeline.sources import Source, load_source, read_document
     from pipeline.tables import FIGURE_COLUMNS, figure_rows, to_csv_text
 
-    path: Path = args.path
-    document = None
+    path: Path = args.paths[0]
     # A raw document with its source.yaml is read as that file declares, after its sha256 is checked.
-    meta = path.parent / "source.yaml"
-    if args.encoding is None and path.is_file() and meta.is_file():
-        source: Source = load_source(path.parent)
-        if source.path.resolve() == path.resolve():
-            document = source.read()
-    if document is None:
-        document = read_document(path, declared_encoding=args.encoding)
+    document = read_input(path, args.encoding)
     if document.encoding not in ("utf-8", "utf-8-sig") and args.encoding is None:
         print(f"pipeline: note: {path} decoded as {document.encoding} (detected)", file=sys.stderr)
     result = extract(document)
@@ -59,17 +65,58 @@ def _extract(args: argparse.Namespace) -> int:
     if not rows:
         print(f"pipeline: note: {path}: no figures found", file=sys.stderr)
     if args.format == "json":
-        json.dump(rows, sys.stdout, ensure_ascii=False, indent=1)
-        sys.stdout.write("\n")
+        text = json.dumps(rows, ensure_ascii=False, indent=1) + "\n"
     else:
-        sys.stdout.write(to_csv_text(rows, FIGURE_COLUMNS))
+        text = to_csv_text(rows, FIGURE_COLUMNS)
+    _emit(text, args.output)
     return 0
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        from pipeline.tables import write_text_atomic
+
+        write_text_atomic(output, text)
+
+
+def _extract_many(args: argparse.Namespace) -> int:
+    """Many documents (paths, or the *.txt files of folders) -> one table, in parallel; a document
+    that cannot be read is named on stderr and left out, and the exit status says so."""
+    from pipeline.batch import collect_paths, write_table
+    from pipeline.errors import InputNotFound
+
+    paths = collect_paths(args.paths)
+    if not paths:
+        raise InputNotFound(f"{args.paths[0]}: is a directory with no *.txt document in it")
+    worst = 0
+
+    def failed(name: str, code: int, message: str) -> None:
+        nonlocal worst
+        worst = max(worst, code)
+        print(f"pipeline: error: {message}", file=sys.stderr)
+
+    options = {"jobs": args.jobs, "encoding": args.encoding}
+    if args.output is None:
+        summary = write_table(paths, sys.stdout, args.format, on_failure=failed, **options)
+    else:
+        from pipeline.tables import atomic_path
+
+        with atomic_path(args.output) as tmp, tmp.open("w", encoding="utf-8", newline="") as out:
+            summary = write_table(paths, out, args.format, on_failure=failed, **options)
+    print(
+        f"pipeline: {summary.documents} document(s), {summary.figures} figure(s)"
+        + (f"; {len(summary.failures)} document(s) could not be read" if summary.failures else ""),
+        file=sys.stderr,
+    )
+    return worst
 
 
 def _run(args: argparse.Namespace) -> int:
     from pipeline.run import run_all
 
-    run_all(body=args.body, year=args.year)
+    run_all(body=args.body, year=args.year, force=args.force)
     return 0
 
 

@@ -46,10 +46,15 @@ class Indicator:
     clause_scope: bool = False
 
     def fits(self, label: str, unit: str, context: str = "", clause: str = "") -> bool:
+        return self.fits_label(label, unit) and self.context_allows(label, context, clause)
+
+    def fits_label(self, label: str, unit: str) -> bool:
+        """The label and unit alone fit (the context is not looked at)."""
         if unit not in self.units or not self.match.search(label):
             return False
-        if self.exclude and self.exclude.search(label):
-            return False
+        return not (self.exclude and self.exclude.search(label))
+
+    def context_allows(self, label: str, context: str = "", clause: str = "") -> bool:
         if not self.context:
             return True
         where = (clause if self.clause_scope else context) or label

@@ -197,6 +197,11 @@ def _is_digest_line(text: str) -> bool:
 
 def _boundary_word_score(left: str, right: str) -> float:
     """How strongly the end of `left` and the start of `right` form one dictionary word."""
+    return _boundary_score(left[-2:], right[:2])  # every cut paragraph meets every orphan: remember
+
+
+@lru_cache(maxsize=65536)
+def _boundary_score(left: str, right: str) -> float:
     freq = _word_frequencies()
     best = 0.0
     for k in (1, 2):
@@ -285,17 +290,19 @@ def repair(norm: str, blocks: list[Block] | None = None) -> Layout:
 
     cuts = [u for u in paragraphs if _is_cut(u["paragraph"].text)]
     candidates = []
+    index_of = {id(u): i for i, u in enumerate(units)}  # units.index, without comparing paragraphs
+    orphans = [b for b in paragraphs if b.get("orphan")] if cuts else []
     for a in cuts:
-        a_index = units.index(a)
-        for b in paragraphs:
-            if not b.get("orphan") or units.index(b) <= a_index:
+        a_index = index_of[id(a)]
+        for b in orphans:
+            if index_of[id(b)] <= a_index:
                 continue
             score = _boundary_word_score(a["paragraph"].text, b["paragraph"].text)
             if b["direct"] is a and _starts_with_fragment(b["paragraph"].text):
                 score += 10
             if score > 0:
-                distance = units.index(b) - a_index
-                candidates.append((-score, distance, a_index, units.index(b)))
+                distance = index_of[id(b)] - a_index
+                candidates.append((-score, distance, a_index, index_of[id(b)]))
     joined_to: dict[int, int] = {}  # index of B -> index of A
     used_a: set[int] = set()
     for _neg, _dist, a_index, b_index in sorted(candidates):

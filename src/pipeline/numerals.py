@@ -11,6 +11,7 @@ import math
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 import cn2an
 
@@ -165,12 +166,19 @@ class Quantity:
     bare_scale: bool = False  # 百, 千, 万 with no digit before: an idiom unless qualified (逾百)
 
 
+_ARABIC_CORE = re.compile(rf"({_ARABIC})([万亿千百]*)")
+_CHINESE_CORE = re.compile(_CHINESE)
+_DIGIT_BY_DIGIT = re.compile(rf"[{CN_DIGITS}]{{2,}}")
+_BARE_SCALE = re.compile("[百千万亿]+")
+
+
+@lru_cache(maxsize=65536)  # the same numerals recur in every report; a Decimal is immutable
 def parse_number(core: str) -> Decimal:
     """'9', '3,400', '十二', '两千', '2万', '1.2万', '3400万', '1.5亿', '九十八点六' -> Decimal."""
     core = core.strip()
     if not core:
         raise ValueError("empty numeral")
-    arabic = re.fullmatch(rf"({_ARABIC})([万亿千百]*)", core)
+    arabic = _ARABIC_CORE.fullmatch(core)
     if arabic:
         # Decimal arithmetic, not cn2an's smart mode, which goes through floats and turns
         # 1.1万 into 11000.000000000002.
@@ -178,14 +186,14 @@ def parse_number(core: str) -> Decimal:
         for scale in arabic.group(2):
             value *= SCALES[scale]
         return value
-    if not re.fullmatch(_CHINESE, core):
+    if not _CHINESE_CORE.fullmatch(core):
         raise ValueError(f"not a numeral: {core!r}")
     if set(core) <= set("百千万亿"):
         value = Decimal(1)
         for scale in core:
             value *= SCALES[scale]
         return value
-    if re.fullmatch(rf"[{CN_DIGITS}]{{2,}}", core):
+    if _DIGIT_BY_DIGIT.fullmatch(core):
         raise ValueError(f"digit-by-digit numeral is a name or a year, not a count: {core!r}")
     try:
         result = cn2an.cn2an(core, "smart")
@@ -197,6 +205,7 @@ def parse_number(core: str) -> Decimal:
         raise ValueError(f"not a numeral: {core!r}") from exc
 
 
+@lru_cache(maxsize=65536)  # `before` is three characters of context; they recur
 def prefix_qualifier(before: str, bare_scale: bool = False) -> tuple[str, int]:
     """The qualifier that ends `before` (the text just before a number) and its length."""
     match = _PREFIX_RE.search(before)
@@ -208,11 +217,16 @@ def prefix_qualifier(before: str, bare_scale: bool = False) -> tuple[str, int]:
     return PREFIX_QUALIFIERS[word], len(word)
 
 
+@lru_cache(maxsize=65536)
+def _is_bare_scale(number: str) -> bool:
+    return bool(_BARE_SCALE.fullmatch(number))
+
+
 def quantity_from_match(match: re.Match[str], before: str = "") -> Quantity:
     """Turn a QUANTITY_RE match (plus the text before it, for 约/近/逾) into a Quantity."""
     number = match.group("number")
     value = parse_number(number)
-    bare = bool(re.fullmatch("[百千万亿]+", number))
+    bare = _is_bare_scale(number)
     if match.group("scale"):
         value *= SCALES[match.group("scale")]
     unit = match.group("unit") or ""

@@ -18,7 +18,6 @@ from pipeline import paths, report
 from pipeline.sources import discover_sources, known_bodies
 from pipeline.tables import atomic_path, write_text_atomic
 
-REPORT_NOTEBOOK = "30-report.ipynb"
 TEMPLATE = "report"
 # cells that are for the analyst in JupyterLab, not for the reader
 REMOVE_TAGS = {"remove-cell", "parameters", "injected-parameters"}

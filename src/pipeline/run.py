@@ -14,14 +14,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline import paths, render
-from pipeline.clean import check_body_year
+from pipeline import incremental, paths
 from pipeline.errors import NotebookFailed, UsageError
-from pipeline.sources import discover_sources
+from pipeline.sources import check_body_year, discover_sources
 
 KERNEL = "python3"
-# Per body and year, in this order.
+# In this order, each for every body and year before the next (a compare step reads the panel of
+# all documents). A step is skipped when its sidecar says nothing it depends on changed
+# (pipeline.incremental, which also says what each step depends on). The report step's notebook
+# is rendered to reports/<body>/<year>.html as part of the step.
 STEPS = ["10-clean.ipynb", "20-compare.ipynb", "30-report.ipynb"]
+REPORT_STEP = "30-report.ipynb"
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,7 @@ class StepResult:
     body: str
     year: int
     output: Path
+    skipped: bool = False
 
 
 def check_parameters(notebook: Path, parameters: dict[str, Any]) -> None:
@@ -98,8 +102,9 @@ def run_notebook(name: str, parameters: dict[str, Any], label: str) -> Path:
     return done
 
 
-def run_all(body: str | None = None, year: int | None = None) -> list[StepResult]:
-    """Run every step for every shipped document (or only the one body/year asked for)."""
+def run_all(body: str | None = None, year: int | None = None, force: bool = False) -> list[StepResult]:
+    """Run every step for every shipped document (or only the one body/year asked for), skipping
+    a step whose inputs, notebook and package are unchanged since it last succeeded (not with force)."""
     if body is not None:
         check_body_year(body, year if year is not None else 2000)
     sources = [
@@ -108,15 +113,36 @@ def run_all(body: str | None = None, year: int | None = None) -> list[StepResult
     if not sources:
         raise UsageError(f"no raw documents under {paths.RAW} match body={body} year={year}")
     results = []
-    for source in sources:
-        for step in STEPS:
+    package = incremental.package_fingerprint()
+    for step in STEPS:
+        for source in sources:
             label = f"{source.body}/{source.report_year}"
-            print(f"pipeline: {step} {label} …", file=sys.stderr, flush=True)
-            output = run_notebook(step, {"body": source.body, "year": source.report_year}, label)
-            results.append(StepResult(step, source.body, source.report_year, output))
-            if step == render.REPORT_NOTEBOOK:
+            parameters = {"body": source.body, "year": source.report_year}
+            decision = incremental.decide(step, source, parameters, package, force=force)
+            if not decision.run:
+                print(f"pipeline: {step} {label} skipped ({decision.reason})", file=sys.stderr, flush=True)
+                results.append(
+                    StepResult(step, source.body, source.report_year, incremental.executed_path(step, source), True)
+                )
+                continue
+            print(f"pipeline: {step} {label} … ({decision.reason})", file=sys.stderr, flush=True)
+            output = run_notebook(step, parameters, label)
+            if step == REPORT_STEP:
+                from pipeline import render
+
                 html = render.render_report(output, source.body, source.report_year)
                 print(f"pipeline: report {html}", file=sys.stderr, flush=True)
-    index = render.write_index()
-    print(f"pipeline: done; figures in {paths.PROCESSED / 'figures.csv'}, reports listed in {index}", file=sys.stderr)
+            incremental.record(step, source, decision)  # only after the step (and its rendering) succeeded
+            results.append(StepResult(step, source.body, source.report_year, output))
+    ran = sum(not r.skipped for r in results)
+    index = paths.REPORTS / "index.html"
+    if ran or not index.is_file():
+        from pipeline import render  # nbconvert is slow to import; a run with nothing to do never needs it
+
+        index = render.write_index()
+    print(
+        f"pipeline: done ({ran} step(s) run, {len(results) - ran} up to date); "
+        f"figures in {paths.PROCESSED / 'figures.csv'}, reports listed in {index}",
+        file=sys.stderr,
+    )
     return results

@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 
 from pipeline import paths
-from pipeline.errors import InputNotFound, SourceMetadataError, UnreadableDocument
+from pipeline.errors import InputNotFound, SourceMetadataError, UnreadableDocument, UsageError
 
 # One work report is tens of kilobytes; the largest national report is well under 1 MB. A file far
 # beyond that is almost certainly not one document (a dump, a concatenation, a binary).
@@ -150,11 +150,29 @@ def _plausible_text_share(data: bytes, encoding: str) -> float:
     return good / len(text)
 
 
+def _common_text_pattern() -> re.Pattern[str]:
+    """Runs of characters a Chinese text is mostly made of (printable ASCII, CJK ideographs and
+    punctuation, full-width forms) that are neither control nor unassigned: _check_text need not
+    look these up one by one. Built from unicodedata itself, so it agrees with the check."""
+    ranges = [(0x20, 0x7E), (0x3000, 0x303F), (0x4E00, 0x9FFF), (0xFF01, 0xFF5E), (0x2010, 0x2027)]
+    chars = [
+        chr(cp)
+        for lo, hi in ranges
+        for cp in range(lo, hi + 1)
+        if unicodedata.category(chr(cp)) not in ("Cc", "Cs", "Co", "Cn")
+    ]
+    return re.compile("[" + "".join(re.escape(ch) for ch in chars) + "\r\n\t\f]+")
+
+
+_COMMON_TEXT = _common_text_pattern()
+
+
 def _check_text(text: str, name: str) -> str:
     if not text.strip():
         raise UnreadableDocument(f"{name}: contains only white space")
-    sample = text[:20000]
+    sample = _COMMON_TEXT.sub("", text[:20000])  # what is left may be control or unassigned
     control = sum(1 for ch in sample if unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn") and ch not in "\r\n\t\f")
+    sample = text[:20000]
     if control > max(3, len(sample) // 100):
         raise UnreadableDocument(
             f"{name}: decodes to {control} control or unassigned characters in its first "
@@ -196,6 +214,13 @@ def _fullwidth_map() -> dict[int, str]:
 
 
 _FULLWIDTH = _fullwidth_map()
+# Runs of the characters _FULLWIDTH changes. str.translate looks up every character of the text
+# (slow for CJK text); translating only these runs gives the same string several times faster.
+_FULLWIDTH_RUN = re.compile("[" + "".join(re.escape(chr(cp)) for cp in sorted(_FULLWIDTH)) + "]+")
+
+
+def _translate_fullwidth(text: str) -> str:
+    return _FULLWIDTH_RUN.sub(lambda run: run.group().translate(_FULLWIDTH), text)
 
 
 @lru_cache(maxsize=1)
@@ -220,14 +245,19 @@ def _traditional_map() -> dict[int, str]:
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
+@lru_cache(maxsize=1)
+def _traditional_re() -> re.Pattern[str]:
+    """One CJK character that _traditional_map changes."""
+    return re.compile("[" + "".join(chr(cp) for cp in sorted(_traditional_map()) if 0x4E00 <= cp <= 0x9FFF) + "]")
+
+
 def looks_traditional(text: str) -> bool:
     """True when enough CJK characters are traditional forms that the text is a 繁體 text."""
-    table = _traditional_map()
-    cjk = _CJK.findall(text[:50000])
-    if not cjk:
+    sample = text[:50000]
+    changed = len(_traditional_re().findall(sample))  # few or none in a simplified text: cheap
+    if changed < 5:
         return False
-    changed = sum(1 for ch in cjk if ord(ch) in table)
-    return changed >= 5 and changed / len(cjk) > 0.03
+    return changed / len(_CJK.findall(sample)) > 0.03
 
 
 def normalise(raw: str) -> tuple[str, bool]:
@@ -237,7 +267,7 @@ def normalise(raw: str) -> tuple[str, bool]:
     lone CR a line feed; traditional characters become simplified. Every change is one character
     for one character, so an offset into the result is an offset into `raw`.
     """
-    text = raw.translate(_FULLWIDTH)
+    text = _translate_fullwidth(raw)
     if "\r" in text:
         text = re.sub(r"\r(?=\n)", " ", text).replace("\r", "\n")
     traditional = looks_traditional(text)
@@ -300,6 +330,20 @@ def known_bodies() -> dict[str, dict[str, str]]:
 
 # ids of bodies and indicators: never a path, never a display name
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def check_body_year(body: object, year: object) -> tuple[str, int]:
+    """Validate notebook/CLI parameters; a body id is never a path."""
+    if not isinstance(body, str) or not IDENTIFIER.match(body):
+        raise UsageError(f"body {body!r} is not an id like 'lvliang' (lower-case letters, digits, _)")
+    if isinstance(year, bool) or not isinstance(year, int):
+        try:
+            year = int(str(year), 10)
+        except ValueError as exc:
+            raise UsageError(f"year {year!r} is not a whole number") from exc
+    if not 1949 <= year <= 2100:
+        raise UsageError(f"year {year} is out of range")
+    return body, year
 
 
 def load_source(folder: Path) -> Source:

@@ -55,6 +55,28 @@ def figure_rows(extraction: Extraction) -> list[dict[str, Any]]:
     return rows
 
 
+def figure_tuples(extraction: Extraction) -> list[tuple]:
+    """figure_rows as tuples in FIGURE_COLUMNS order, without a dict per figure (the batch path)."""
+    return [
+        (
+            f.start,
+            f.end,
+            f.text,
+            format_value(f.value),
+            f.unit,
+            f.approx,
+            f.indicator,
+            f.indicator_id,
+            f.category,
+            f.section,
+            f.sentence,
+            f.sentence_start,
+            f.sentence_end,
+        )
+        for f in extraction.figures
+    ]
+
+
 def layout_rows(extraction: Extraction) -> list[dict[str, Any]]:
     return [
         {"kind": r.kind, "line": r.line, "other_line": r.other_line or "", "at": r.at, "detail": r.detail}

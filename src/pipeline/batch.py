@@ -1,0 +1,223 @@
+"""Many documents -> one table of figures, in parallel.
+
+Documents are read and extracted in worker processes, a chunk of documents per task, so the cost
+of a task does not swamp a small document. Any `concurrent.futures.Executor` runs the chunks: a
+local process pool by default, or a Dask cluster through `client.get_executor()`. Rows come out
+sorted by document (its path as given) and then offset, whatever ran them and in whatever order
+they finished; the main process formats nothing, it writes the chunks' text in order.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from pipeline.errors import InputNotFound, PipelineError
+from pipeline.sources import Document
+from pipeline.tables import FIGURE_COLUMNS, figure_tuples
+
+# A batch table is the one-document table with the document (its path as given) first.
+BATCH_COLUMNS = ["document", *FIGURE_COLUMNS]
+FORMATS = ("csv", "json", "rows")
+
+
+def read_input(path: Path, encoding: str | None = None) -> Document:
+    """A document as `pipeline extract` reads it: a raw file beside its source.yaml is read as that
+    file declares (after its sha256 is checked); anything else is decoded by detection."""
+    from pipeline.sources import Source, load_source, read_document
+
+    meta = path.parent / "source.yaml"
+    if encoding is None and path.is_file() and meta.is_file():
+        source: Source = load_source(path.parent)
+        if source.path.resolve() == path.resolve():
+            return source.read()
+    return read_document(path, declared_encoding=encoding)
+
+
+def collect_paths(inputs: Iterable[Path | str]) -> list[Path]:
+    """Files as given and every *.txt under a folder given, each once, sorted by its path text."""
+    found: dict[str, Path] = {}
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            for child in path.rglob("*.txt"):
+                if child.is_file() and not any(part.startswith(".") for part in child.relative_to(path).parts):
+                    found.setdefault(str(child), child)
+        elif path.exists():
+            found.setdefault(str(path), path)
+        else:
+            raise InputNotFound(f"{path}: no such file or folder")
+    return [found[key] for key in sorted(found)]
+
+
+@dataclass
+class Chunk:
+    """What one task returns: the formatted rows of its documents, and the documents that failed."""
+
+    index: int
+    documents: int
+    figures: int
+    text: str = ""  # csv or json rows, ready to write
+    rows: list[tuple] = field(default_factory=list)  # for fmt="rows"
+    failures: list[tuple[str, int, str]] = field(default_factory=list)  # (path, exit code, message)
+
+
+def extract_chunk(index: int, paths: Sequence[str], fmt: str = "csv", encoding: str | None = None) -> Chunk:
+    """Extract each document of one chunk (runs in a worker). Failing documents are reported, not raised."""
+    from pipeline.extract import extract
+
+    chunk = Chunk(index=index, documents=len(paths), figures=0)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    json_rows: list[str] = []
+    for name in paths:
+        try:
+            rows = [(name, *values) for values in figure_tuples(extract(read_input(Path(name), encoding)))]
+        except PipelineError as exc:
+            chunk.failures.append((name, exc.exit_code, str(exc)))
+            continue
+        chunk.figures += len(rows)
+        if fmt == "csv":
+            writer.writerows(rows)
+        elif fmt == "json":
+            json_rows.extend(json.dumps(dict(zip(BATCH_COLUMNS, r, strict=True)), ensure_ascii=False) for r in rows)
+        else:
+            chunk.rows.extend(rows)
+    chunk.text = buffer.getvalue() if fmt == "csv" else ",\n".join(json_rows)
+    return chunk
+
+
+def _chunks(paths: Sequence[str], workers: int, chunk_size: int | None) -> list[list[str]]:
+    if chunk_size is None:
+        # about eight tasks a worker: even load at the end, few enough that task overhead is nothing
+        chunk_size = max(1, min(64, math.ceil(len(paths) / (max(1, workers) * 8))))
+    return [list(paths[i : i + chunk_size]) for i in range(0, len(paths), chunk_size)]
+
+
+def _progress(total: int, enabled: bool | None) -> Any:
+    """A progress bar on stderr when it is a terminal (never in CI logs or when piped)."""
+    if enabled is None:
+        enabled = sys.stderr.isatty()
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="doc", file=sys.stderr, smoothing=0.1)
+
+
+def iter_chunks(
+    paths: Sequence[Path | str],
+    executor: Executor | None = None,
+    *,
+    jobs: int | None = None,
+    fmt: str = "csv",
+    encoding: str | None = None,
+    chunk_size: int | None = None,
+    progress: bool | None = None,
+) -> Iterator[Chunk]:
+    """Run extract_chunk over `paths` and yield the chunks in path order.
+
+    With no executor: in this process when jobs == 1, else a process pool of `jobs` workers
+    (default: the number of cores). A given executor is used as it is and not shut down.
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"format {fmt!r} is not one of {FORMATS}")
+    names = sorted(str(p) for p in paths)
+    workers = jobs or os.cpu_count() or 1
+    chunks = _chunks(names, workers, chunk_size)
+    bar = _progress(len(names), progress)
+    try:
+        if executor is None and workers == 1:
+            for index, chunk_paths in enumerate(chunks):
+                chunk = extract_chunk(index, chunk_paths, fmt, encoding)
+                if bar is not None:
+                    bar.update(chunk.documents)
+                yield chunk
+            return
+        own = executor is None
+        pool = executor if executor is not None else ProcessPoolExecutor(max_workers=workers)
+        try:
+            futures: dict[Future, int] = {
+                pool.submit(extract_chunk, index, chunk_paths, fmt, encoding): index
+                for index, chunk_paths in enumerate(chunks)
+            }
+            done: dict[int, Chunk] = {}
+            next_index = 0
+            for future in as_completed(futures):
+                del futures[future]  # a finished future keeps its result: let it go once handed on
+                chunk = future.result()
+                done[chunk.index] = chunk
+                if bar is not None:
+                    bar.update(chunk.documents)
+                while next_index in done:  # hand chunks on in order; keep only the early ones
+                    yield done.pop(next_index)
+                    next_index += 1
+        finally:
+            if own:
+                pool.shutdown(cancel_futures=True)
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+@dataclass
+class BatchSummary:
+    documents: int = 0
+    figures: int = 0
+    failures: list[tuple[str, int, str]] = field(default_factory=list)
+
+
+def write_table(
+    paths: Sequence[Path | str],
+    out: TextIO,
+    fmt: str = "csv",
+    executor: Executor | None = None,
+    on_failure: Callable[[str, int, str], None] | None = None,
+    **options: Any,
+) -> BatchSummary:
+    """Write one combined table (csv or json) of every document's figures to `out`."""
+    if fmt not in ("csv", "json"):
+        raise ValueError(f"format {fmt!r} is not csv or json")
+    summary = BatchSummary()
+    if fmt == "csv":
+        csv.writer(out, lineterminator="\n").writerow(BATCH_COLUMNS)
+    else:
+        out.write("[")
+    first = True
+    for chunk in iter_chunks(paths, executor, fmt=fmt, **options):
+        summary.documents += chunk.documents - len(chunk.failures)
+        summary.figures += chunk.figures
+        for failure in chunk.failures:
+            summary.failures.append(failure)
+            if on_failure is not None:
+                on_failure(*failure)
+        if chunk.text:
+            if fmt == "json":
+                out.write("\n" if first else ",\n")
+            out.write(chunk.text)
+            first = False
+    if fmt == "json":
+        out.write("\n]\n")
+    return summary
+
+
+def extract_rows(paths: Sequence[Path | str], executor: Executor | None = None, **options: Any) -> list[tuple]:
+    """Every figure of every document as (document, *FIGURE_COLUMNS) tuples, sorted by document and offset."""
+    rows: list[tuple] = []
+    for chunk in iter_chunks(paths, executor, fmt="rows", **options):
+        if chunk.failures:
+            _name, code, message = chunk.failures[0]
+            error = PipelineError(message)
+            error.exit_code = code
+            raise error
+        rows.extend(chunk.rows)
+    return rows

@@ -1,0 +1,243 @@
+"""Incremental runs: a step runs again when, and only when, something it depends on changed."""
+
+import hashlib
+import json
+import re
+import shutil
+
+import pytest
+
+from pipeline import incremental, paths, run
+from pipeline.errors import NotebookFailed
+
+from .conftest import ROOT, SEED
+
+CLEAN, COMPARE, REPORT = "10-clean.ipynb", "20-compare.ipynb", "30-report.ipynb"
+EMPTY_NOTEBOOK = '{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}'
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    """A throw-away copy of the project; pipeline.paths (here and in the kernel) points into it."""
+    for part in ("data/raw", "data/reference", "notebooks"):
+        shutil.copytree(ROOT / part, tmp_path / part)
+    monkeypatch.setenv("ANNUAL_FIGURES_ROOT", str(tmp_path))
+    for name, rel in [
+        ("ROOT", ""),
+        ("DATA", "data"),
+        ("RAW", "data/raw"),
+        ("REFERENCE", "data/reference"),
+        ("INTERIM", "data/interim"),
+        ("PROCESSED", "data/processed"),
+        ("NOTEBOOKS", "notebooks"),
+        ("REPORTS", "reports"),
+        ("EXECUTED", "reports/_executed"),
+        ("FAILED", "reports/_failed"),
+    ]:
+        monkeypatch.setattr(paths, name, tmp_path / rel if rel else tmp_path)
+    (tmp_path / "data" / "processed").mkdir(parents=True)
+    return tmp_path
+
+
+def _fake_notebook(calls):
+    """Stands in for papermill: the clean step writes the 次 figures of the raw text to interim and
+    rebuilds a panel from all interim tables; the compare step writes a row per document."""
+
+    def run_notebook(name, parameters, label):
+        body, year = parameters["body"], parameters["year"]
+        calls.append((name, label))
+        if name == CLEAN:
+            folder = paths.raw_dir(body, year)
+            text = next(folder.glob("*.txt")).read_text(encoding="utf-8")
+            interim = paths.interim_dir(body, year)
+            interim.mkdir(parents=True, exist_ok=True)
+            figures = "\n".join(re.findall(r"\d+次", text))
+            for table in ("figures.csv", "layout_repairs.csv", "rejected_numerals.csv"):
+                (interim / table).write_text(figures, encoding="utf-8")
+            panel = "".join(p.read_text(encoding="utf-8") for p in sorted(paths.INTERIM.glob("*/*/figures.csv")))
+            (paths.PROCESSED / "figures.csv").write_text(panel, encoding="utf-8")
+            (paths.PROCESSED / "figures.parquet").write_text(panel, encoding="utf-8")
+        else:
+            (paths.PROCESSED / "comparison.csv").write_text(label, encoding="utf-8")
+            (paths.PROCESSED / "checks.csv").write_text(label, encoding="utf-8")
+        executed = paths.EXECUTED / label / name
+        executed.parent.mkdir(parents=True, exist_ok=True)
+        executed.write_text(EMPTY_NOTEBOOK, encoding="utf-8")
+        return executed
+
+    return run_notebook
+
+
+@pytest.fixture
+def fake(project, monkeypatch):
+    """The clean and compare steps, faked; the report step has a test of its own."""
+    calls: list[tuple[str, str]] = []
+    monkeypatch.setattr(run, "run_notebook", _fake_notebook(calls))
+    monkeypatch.setattr(run, "STEPS", [CLEAN, COMPARE])
+    return calls
+
+
+def test_the_report_step_reruns_when_its_html_is_gone_or_what_it_reads_changed(project, monkeypatch):
+    from pipeline import render
+
+    calls: list[tuple[str, str]] = []
+    monkeypatch.setattr(run, "run_notebook", _fake_notebook(calls))
+    indexed = []
+
+    def write_index():  # the real one reads real tables; the fake steps write none
+        indexed.append(1)
+        return paths.REPORTS / "index.html"
+
+    monkeypatch.setattr(render, "write_index", write_index)
+    assert run.STEPS == [CLEAN, COMPARE, REPORT]
+    html = project / "reports" / "lvliang" / "2023.html"
+    assert _ran(run.run_all()) == [CLEAN, COMPARE, REPORT]
+    assert html.is_file() and len(indexed) == 1
+    (project / "reports" / "index.html").write_text("index", encoding="utf-8")
+    assert _ran(run.run_all()) == []
+    assert len(indexed) == 1  # nothing ran, the index stands
+    html.unlink()
+    assert _ran(run.run_all()) == [REPORT]
+    assert html.is_file()
+    (project / "data" / "processed" / "comparison.csv").write_text("another comparison", encoding="utf-8")
+    assert _ran(run.run_all()) == [REPORT]
+
+
+def _second_year(project):
+    """A second document: the seed again as lvliang/2022 (a body/year of its own)."""
+    src = project / "data" / "raw" / "lvliang" / "2023"
+    dst = project / "data" / "raw" / "lvliang" / "2022"
+    shutil.copytree(src, dst)
+    meta = dst / "source.yaml"
+    meta.write_text(
+        meta.read_text(encoding="utf-8").replace("report_year: 2023", "report_year: 2022"), encoding="utf-8"
+    )
+    return dst
+
+
+def _rewrite_raw(folder, transform):
+    """Change a raw text and its source.yaml's sha256 together, as a new version would."""
+    raw = folder / SEED.name
+    data = transform(raw.read_bytes())
+    raw.write_bytes(data)
+    meta = folder / "source.yaml"
+    text = meta.read_text(encoding="utf-8")
+    meta.write_text(re.sub(r"sha256: \w+", f"sha256: {hashlib.sha256(data).hexdigest()}", text), encoding="utf-8")
+
+
+def _ran(results):
+    return [r.notebook for r in results if not r.skipped]
+
+
+def test_nothing_changed_nothing_runs(fake):
+    assert _ran(run.run_all()) == [CLEAN, COMPARE]
+    assert _ran(run.run_all()) == []
+    assert len(fake) == 2
+
+
+def test_force_runs_everything(fake):
+    run.run_all()
+    assert _ran(run.run_all(force=True)) == [CLEAN, COMPARE]
+
+
+def test_a_reference_table_reruns_both_steps(fake, project):
+    run.run_all()
+    with (project / "data" / "reference" / "indicators.yaml").open("a", encoding="utf-8") as handle:
+        handle.write("# a comment is a change\n")
+    assert _ran(run.run_all()) == [CLEAN, COMPARE]
+    # a README beside the tables is not an input
+    (project / "data" / "reference" / "README.md").write_text("changed", encoding="utf-8")
+    assert _ran(run.run_all()) == []
+
+
+def test_a_notebook_reruns_its_step_only(fake, project):
+    run.run_all()
+    notebook = project / "notebooks" / COMPARE
+    notebook.write_text(notebook.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert _ran(run.run_all()) == [COMPARE]
+
+
+def test_the_package_reruns_both_steps(fake, monkeypatch):
+    run.run_all()
+    real = incremental.package_fingerprint()
+    monkeypatch.setattr(incremental, "package_fingerprint", lambda: {**real, "source_sha256": "edited"})
+    assert _ran(run.run_all()) == [CLEAN, COMPARE]
+
+
+def _ran_labels(results):
+    return [(r.notebook, r.year) for r in results if not r.skipped]
+
+
+def test_a_raw_document_reruns_its_steps_and_others_only_when_the_panel_changed(fake, project):
+    other = _second_year(project)
+    assert _ran_labels(run.run_all()) == [(CLEAN, 2022), (CLEAN, 2023), (COMPARE, 2022), (COMPARE, 2023)]
+    # a line with no figure in 2022: its own steps run (compare's checks read the text too); the
+    # panel keeps its bytes, so the 2023 compare step is skipped, and 2023's clean step of course
+    _rewrite_raw(other, lambda data: data + "\n附：本文无数字。\n".encode())
+    assert _ran_labels(run.run_all()) == [(CLEAN, 2022), (COMPARE, 2022)]
+    # a figure changed in 2022: the panel changes, and 2023 is compared with it again
+    _rewrite_raw(other, lambda data: data.replace("召开常委会会议9次".encode(), "召开常委会会议8次".encode(), 1))
+    assert _ran_labels(run.run_all()) == [(CLEAN, 2022), (COMPARE, 2022), (COMPARE, 2023)]
+    assert _ran_labels(run.run_all()) == []
+
+
+def test_a_deleted_or_edited_output_reruns_its_step(fake, project):
+    run.run_all()
+    (project / "data" / "interim" / "lvliang" / "2023" / "layout_repairs.csv").write_text("edited", encoding="utf-8")
+    assert _ran(run.run_all()) == [CLEAN]
+    (project / "data" / "processed" / "comparison.csv").unlink()
+    assert _ran(run.run_all()) == [COMPARE]
+
+
+def test_the_reason_is_said(fake, project, capsys):
+    run.run_all()
+    capsys.readouterr()
+    with (project / "data" / "reference" / "bodies.csv").open("a", encoding="utf-8") as handle:
+        handle.write("\n")
+    run.run_all()
+    err = capsys.readouterr().err
+    assert "10-clean.ipynb lvliang/2023 … (input data/reference/bodies.csv changed)" in err
+    run.run_all()
+    assert "20-compare.ipynb lvliang/2023 skipped (up to date)" in capsys.readouterr().err
+
+
+def test_a_failed_step_leaves_no_new_sidecar(fake, project, monkeypatch):
+    run.run_all()
+    sidecar = project / "data" / "interim" / "lvliang" / "2023" / "10-clean.sidecar.json"
+    before = sidecar.read_bytes()
+
+    def failing(name, parameters, label):
+        raise NotebookFailed("boom")
+
+    monkeypatch.setattr(run, "run_notebook", failing)
+    with pytest.raises(NotebookFailed):
+        run.run_all(force=True)
+    assert sidecar.read_bytes() == before
+    assert not list(sidecar.parent.glob(".*tmp"))
+
+
+def test_sidecar_records_inputs_parameters_package_notebook_and_outputs(fake, project):
+    run.run_all()
+    sidecar = json.loads((project / "data/interim/lvliang/2023/10-clean.sidecar.json").read_text(encoding="utf-8"))
+    key = sidecar["key"]
+    assert key["parameters"] == {"body": "lvliang", "year": 2023}
+    assert key["package"]["version"] and len(key["package"]["source_sha256"]) == 64
+    assert key["notebook_sha256"] == hashlib.sha256((project / "notebooks" / CLEAN).read_bytes()).hexdigest()
+    assert f"data/raw/lvliang/2023/{SEED.name}" in key["inputs"]
+    assert "data/reference/published_figures.csv" in key["inputs"]
+    assert set(sidecar["outputs"]) == {
+        "data/interim/lvliang/2023/figures.csv",
+        "data/interim/lvliang/2023/layout_repairs.csv",
+        "data/interim/lvliang/2023/rejected_numerals.csv",
+        "reports/_executed/lvliang/2023/10-clean.ipynb",
+    }
+
+
+def test_real_notebooks_rerun_nothing_when_nothing_changed(project):
+    first = run.run_all()
+    assert _ran(first) == [CLEAN, COMPARE, REPORT]
+    panel = (project / "data" / "processed" / "figures.csv").read_bytes()
+    html = (project / "reports" / "lvliang" / "2023.html").read_bytes()
+    assert _ran(run.run_all()) == []
+    assert (project / "data" / "processed" / "figures.csv").read_bytes() == panel
+    assert (project / "reports" / "lvliang" / "2023.html").read_bytes() == html
