@@ -39,6 +39,8 @@ _META = re.compile(
     # the speaker under a report's title: 市人大常委会主任 王某某
     r"|^.{0,24}(?:主任|副主任|秘书长|委员长|副委员长|主席|书记)\s+[\u4e00-\u9fff·]{2,5}$"
 )
+# How many blocks after a cut its continuation may lie (a caption, a headline, a byline between).
+MAX_JOIN_DISTANCE = 40
 _TITLE_WORDS = re.compile(r"报告|综述|总结|公报|回眸|纪实")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -234,7 +236,7 @@ def repair(norm: str, blocks: list[Block] | None = None) -> Layout:
             )
         previous = block
 
-    paragraphs = [u for u in units if "paragraph" in u]
+    paragraph_indices = [i for i, u in enumerate(units) if "paragraph" in u]
     # 2. Orphans: paragraphs that follow a caption/headline/byline/meta block or a cut paragraph
     #    may be the continuation of a column cut earlier.
     for i, unit in enumerate(units):
@@ -247,19 +249,24 @@ def repair(norm: str, blocks: list[Block] | None = None) -> Layout:
         )
         unit["direct"] = before if before is not None and "paragraph" in before else None
 
-    cuts = [u for u in paragraphs if _is_cut(u["paragraph"].text)]
+    # Indices, not list.index (quadratic), and a bounded look-ahead: a column's continuation is a few
+    # blocks after the cut, and a PDF turned to text can hold thousands of cut lines.
     candidates = []
-    for a in cuts:
-        a_index = units.index(a)
-        for b in paragraphs:
-            if not b.get("orphan") or units.index(b) <= a_index:
+    for n, a_index in enumerate(paragraph_indices):
+        a = units[a_index]
+        if not _is_cut(a["paragraph"].text):
+            continue
+        for b_index in paragraph_indices[n + 1 :]:
+            if b_index - a_index > MAX_JOIN_DISTANCE:
+                break
+            b = units[b_index]
+            if not b.get("orphan"):
                 continue
             score = _boundary_word_score(a["paragraph"].text, b["paragraph"].text)
             if b["direct"] is a and _starts_with_fragment(b["paragraph"].text):
                 score += 10
             if score > 0:
-                distance = units.index(b) - a_index
-                candidates.append((-score, distance, a_index, units.index(b)))
+                candidates.append((-score, b_index - a_index, a_index, b_index))
     joined_to: dict[int, int] = {}  # index of B -> index of A
     used_a: set[int] = set()
     for _neg, _dist, a_index, b_index in sorted(candidates):
@@ -289,20 +296,25 @@ def repair(norm: str, blocks: list[Block] | None = None) -> Layout:
     moved = {run_of[b] for b in joined_to}
     order: list[int] = []
 
+    continuation = {a_index: b_index for b_index, a_index in joined_to.items()}  # one B per A
+    emitted: set[int] = set()
+
     def emit(run_index: int) -> None:
-        for i in runs[run_index]:
-            order.append(i)
-        last = runs[run_index][-1]
-        for b_index, a_index in joined_to.items():
-            if a_index == last:
-                emit(run_of[b_index])
+        # a loop, not recursion: a chain of joined cuts can be thousands long
+        while True:
+            order.extend(runs[run_index])
+            emitted.update(runs[run_index])
+            b_index = continuation.get(runs[run_index][-1])
+            if b_index is None:
+                return
+            run_index = run_of[b_index]
 
     for r in range(len(runs)):
         if r not in moved:
             emit(r)
     # A continuation that is not the end of its run's A (A mid-run) still gets emitted once.
     for r in sorted(moved):
-        if runs[r][0] not in order:
+        if runs[r][0] not in emitted:
             emit(r)
 
     # 4. Join, assign sections in reading order, flag what could not be repaired.
