@@ -267,6 +267,9 @@ PERSON_UNITS = {"人", "名", "位", "人次"}
 LIST_MODIFIERS = ("立法", "执法", "专题", "专项")
 
 SENTENCE_END = "。！？!?"
+# A "sentence" longer than this is text whose sentence ends were lost; evidence is then a window.
+MAX_EVIDENCE = 500
+EVIDENCE_WINDOW = 100  # characters either side of the figure
 CLAUSE_DELIMITERS = ",;:，；：。！？!?"
 
 
@@ -341,8 +344,11 @@ def _reject_reason(text: str, match: re.Match[str], quantity: Quantity) -> str |
         return "a threshold (3000万元以上的项目), not a count"
     if re.search(r"(?:不足|低于|高于|超过)$", text[max(0, s - 2) : s]) and text.startswith("的", e):
         return "a threshold (执行率不足60%的项目), not a count"
-    clause_start = max(text.rfind(ch, 0, s) for ch in ",;:，；：。！？")
-    if _FREQUENCY.search(text, clause_start + 1, s):
+    # the clause's start, looked for in a bounded window: a paragraph without one of these marks
+    # would otherwise be scanned to its start once per numeral
+    window = max(0, s - 200)
+    clause_start = max(text.rfind(ch, window, s) for ch in ",;:，；：。！？")
+    if _FREQUENCY.search(text, max(clause_start + 1, window), s):
         return "a frequency (每月两次), not a count"
     collisions = UNIT_WORD_COLLISIONS.get(unit[-1:] if unit else "", "")
     if unit and after and after in collisions and not match.group("post"):
@@ -456,7 +462,9 @@ def _next_delimiter(text: str, lo: int, hi: int) -> int:
 def _label_sentence(text: str, s0: int, s1: int, cands: list[_Candidate]) -> None:
     previous: _Candidate | None = None
     for n, cand in enumerate(cands):
-        left_lo = _last_delimiter(text, s0, cand.s)
+        # a delimiter before the previous figure changes nothing (left_lo becomes previous.e), so
+        # the search stops there: a long clause of figures is not scanned once per figure
+        left_lo = _last_delimiter(text, s0 if previous is None else max(s0, previous.s), cand.s)
         separator = ""
         if previous is not None and previous.e > left_lo:
             left_lo = previous.e
@@ -551,21 +559,37 @@ def _paragraph_figures(document: Document, paragraph: Paragraph) -> tuple[list[F
     text = paragraph.text
     offsets = paragraph.offsets
     raw = document.raw
+    # the paragraph's raw characters, position for position with `text` (offsets may jump at a join)
+    raw_text = "".join(raw[o] for o in offsets)
     candidates, rejected = find_quantities(text)
     figures = []
     taxonomy = default_taxonomy()
+    next_candidate = 0
     for s0, s1 in _sentences(text):
-        in_sentence = [c for c in candidates if s0 <= c.s < s1]
+        # candidates are in text order: skip those before the sentence, take those inside it
+        while next_candidate < len(candidates) and candidates[next_candidate].s < s0:
+            next_candidate += 1
+        first = next_candidate
+        while next_candidate < len(candidates) and candidates[next_candidate].s < s1:
+            next_candidate += 1
+        in_sentence = candidates[first:next_candidate]
         if not in_sentence:
             continue
         _label_sentence(text, s0, s1, in_sentence)
         # strip white space around the sentence so the evidence reads cleanly
         while s0 < s1 and text[s0].isspace():
             s0 += 1
-        sentence = "".join(raw[o] for o in offsets[s0:s1]).strip()
+        sentence = raw_text[s0:s1].strip()
         for cand in in_sentence:
             start, end = offsets[cand.s], offsets[cand.e - 1] + 1
             indicator_id = map_label(cand.label, cand.quantity.unit, taxonomy)
+            e0, e1, evidence = s0, s1, sentence
+            if s1 - s0 > MAX_EVIDENCE:
+                # text without sentence ends (a page whose 。 were lost): a window around the figure,
+                # or every figure would carry the whole text and the output grow with its square
+                e0 = max(s0, cand.s - EVIDENCE_WINDOW)
+                e1 = min(s1, cand.e + EVIDENCE_WINDOW)
+                evidence = raw_text[e0:e1].strip()
             figures.append(
                 Figure(
                     start=start,
@@ -576,9 +600,9 @@ def _paragraph_figures(document: Document, paragraph: Paragraph) -> tuple[list[F
                     approx=cand.quantity.approx,
                     indicator=cand.label,
                     section=paragraph.section,
-                    sentence=sentence,
-                    sentence_start=offsets[s0],
-                    sentence_end=offsets[s1 - 1] + 1,
+                    sentence=evidence,
+                    sentence_start=offsets[e0],
+                    sentence_end=offsets[e1 - 1] + 1,
                     category=by_id(taxonomy)[indicator_id].category
                     if indicator_id
                     else categorise(cand.label, paragraph.section),
