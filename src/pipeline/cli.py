@@ -12,12 +12,13 @@ import sys
 from pathlib import Path
 
 from pipeline import __version__
+from pipeline.display import note
 from pipeline.errors import PipelineError, UsageError
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # argparse would exit 2 with usage; keep one line
-        raise UsageError(message)
+        raise UsageError(f"{message} (see {self.prog} --help)")
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -53,11 +54,11 @@ def _extract(args: argparse.Namespace) -> int:
     if document is None:
         document = read_document(path, declared_encoding=args.encoding)
     if document.encoding not in ("utf-8", "utf-8-sig") and args.encoding is None:
-        print(f"pipeline: note: {path} decoded as {document.encoding} (detected)", file=sys.stderr)
+        note(f"note: {path} decoded as {document.encoding} (detected)")
     result = extract(document)
     rows = figure_rows(result)
     if not rows:
-        print(f"pipeline: note: {path}: no figures found", file=sys.stderr)
+        note(f"note: {path}: no figures found")
     if args.format == "json":
         json.dump(rows, sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
@@ -88,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     except PipelineError as exc:
         if debug:
             raise
-        print(f"pipeline: error: {exc}", file=sys.stderr)
+        note(f"error: {exc}")
         return exc.exit_code
     except KeyboardInterrupt:
         print("pipeline: interrupted", file=sys.stderr)

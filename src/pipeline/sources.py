@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 
 from pipeline import paths
+from pipeline.display import UNSAFE
 from pipeline.errors import InputNotFound, SourceMetadataError, UnreadableDocument
 
 # One work report is tens of kilobytes; the largest national report is well under 1 MB. A file far
@@ -192,6 +193,10 @@ def _fullwidth_map() -> dict[int, str]:
     table[0xFE50] = ","  # small comma
     table[0xFE6A] = "%"  # small percent
     table[0x2030] = "‰"
+    # control characters and invisible bidi/format marks (display.UNSAFE) read as a space
+    for cp in (*range(0xA0), 0x061C, *range(0x2000, 0x2070), 0xFEFF, *range(0xFFF9, 0xFFFC)):
+        if UNSAFE.match(chr(cp)):
+            table[cp] = " "
     return table
 
 
@@ -233,8 +238,9 @@ def looks_traditional(text: str) -> bool:
 def normalise(raw: str) -> tuple[str, bool]:
     """Same-length normalised text for matching, and whether it was traditional Chinese.
 
-    Full-width digits, letters and punctuation become ASCII; CR of a CRLF becomes a space and a
-    lone CR a line feed; traditional characters become simplified. Every change is one character
+    Full-width digits, letters and punctuation become ASCII; control characters and invisible
+    bidi/format marks become spaces; CR of a CRLF becomes a space and a lone CR a line feed;
+    traditional characters become simplified. Every change is one character
     for one character, so an offset into the result is an offset into `raw`.
     """
     text = raw.translate(_FULLWIDTH)
