@@ -297,11 +297,9 @@ def verify_sha256(path: Path, expected: str) -> None:
 
 
 def known_bodies() -> dict[str, dict[str, str]]:
-    import csv
+    from pipeline.reference import read_bodies  # checks the table: a missing or malformed one is a DataCheckError
 
-    table = paths.REFERENCE / "bodies.csv"
-    with table.open(encoding="utf-8", newline="") as handle:
-        return {row["body"]: row for row in csv.DictReader(handle)}
+    return read_bodies()
 
 
 # ids of bodies and indicators: never a path, never a display name
