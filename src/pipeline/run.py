@@ -8,16 +8,17 @@ kept under reports/_failed/ and the last good outputs stay where they were.
 from __future__ import annotations
 
 import ast
-import shutil
-import sys
+import csv
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pipeline import paths
 from pipeline.clean import check_body_year
-from pipeline.errors import NotebookFailed, UsageError
-from pipeline.sources import discover_sources
+from pipeline.display import note
+from pipeline.errors import NotebookFailed, PipelineError, UsageError
+from pipeline.reference import check_reference
+from pipeline.sources import Source, discover_sources
 
 KERNEL = "python3"
 # Per body and year, in this order.
@@ -60,7 +61,6 @@ def check_parameters(notebook: Path, parameters: dict[str, Any]) -> None:
 def run_notebook(name: str, parameters: dict[str, Any], label: str) -> Path:
     """Execute notebooks/<name> with `parameters`; the executed copy goes to reports/_executed/<label>/."""
     import papermill
-    from papermill.exceptions import PapermillExecutionError
 
     notebook = paths.NOTEBOOKS / name
     if not notebook.is_file():
@@ -79,40 +79,72 @@ def run_notebook(name: str, parameters: dict[str, Any], label: str) -> Path:
             cwd=str(paths.NOTEBOOKS),
             progress_bar=False,
             log_output=False,
-            # the kernel's own log only says it listens on loopback TCP; cell errors come as messages
-            extra_arguments=["--IPKernelApp.log_level=ERROR"],
+            # the kernel's own log says it listens on loopback TCP and, when a cell fails, that it
+            # caught the interrupt papermill sends; cell errors come as messages, so keep it quiet
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
         )
-    except PapermillExecutionError as exc:
-        failed.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(str(work), failed)
-        raise NotebookFailed(
-            f"{name} ({label}) failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}; "
-            f"the executed notebook is kept at {failed}"
-        ) from exc
-    except BaseException:
+    except KeyboardInterrupt:
         work.unlink(missing_ok=True)
         raise
+    except Exception as exc:
+        failed.parent.mkdir(parents=True, exist_ok=True)
+        if work.exists():
+            work.replace(failed)
+        raise _failure(exc, name, label, failed) from exc
     work.replace(done)
     if failed.exists():  # a success clears the record of an earlier failure
         failed.unlink()
     return done
 
 
+def _failure(exc: Exception, name: str, label: str, failed: Path) -> PipelineError:
+    """The error to report for a failed notebook: a PipelineError raised in a cell keeps its class
+    (and exit status), anything else is NotebookFailed."""
+    from papermill.exceptions import PapermillExecutionError
+
+    kept = f"the executed notebook is kept at {failed}" if failed.exists() else "no executed notebook was written"
+    if isinstance(exc, PapermillExecutionError):
+        classes = {cls.__name__: cls for cls in _subclasses(PipelineError)}
+        if exc.ename in classes and exc.ename != NotebookFailed.__name__:
+            return classes[exc.ename](f"{exc.evalue} ({name} for {label}; {kept})")
+        return NotebookFailed(f"{name} ({label}) failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}; {kept}")
+    return NotebookFailed(f"{name} ({label}) did not run to the end: {type(exc).__name__}: {exc}; {kept}")
+
+
+def _subclasses(cls: type) -> list[type]:
+    return [sub for direct in cls.__subclasses__() for sub in (direct, *_subclasses(direct))]
+
+
+def _figure_count(source: Source) -> int:
+    path = paths.interim_dir(source.body, source.report_year) / "figures.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        return sum(1 for _ in csv.DictReader(handle))
+
+
 def run_all(body: str | None = None, year: int | None = None) -> list[StepResult]:
     """Run every step for every shipped document (or only the one body/year asked for)."""
     if body is not None:
         check_body_year(body, year if year is not None else 2000)
-    sources = [
-        s for s in discover_sources() if (body is None or s.body == body) and (year is None or s.report_year == year)
-    ]
+    # Everything that can be checked before a notebook runs is: a bad reference table, source.yaml,
+    # a changed raw file or one that does not decode is reported with its own exit status, and
+    # no output is touched.
+    check_reference()
+    everything = discover_sources()
+    sources = [s for s in everything if (body is None or s.body == body) and (year is None or s.report_year == year)]
     if not sources:
-        raise UsageError(f"no raw documents under {paths.RAW} match body={body} year={year}")
+        have = ", ".join(f"{s.body}/{s.report_year}" for s in everything) or "none"
+        wanted = " ".join(part for part in (body and f"body {body}", year and f"year {year}") if part)
+        raise UsageError(f"no raw document under {paths.RAW} for {wanted}; documents there: {have}")
+    for source in sources:
+        source.read()
     results = []
     for source in sources:
         for step in STEPS:
             label = f"{source.body}/{source.report_year}"
-            print(f"pipeline: {step} {label} …", file=sys.stderr, flush=True)
+            note(f"{step} {label} …")
             output = run_notebook(step, {"body": source.body, "year": source.report_year}, label)
             results.append(StepResult(step, source.body, source.report_year, output))
-    print(f"pipeline: done; figures in {paths.PROCESSED / 'figures.csv'}", file=sys.stderr)
+            if step == STEPS[0] and _figure_count(source) == 0:
+                note(f"note: {source.path}: no figures found; it adds no rows to the panel or the comparison")
+    note(f"done; figures in {paths.PROCESSED / 'figures.csv'}")
     return results
