@@ -7,6 +7,7 @@ Problems with the user's input end in one line on stderr and an exit status per 
 from __future__ import annotations
 
 import argparse
+import codecs
 import json
 import sys
 from pathlib import Path
@@ -44,6 +45,13 @@ def _extract(args: argparse.Namespace) -> int:
     from pipeline.tables import FIGURE_COLUMNS, figure_rows, to_csv_text
 
     path: Path = args.path
+    if args.encoding is not None:
+        try:
+            codecs.lookup(args.encoding)
+        except LookupError as exc:
+            raise UsageError(
+                f"--encoding {args.encoding!r}: no such encoding (e.g. utf-8, gb18030, big5, utf-16)"
+            ) from exc
     document = None
     # A raw document with its source.yaml is read as that file declares, after its sha256 is checked.
     meta = path.parent / "source.yaml"

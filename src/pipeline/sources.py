@@ -81,7 +81,8 @@ def decode_bytes(data: bytes, declared: str | None = None, name: str = "<bytes>"
             text = data.decode("utf_8_sig" if codec == "utf-8" else codec)
         except UnicodeDecodeError as exc:
             raise UnreadableDocument(
-                f"{name}: does not decode as its declared encoding {declared} (byte {exc.start}: {exc.reason})"
+                f"{name}: does not decode as its declared encoding {declared} (byte {exc.start}: {exc.reason}); "
+                "check the encoding it was given (encoding: in source.yaml, or pipeline extract --encoding)"
             ) from exc
         return _check_text(text, name), codec
     for signature, what in _BINARY_SIGNATURES.items():
@@ -122,7 +123,7 @@ def _detect(data: bytes, name: str) -> str:
     if best is None:
         raise UnreadableDocument(
             f"{name}: the bytes decode as no text in UTF-8, UTF-16, GB18030/GBK or Big5; "
-            "name the encoding in source.yaml if you know it"
+            "if you know its encoding, give it (encoding: in source.yaml, or pipeline extract --encoding)"
         )
     encoding = codecs.lookup(best.encoding).name.replace("-", "_")
     return _SUPERSET.get(encoding, encoding)
