@@ -18,6 +18,7 @@ from pipeline.numerals import (
     EXACT,
     QUANTITY_RE,
     Quantity,
+    is_plausible,
     prefix_qualifier,
     quantity_from_match,
 )
@@ -99,6 +100,7 @@ UNIT_WORD_COLLISIONS = {
 OPENING_QUOTES = "“‘「『《\"'"
 _ASCII_ALNUM = re.compile(r"[A-Za-z0-9.]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+_WHITE_SPACE = re.compile(r"\s")
 _FREQUENCY = re.compile(r"每(?:周|月|季度|季|年|半年|天|日|旬)")
 _SESSION_ORDINAL = re.compile(r"(?:次|届)(?:会议|全会|全体会议|常委会)")
 TIME_UNITS = {"个月", "天", "小时", "工作日"}
@@ -357,6 +359,9 @@ def _reject_reason(text: str, match: re.Match[str], quantity: Quantity) -> str |
         return "part of a longer numeral expression"
     if quantity.value < 0 or not quantity.value.is_finite():
         return "not a finite count"
+    if not is_plausible(float(quantity.value), quantity.unit):
+        # the clean step refuses such a value; a typo or a phone number must not fail the document
+        return f"implausible magnitude for {quantity.unit} (a typo, a phone or document number?)"
     return None
 
 
@@ -582,6 +587,11 @@ def _paragraph_figures(document: Document, paragraph: Paragraph) -> tuple[list[F
         sentence = raw_text[s0:s1].strip()
         for cand in in_sentence:
             start, end = offsets[cand.s], offsets[cand.e - 1] + 1
+            if _WHITE_SPACE.sub("", raw[start:end]) != _WHITE_SPACE.sub("", raw_text[cand.s : cand.e]):
+                # 十 | caption | 二次: the parts were joined across a column break, so raw[start:end]
+                # would hold the caption too; a figure is one span of the text (a line wrap aside)
+                rejected.append((cand.s, cand.e, "split by a column break: its parts lie apart in the text"))
+                continue
             indicator_id = map_label(cand.label, cand.quantity.unit, taxonomy)
             e0, e1, evidence = s0, s1, sentence
             if s1 - s0 > MAX_EVIDENCE:
