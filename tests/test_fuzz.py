@@ -12,16 +12,19 @@ The profile (conftest.py) bounds the examples in a normal run; HYPOTHESIS_PROFIL
 
 from __future__ import annotations
 
+import codecs
 import itertools
 import math
 import re
 from decimal import Decimal
 
 import cn2an
+import opencc
 from hypothesis import assume, given, note
 from hypothesis import strategies as st
 
 from pipeline.clean import check_figures
+from pipeline.errors import UnreadableDocument
 from pipeline.extract import VERBS, extract
 from pipeline.layout import repair
 from pipeline.numerals import (
@@ -36,7 +39,7 @@ from pipeline.numerals import (
     parse_quantity,
     quantity_from_match,
 )
-from pipeline.sources import Document, normalise
+from pipeline.sources import Document, decode_bytes, normalise
 from pipeline.tables import figure_rows
 
 # ---------------------------------------------------------------- strategies
@@ -289,3 +292,61 @@ def test_numerals_fail_only_with_value_error(text):
         except ValueError:
             continue
         assert q.value.is_finite() and q.value >= 0
+
+
+# ---------------------------------------------------------------- decoding
+
+
+@given(
+    st.binary(max_size=3000)
+    | st.tuples(REPORTS, st.sampled_from(["utf-8", "gb18030", "utf-16-le", "big5"])).map(
+        lambda pair: pair[0].encode(pair[1], errors="ignore")
+    )
+)
+def test_any_bytes_decode_or_are_refused_with_a_reason(data):
+    try:
+        text, encoding = decode_bytes(data)
+    except UnreadableDocument as exc:
+        assert str(exc).startswith("<bytes>: ")
+        return
+    assert text.strip() and encoding
+    Document(doc_id="fuzz", raw=text, encoding=encoding)  # normalises to the same length
+
+
+@given(REPORTS, st.sampled_from([("utf-8", b""), ("utf-8", codecs.BOM_UTF8), ("utf-16-le", codecs.BOM_UTF16_LE),
+                                  ("utf-16-be", codecs.BOM_UTF16_BE)]))  # fmt: skip
+def test_unicode_encodings_decode_to_the_same_text(raw, encoding):
+    name, bom = encoding
+    assume(not raw.startswith("\ufeff"))  # a text that opens with U+FEFF has a BOM, whatever was meant
+    # NUL means UTF-16 or binary when there is no BOM (a UTF-8 text with NULs reads as UTF-16)
+    assume(bom or "\x00" not in raw)
+    try:
+        text, _ = decode_bytes(bom + raw.encode(name, errors="surrogatepass"))
+    except UnreadableDocument:
+        return  # white space only, or mostly control characters: refused, and said why
+    assert text == raw
+
+
+_TO_TRADITIONAL = opencc.OpenCC("s2t")
+PLAIN_REPORTS = st.lists(
+    st.one_of(
+        st.builds(lambda v, o, q: v + o + q, st.sampled_from(VERBS), st.sampled_from(OBJECTS), quantities()),
+        st.sampled_from(FRAGMENTS),
+        st.sampled_from(PUNCTUATION),
+    ),
+    min_size=5,
+    max_size=60,
+).map("，".join)
+
+
+@given(PLAIN_REPORTS, st.sampled_from(["gb18030", "gbk", "big5"]))
+def test_chinese_encodings_are_detected(raw, encoding):
+    """A report of a few lines in GBK, GB18030 or Big5 (without noise) decodes to its own text."""
+    if encoding == "big5":  # a 繁體 mirror
+        raw = _TO_TRADITIONAL.convert(raw)
+    try:
+        data = raw.encode(encoding)
+    except UnicodeEncodeError:
+        assume(False)
+    assume(len(re.findall(r"[\u4e00-\u9fff]", raw)) >= 30 and "\x00" not in raw)
+    assert decode_bytes(data)[0] == raw

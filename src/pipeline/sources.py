@@ -119,7 +119,9 @@ def _detect(data: bytes, name: str) -> str:
             if _plausible_text_share(data, encoding) > 0.95:
                 return encoding
         raise UnreadableDocument(f"{name}: contains NUL bytes; this is a binary file, not text")
-    best = from_bytes(data, cp_isolation=_CANDIDATE_ENCODINGS).best()
+    # threshold: the share of "mess" tolerated. The default 0.2 refused one short GBK text in forty
+    # (symbols such as — · “ count as mess); the best candidate is the same whenever one was below 0.2.
+    best = from_bytes(data, cp_isolation=_CANDIDATE_ENCODINGS, threshold=0.5).best()
     if best is None:
         raise UnreadableDocument(
             f"{name}: the bytes decode as no text in UTF-8, UTF-16, GB18030/GBK or Big5; "
