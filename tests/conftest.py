@@ -1,4 +1,5 @@
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -22,3 +23,38 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 @pytest.fixture(scope="session")
 def seed_text() -> str:
     return SEED.read_bytes().decode("utf-8")
+
+
+PROJECT_PARTS = ("data/raw", "data/reference", "notebooks")
+
+
+def copy_project(dest: Path) -> Path:
+    """A throw-away copy of the project's inputs (raw documents, reference tables, notebooks)."""
+    for part in PROJECT_PARTS:
+        shutil.copytree(ROOT / part, dest / part)
+    return dest
+
+
+@pytest.fixture
+def project_copy(tmp_path, monkeypatch) -> Path:
+    """A copy of the project that pipeline.paths (here and in any kernel started) points to."""
+    from pipeline import indicators, paths
+
+    root = copy_project(tmp_path / "project")
+    monkeypatch.setenv("ANNUAL_FIGURES_ROOT", str(root))
+    for name, value in {
+        "ROOT": root,
+        "DATA": root / "data",
+        "RAW": root / "data" / "raw",
+        "REFERENCE": root / "data" / "reference",
+        "INTERIM": root / "data" / "interim",
+        "PROCESSED": root / "data" / "processed",
+        "NOTEBOOKS": root / "notebooks",
+        "REPORTS": root / "reports",
+        "EXECUTED": root / "reports" / "_executed",
+        "FAILED": root / "reports" / "_failed",
+    }.items():
+        monkeypatch.setattr(paths, name, value)
+    indicators.default_taxonomy.cache_clear()  # it caches the taxonomy of whichever root it read
+    yield root
+    indicators.default_taxonomy.cache_clear()
