@@ -404,3 +404,57 @@ def test_document_without_figures_runs_and_says_so(project_copy, capsys):
     assert len(rows) and (rows["value"] == "").all() and rows["note"].str.endswith("but not in 2023").all()
     executed = project_copy / "reports" / "_executed" / "datong" / "2023" / "10-clean.ipynb"
     assert "No figures found in this document." in executed.read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------- encodings given by the user
+
+
+def test_raw_file_not_in_its_declared_encoding(project_copy, capsys):
+    path = project_copy / RAW_DIR / SEED.name
+    data = SEED.read_text(encoding="utf-8").encode("gbk")
+    path.write_bytes(data)
+    _edit(
+        SOURCE_YAML,
+        "99817ca303c2917251409c328f06fd87636f6a19f2c4b0033cfaefe3762d3c4e",
+        hashlib.sha256(data).hexdigest(),
+    )(project_copy)
+    code, err = run_main(capsys)
+    assert code == 4
+    assert "does not decode as its declared encoding utf-8 (byte 4: invalid continuation byte)" in one_error_line(err)
+
+
+def test_unknown_encoding_option_is_a_usage_error():
+    result = run_extract(SEED, "--encoding", "klingon")
+    assert result.returncode == 2
+    assert "--encoding 'klingon': no such encoding" in one_error_line(result.stderr)
+
+
+# ---------------------------------------------------------------- the system, or a bug
+
+
+def test_operating_system_refusal_is_one_line(monkeypatch, capsys):
+    def refuse(**_):
+        raise PermissionError(13, "Permission denied", "/srv/data/processed/figures.csv")
+
+    monkeypatch.setattr(run, "run_all", refuse)
+    code, err = run_main(capsys)
+    assert code == 8
+    assert one_error_line(err) == (
+        "pipeline: error: /srv/data/processed/figures.csv: Permission denied; "
+        "check the folder's permissions and the free disk space"
+    )
+
+
+def test_a_bug_is_one_line_and_debug_shows_the_traceback(monkeypatch, capsys):
+    def bug(**_):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(run, "run_all", bug)
+    code, err = run_main(capsys)
+    assert code == 70
+    assert err.strip() == (
+        "pipeline: internal error: ZeroDivisionError: division by zero; "
+        "run again with --debug for the traceback and report it"
+    )
+    with pytest.raises(ZeroDivisionError):
+        cli.main(["--debug", "run"])

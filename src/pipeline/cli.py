@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pipeline import __version__
 from pipeline.display import note
-from pipeline.errors import PipelineError, UsageError
+from pipeline.errors import INTERNAL_ERROR_EXIT, INTERRUPTED_EXIT, OS_ERROR_EXIT, PipelineError, UsageError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -101,9 +101,20 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         print("pipeline: interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:
+        return INTERRUPTED_EXIT
+    except BrokenPipeError:  # `pipeline extract … | head`
         return 0
+    except OSError as exc:  # permission denied, disk full, a file vanishing mid-run
+        if debug:
+            raise
+        where = f"{exc.filename}: " if exc.filename else ""
+        note(f"error: {where}{exc.strerror or exc}; check the folder's permissions and the free disk space")
+        return OS_ERROR_EXIT
+    except Exception as exc:  # a bug: still one line, and how to see more
+        if debug:
+            raise
+        note(f"internal error: {type(exc).__name__}: {exc}; run again with --debug for the traceback and report it")
+        return INTERNAL_ERROR_EXIT
 
 
 if __name__ == "__main__":
