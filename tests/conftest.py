@@ -15,7 +15,7 @@ SEED = ROOT / "data" / "raw" / "lvliang" / "2023" / "000_27d8ef8a85ace649.txt"
 _COMMON = {"database": None, "deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
 settings.register_profile("ci", max_examples=60, derandomize=True, **_COMMON)
 settings.register_profile(
-    "long", max_examples=int(os.environ.get("HYPOTHESIS_MAX_EXAMPLES", "2000")), derandomize=False, **_COMMON
+    "long", max_examples=int(os.environ.get("HYPOTHESIS_MAX_EXAMPLES", "1000")), derandomize=False, **_COMMON
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
