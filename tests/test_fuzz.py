@@ -327,7 +327,7 @@ def test_unicode_encodings_decode_to_the_same_text(raw, encoding):
     assert text == raw
 
 
-_TO_TRADITIONAL = opencc.OpenCC("s2t")
+_TO_TRADITIONAL = opencc.OpenCC("s2tw")  # Taiwan forms: all in Big5
 PLAIN_REPORTS = st.lists(
     st.one_of(
         st.builds(lambda v, o, q: v + o + q, st.sampled_from(VERBS), st.sampled_from(OBJECTS), quantities()),

@@ -248,3 +248,30 @@ def test_the_writer_check_can_fail():
     assert _calls(ast.parse(source)) == [("to_csv", 1), ("open for writing", 2), ("write_text", 3), ("move", 5)]
     atomic = "write_atomic(target, lambda tmp: t.to_parquet(tmp))\nwith atomic_path(target) as tmp:\n    open(tmp, 'w')"
     assert _calls(ast.parse(atomic)) == []
+
+
+def test_a_kernel_that_dies_is_a_failed_notebook_not_a_traceback(project_copy, capfd, caplog):
+    import nbformat
+
+    from pipeline import run
+    from pipeline.errors import NotebookFailed
+
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    notebook.cells = [
+        nbformat.v4.new_code_cell("body = 'lvliang'\nyear = 2023", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"),  # as the OOM killer would
+    ]
+    nbformat.write(notebook, project_copy / "notebooks" / "99-die.ipynb")
+    with pytest.raises(NotebookFailed) as info:
+        run.run_notebook("99-die.ipynb", {"body": "lvliang", "year": 2023}, "lvliang/2023")
+    kept = project_copy / "reports" / "_failed" / "lvliang" / "2023" / "99-die.ipynb"
+    assert str(info.value) == (
+        f"99-die.ipynb (lvliang/2023) did not run to the end: DeadKernelError: Kernel died; "
+        f"the executed notebook is kept at {kept}"
+    )
+    assert (
+        kept.is_file()
+        and not (kept.parent.parent.parent.parent / "_executed" / "lvliang" / "2023" / "99-die.ipynb").exists()
+    )
+    assert "Kernel died" not in capfd.readouterr().err + caplog.text  # said once, by the error line

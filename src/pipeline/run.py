@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import csv
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -70,6 +71,11 @@ def run_notebook(name: str, parameters: dict[str, Any], label: str) -> Path:
     failed = paths.FAILED / label / name
     done.parent.mkdir(parents=True, exist_ok=True)
     work = done.with_name(f".running-{name}")
+    # papermill hands nbclient its logger, which logs a dead kernel ("Kernel died while waiting…")
+    # on its own; the error line below says it
+    client_log = logging.getLogger("papermill")
+    level = client_log.level
+    client_log.setLevel(logging.CRITICAL)
     try:
         papermill.execute_notebook(
             str(notebook),
@@ -91,6 +97,8 @@ def run_notebook(name: str, parameters: dict[str, Any], label: str) -> Path:
         if work.exists():
             work.replace(failed)
         raise _failure(exc, name, label, failed) from exc
+    finally:
+        client_log.setLevel(level)
     work.replace(done)
     if failed.exists():  # a success clears the record of an earlier failure
         failed.unlink()
