@@ -246,6 +246,14 @@ def _unknown_body(root: Path) -> None:
     (folder / "source.yaml").write_text(yaml.safe_dump({**meta, "body": "atlantis"}), encoding="utf-8")
 
 
+def _renamed_raw(name: str):
+    def change(root: Path) -> None:
+        (root / RAW_DIR / SEED.name).rename(root / RAW_DIR / name)
+        _edit(SOURCE_YAML, f"file: {SEED.name}", f'file: "{name}"')(root)
+
+    return change
+
+
 SOURCE_YAML = f"{RAW_DIR}/source.yaml"
 BAD_SOURCES = {
     "missing": (_remove(SOURCE_YAML), "source.yaml: missing; every raw document needs its source.yaml"),
@@ -256,6 +264,18 @@ BAD_SOURCES = {
         f"{SEED.name}: sha256 is ",
     ),
     "unknown-body": (_unknown_body, "unknown body 'atlantis'; add it to data/reference/bodies.csv first"),
+    "bad-period-kind": (
+        _edit(SOURCE_YAML, "period_kind: calendar_year", "period_kind: bogus"),
+        "source.yaml: period_kind 'bogus' is not one of calendar_year, session_year,",
+    ),
+    "bad-period": (
+        _edit(SOURCE_YAML, "period_start: 2023-01-01", "period_start: <script>"),
+        "source.yaml: period_start '<script>' is not YYYY, YYYY-MM or YYYY-MM-DD",
+    ),
+    "file-name-with-bidi-mark": (
+        _renamed_raw("report\u202etxt.exe"),
+        "has control characters or bidi marks in its name",
+    ),
 }
 
 

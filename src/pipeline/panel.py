@@ -17,9 +17,9 @@ from pipeline import paths
 from pipeline.errors import DataCheckError
 from pipeline.indicators import HarmonisationWarning, by_id, default_taxonomy, harmonise
 from pipeline.numerals import APPROX_CLASSES, is_plausible
+from pipeline.sources import PERIOD_END, PERIOD_KINDS
 from pipeline.tables import write_atomic, write_processed_csv
 
-PERIOD_KINDS = ("calendar_year", "session_year", "term_total", "cumulative", "point_in_time", "ordinal", "partial_year")
 PANEL_COLUMNS = [
     "body", "report_year", "period_start", "period_end", "period_kind", "kind",
     "indicator_id", "indicator_zh", "indicator_en", "indicator", "value", "unit", "approx",
@@ -40,7 +40,6 @@ def _label_columns(ids: pd.Series) -> dict[str, list[str]]:
 
 PUBLISHED_COLUMNS = {"row", "body", "period_start", "period_end", "period_kind", "indicator_raw", "value", "unit",
                      "approx", "source_url", "source_title", "source_date"}  # fmt: skip
-_PERIOD = re.compile(r"^(?:\d{4}(?:-\d{2}(?:-\d{2})?)?)?$")
 
 
 def read_published(path: Path | None = None) -> pd.DataFrame:
@@ -60,7 +59,7 @@ def read_published(path: Path | None = None) -> pd.DataFrame:
             problem = f"body {row['body']!r} is not in data/reference/bodies.csv; add it there first"
         elif row["period_kind"] not in PERIOD_KINDS:
             problem = f"period_kind {row['period_kind']!r} is not one of {', '.join(PERIOD_KINDS)}"
-        elif not (_PERIOD.match(row["period_start"]) and _PERIOD.match(row["period_end"])):
+        elif not (PERIOD_END.match(row["period_start"]) and PERIOD_END.match(row["period_end"])):
             problem = f"period {row['period_start']!r} to {row['period_end']!r} is not YYYY, YYYY-MM or YYYY-MM-DD"
         elif row["approx"] not in APPROX_CLASSES:
             problem = f"approx {row['approx']!r} is not one of {', '.join(APPROX_CLASSES)}"

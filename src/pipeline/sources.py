@@ -307,6 +307,9 @@ def known_bodies() -> dict[str, dict[str, str]]:
 
 # ids of bodies and indicators: never a path, never a display name
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
+# what span a value covers (data/reference/README.md); a period's ends are YYYY, YYYY-MM or YYYY-MM-DD
+PERIOD_KINDS = ("calendar_year", "session_year", "term_total", "cumulative", "point_in_time", "ordinal", "partial_year")
+PERIOD_END = re.compile(r"^(?:\d{4}(?:-\d{2}(?:-\d{2})?)?)?$")
 
 
 def load_source(folder: Path) -> Source:
@@ -343,6 +346,17 @@ def load_source(folder: Path) -> Source:
     path = folder / file_name
     if not path.is_file():
         raise SourceMetadataError(f"{meta_path}: names {file_name}, which is not in {folder}")
+    if UNSAFE.search(file_name):
+        raise SourceMetadataError(
+            f"{meta_path}: file {file_name!r} has control characters or bidi marks in its name; rename it"
+        )
+    for key in ("period_start", "period_end", "date_published"):
+        if meta.get(key) is not None and not PERIOD_END.match(str(meta[key])):
+            raise SourceMetadataError(f"{meta_path}: {key} {meta[key]!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
+    if meta.get("period_kind") is not None and meta["period_kind"] not in PERIOD_KINDS:
+        raise SourceMetadataError(
+            f"{meta_path}: period_kind {meta['period_kind']!r} is not one of {', '.join(PERIOD_KINDS)}"
+        )
     return Source(
         body=body,
         report_year=year,
