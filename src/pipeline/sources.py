@@ -119,6 +119,11 @@ def _detect(data: bytes, name: str) -> str:
             if _plausible_text_share(data, encoding) > 0.95:
                 return encoding
         raise UnreadableDocument(f"{name}: contains NUL bytes; this is a binary file, not text")
+    # Chinese text: GB18030 and Big5 share their byte ranges, so either decodes the other into
+    # valid but wrong characters. Real text is made of each standard's common characters.
+    chinese = _common_chinese(data)
+    if chinese:
+        return chinese
     # threshold: the share of "mess" tolerated. The default 0.2 refused one short GBK text in forty
     # (symbols such as — · “ count as mess); the best candidate is the same whenever one was below 0.2.
     best = from_bytes(data, cp_isolation=_CANDIDATE_ENCODINGS, threshold=0.5).best()
@@ -129,6 +134,44 @@ def _detect(data: bytes, name: str) -> str:
         )
     encoding = codecs.lookup(best.encoding).name.replace("-", "_")
     return _SUPERSET.get(encoding, encoding)
+
+
+# The common characters of each standard: GB2312's first level (3,755 characters, lead bytes
+# B0-D7) and Big5's frequently used block (5,401 characters, A440-C67E).
+_COMMON = {
+    "gb18030": ("gb2312", lambda code: 0xB0A1 <= code <= 0xD7FE),
+    "big5hkscs": ("big5", lambda code: 0xA440 <= code <= 0xC67E),
+}
+
+
+def _common_chinese(data: bytes) -> str | None:
+    """GB18030 or Big5 when the text decodes strictly in it, its Chinese characters are nearly all
+    that standard's common ones, and reading it the other way gives clearly more rare ones; None
+    when unsure."""
+    shares = {}
+    for encoding, (standard, common) in _COMMON.items():
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        cjk = _CJK.findall(text[:20000])
+        if len(cjk) < 10:  # too little Chinese in this reading to judge it
+            shares[encoding] = 0.0
+            continue
+        hits = 0
+        for ch in cjk:
+            try:
+                hits += common(int.from_bytes(ch.encode(standard), "big"))
+            except UnicodeEncodeError:
+                pass
+        shares[encoding] = hits / len(cjk)
+    if not shares:
+        return None
+    best = max(shares, key=shares.__getitem__)
+    # mostly common characters, and the other reading has at least twice the share of rare ones
+    rare = 1 - shares[best]
+    others = [1 - v for k, v in shares.items() if k != best]
+    return best if rare <= 0.2 and all(other >= max(2 * rare, rare + 0.05) for other in others) else None
 
 
 def _plausible_text_share(data: bytes, encoding: str) -> float:
