@@ -256,7 +256,8 @@ def repair(norm: str, blocks: list[Block] | None = None) -> Layout:
         a = units[a_index]
         if not _is_cut(a["paragraph"].text):
             continue
-        for b_index in paragraph_indices[n + 1 :]:
+        for m in range(n + 1, len(paragraph_indices)):  # not a slice: that copies the rest each time
+            b_index = paragraph_indices[m]
             if b_index - a_index > MAX_JOIN_DISTANCE:
                 break
             b = units[b_index]
