@@ -7,6 +7,7 @@ and a label of what was counted, with what a list leaves implicit restored
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -373,7 +374,8 @@ def find_quantities(text: str) -> tuple[list[_Candidate], list[tuple[int, int, s
     """Quantities in one normalised paragraph, and the numeral+unit spans rejected (with why)."""
     found: list[_Candidate] = []
     rejected: list[tuple[int, int, str]] = []
-    fixed = _fixed_spans(text)
+    fixed = _fixed_spans(text)  # sorted and disjoint, so the last one starting before a span is the one to check
+    fixed_starts = [fs for fs, _fe in fixed]
     for match in QUANTITY_RE.finditer(text):
         if not (match.group("unit") or match.group("percent_of")):
             continue
@@ -383,7 +385,8 @@ def find_quantities(text: str) -> tuple[list[_Candidate], list[tuple[int, int, s
         except ValueError as exc:
             rejected.append((s, e, f"not a numeral ({exc})"))
             continue
-        if any(fs < e and s < fe for fs, fe in fixed):
+        last = bisect.bisect_left(fixed_starts, e) - 1
+        if last >= 0 and fixed[last][1] > s:
             rejected.append((s, e, "inside a fixed expression (八项规定, 两个确立, 十四五…)"))
             continue
         reason = _reject_reason(text, match, quantity)
