@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint clean
+.PHONY: run test fuzz lint clean
 
 run: $(STAMP)
 	$(BIN)/pipeline run
@@ -13,6 +13,10 @@ run: $(STAMP)
 test: $(STAMP)
 	sh scripts/ensure-browser.sh
 	$(BIN)/pytest
+
+# The fuzz tests with the long hypothesis profile: 1,000 examples each (HYPOTHESIS_MAX_EXAMPLES=…).
+fuzz: $(STAMP)
+	HYPOTHESIS_PROFILE=long $(BIN)/pytest tests/test_fuzz.py --hypothesis-show-statistics
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -8,7 +8,7 @@ import papermill
 import pytest
 
 from pipeline import paths, run
-from pipeline.errors import NotebookFailed, UsageError
+from pipeline.errors import InputNotFound, UsageError
 
 from .conftest import ROOT
 
@@ -94,10 +94,11 @@ def test_failed_notebook_is_kept_and_named(project, monkeypatch):
     monkeypatch.setattr(paths, "NOTEBOOKS", project / "notebooks")
     monkeypatch.setattr(paths, "EXECUTED", project / "reports" / "_executed")
     monkeypatch.setattr(paths, "FAILED", project / "reports" / "_failed")
-    with pytest.raises(NotebookFailed) as info:
+    # a pipeline error raised in a cell keeps its class (and so its exit status)
+    with pytest.raises(InputNotFound) as info:
         run.run_notebook("10-clean.ipynb", {"body": "nosuch", "year": 2023}, "nosuch/2023")
     kept = project / "reports" / "_failed" / "nosuch" / "2023" / "10-clean.ipynb"
     assert kept.is_file()
     assert str(kept) in str(info.value)
-    assert "InputNotFound" in str(info.value)
+    assert "no raw document for body 'nosuch'" in str(info.value)
     assert not (project / "reports" / "_executed" / "nosuch" / "2023" / "10-clean.ipynb").exists()

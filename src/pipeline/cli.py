@@ -7,17 +7,19 @@ Problems with the user's input end in one line on stderr and an exit status per 
 from __future__ import annotations
 
 import argparse
+import codecs
 import json
 import sys
 from pathlib import Path
 
 from pipeline import __version__
-from pipeline.errors import PipelineError, UsageError
+from pipeline.display import note
+from pipeline.errors import INTERNAL_ERROR_EXIT, INTERRUPTED_EXIT, OS_ERROR_EXIT, PipelineError, UsageError
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # argparse would exit 2 with usage; keep one line
-        raise UsageError(message)
+        raise UsageError(f"{message} (see {self.prog} --help)")
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -49,6 +51,13 @@ def _build_parser() -> argparse.ArgumentParser:
 def _extract(args: argparse.Namespace) -> int:
     if args.jobs is not None and args.jobs < 1:
         raise UsageError(f"--jobs {args.jobs}: give at least 1")
+    if args.encoding is not None:
+        try:
+            codecs.lookup(args.encoding)
+        except LookupError as exc:
+            raise UsageError(
+                f"--encoding {args.encoding!r}: no such encoding (e.g. utf-8, gb18030, big5, utf-16)"
+            ) from exc
     if len(args.paths) > 1 or args.paths[0].is_dir():
         return _extract_many(args)
     from pipeline.batch import read_input
@@ -59,11 +68,11 @@ def _extract(args: argparse.Namespace) -> int:
     # A raw document with its source.yaml is read as that file declares, after its sha256 is checked.
     document = read_input(path, args.encoding)
     if document.encoding not in ("utf-8", "utf-8-sig") and args.encoding is None:
-        print(f"pipeline: note: {path} decoded as {document.encoding} (detected)", file=sys.stderr)
+        note(f"note: {path} decoded as {document.encoding} (detected)")
     result = extract(document)
     rows = figure_rows(result)
     if not rows:
-        print(f"pipeline: note: {path}: no figures found", file=sys.stderr)
+        note(f"note: {path}: no figures found")
     if args.format == "json":
         text = json.dumps(rows, ensure_ascii=False, indent=1) + "\n"
     else:
@@ -95,7 +104,7 @@ def _extract_many(args: argparse.Namespace) -> int:
     def failed(name: str, code: int, message: str) -> None:
         nonlocal worst
         worst = max(worst, code)
-        print(f"pipeline: error: {message}", file=sys.stderr)
+        note(f"error: {message}")
 
     options = {"jobs": args.jobs, "encoding": args.encoding}
     if args.output is None:
@@ -135,13 +144,24 @@ def main(argv: list[str] | None = None) -> int:
     except PipelineError as exc:
         if debug:
             raise
-        print(f"pipeline: error: {exc}", file=sys.stderr)
+        note(f"error: {exc}")
         return exc.exit_code
     except KeyboardInterrupt:
         print("pipeline: interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:
+        return INTERRUPTED_EXIT
+    except BrokenPipeError:  # `pipeline extract … | head`
         return 0
+    except OSError as exc:  # permission denied, disk full, a file vanishing mid-run
+        if debug:
+            raise
+        where = f"{exc.filename}: " if exc.filename else ""
+        note(f"error: {where}{exc.strerror or exc}; check the folder's permissions and the free disk space")
+        return OS_ERROR_EXIT
+    except Exception as exc:  # a bug: still one line, and how to see more
+        if debug:
+            raise
+        note(f"internal error: {type(exc).__name__}: {exc}; run again with --debug for the traceback and report it")
+        return INTERNAL_ERROR_EXIT
 
 
 if __name__ == "__main__":

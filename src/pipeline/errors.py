@@ -1,5 +1,9 @@
 """Errors a user can act on. Each class has its own exit status so scripts can tell them apart;
-the CLI prints one line (no traceback) and exits with it."""
+the CLI prints one line (no traceback unless --debug) and exits with it.
+
+Besides the classes below, the CLI exits with OS_ERROR_EXIT when the operating system refuses a
+read or write (permissions, a full disk), INTERNAL_ERROR_EXIT when the pipeline itself fails (a
+bug), and INTERRUPTED_EXIT on Ctrl-C."""
 
 from __future__ import annotations
 
@@ -44,3 +48,8 @@ class NotebookFailed(PipelineError):
     """A notebook raised while papermill executed it; the executed copy is kept for inspection."""
 
     exit_code = 7
+
+
+OS_ERROR_EXIT = 8
+INTERNAL_ERROR_EXIT = 70  # EX_SOFTWARE in sysexits.h
+INTERRUPTED_EXIT = 130  # 128 + SIGINT, as shells report it

@@ -7,6 +7,7 @@ and a label of what was counted, with what a list leaves implicit restored
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -19,6 +20,7 @@ from pipeline.numerals import (
     EXACT,
     QUANTITY_RE,
     Quantity,
+    is_plausible,
     prefix_qualifier,
     quantity_from_match,
 )
@@ -101,6 +103,7 @@ UNIT_WORD_COLLISIONS = {
 OPENING_QUOTES = "“‘「『《\"'"
 _ASCII_ALNUM = re.compile(r"[A-Za-z0-9.]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+_WHITE_SPACE = re.compile(r"\s")
 _FREQUENCY = re.compile(r"每(?:周|月|季度|季|年|半年|天|日|旬)")
 _SESSION_ORDINAL = re.compile(r"(?:次|届)(?:会议|全会|全体会议|常委会)")
 _LATIN = re.compile(r"[A-Za-z]")
@@ -274,6 +277,9 @@ PERSON_UNITS = {"人", "名", "位", "人次"}
 LIST_MODIFIERS = ("立法", "执法", "专题", "专项")
 
 SENTENCE_END = "。！？!?"
+# A "sentence" longer than this is text whose sentence ends were lost; evidence is then a window.
+MAX_EVIDENCE = 500
+EVIDENCE_WINDOW = 100  # characters either side of the figure
 CLAUSE_DELIMITERS = ",;:，；：。！？!?"
 
 
@@ -350,9 +356,12 @@ def _reject_reason(text: str, match: re.Match[str], quantity: Quantity) -> str |
         return "a threshold (3000万元以上的项目, 10人以上联名), not a count"
     if _THRESHOLD_BEFORE.search(text, max(0, s - 2), s) and text.startswith("的", e):
         return "a threshold (执行率不足60%的项目), not a count"
-    if text.find("每", 0, s) != -1:  # every frequency starts with 每; most clauses have none
-        clause_start = max(text.rfind(ch, 0, s) for ch in ",;:，；：。！？")
-        if _FREQUENCY.search(text, clause_start + 1, s):
+    if text.find("每", max(0, s - 200), s) != -1:  # every frequency starts with 每; most clauses have none
+        # the clause's start, looked for in a bounded window: a paragraph without one of these marks
+        # would otherwise be scanned to its start once per numeral
+        window = max(0, s - 200)
+        clause_start = max(text.rfind(ch, window, s) for ch in ",;:，；：。！？")
+        if _FREQUENCY.search(text, max(clause_start + 1, window), s):
             return "a frequency (每月两次), not a count"
     collisions = UNIT_WORD_COLLISIONS.get(unit[-1:] if unit else "", "")
     if unit and after and after in collisions and not match.group("post"):
@@ -361,6 +370,9 @@ def _reject_reason(text: str, match: re.Match[str], quantity: Quantity) -> str |
         return "part of a longer numeral expression"
     if quantity.value < 0 or not quantity.value.is_finite():
         return "not a finite count"
+    if not is_plausible(float(quantity.value), quantity.unit):
+        # the clean step refuses such a value; a typo or a phone number must not fail the document
+        return f"implausible magnitude for {quantity.unit} (a typo, a phone or document number?)"
     return None
 
 
@@ -372,7 +384,8 @@ def find_quantities(text: str) -> tuple[list[_Candidate], list[tuple[int, int, s
     """Quantities in one normalised paragraph, and the numeral+unit spans rejected (with why)."""
     found: list[_Candidate] = []
     rejected: list[tuple[int, int, str]] = []
-    fixed = _fixed_spans(text)
+    fixed = _fixed_spans(text)  # sorted and disjoint, so the last one starting before a span is the one to check
+    fixed_starts = [fs for fs, _fe in fixed]
     for match in _QUANTITY_SCAN.finditer(text):
         if not (match.group("unit") or match.group("percent_of")):
             continue
@@ -383,7 +396,8 @@ def find_quantities(text: str) -> tuple[list[_Candidate], list[tuple[int, int, s
         except ValueError as exc:
             rejected.append((s, e, f"not a numeral ({exc})"))
             continue
-        if fixed and any(fs < e and s < fe for fs, fe in fixed):
+        last = bisect.bisect_left(fixed_starts, e) - 1
+        if last >= 0 and fixed[last][1] > s:
             rejected.append((s, e, "inside a fixed expression (八项规定, 两个确立, 十四五…)"))
             continue
         reason = _reject_reason(text, match, quantity)
@@ -482,7 +496,9 @@ def _next_delimiter(text: str, lo: int, hi: int) -> int:
 def _label_sentence(text: str, s0: int, s1: int, cands: list[_Candidate]) -> None:
     previous: _Candidate | None = None
     for n, cand in enumerate(cands):
-        left_lo = _last_delimiter(text, s0, cand.s)
+        # a delimiter before the previous figure changes nothing (left_lo becomes previous.e), so
+        # the search stops there: a long clause of figures is not scanned once per figure
+        left_lo = _last_delimiter(text, s0 if previous is None else max(s0, previous.s), cand.s)
         separator = ""
         if previous is not None and previous.e > left_lo:
             left_lo = previous.e
@@ -623,24 +639,50 @@ def _paragraph_figures(document: Document, paragraph: Paragraph) -> tuple[list[F
     text = paragraph.text
     offsets = paragraph.offsets
     raw = document.raw
+    # the paragraph's raw characters, position for position with `text` (offsets may jump at a join)
+    raw_text = _raw_span(raw, offsets, 0, len(offsets))
     candidates, rejected = find_quantities(text)
     figures = []
     memo = _indicator_memo()
+    next_candidate = 0
     for s0, s1 in _sentences(text) if candidates else ():
-        in_sentence = [c for c in candidates if s0 <= c.s < s1]
+        # candidates are in text order: skip those before the sentence, take those inside it
+        while next_candidate < len(candidates) and candidates[next_candidate].s < s0:
+            next_candidate += 1
+        first = next_candidate
+        while next_candidate < len(candidates) and candidates[next_candidate].s < s1:
+            next_candidate += 1
+        in_sentence = candidates[first:next_candidate]
         if not in_sentence:
             continue
         _label_sentence(text, s0, s1, in_sentence)
         # strip white space around the sentence so the evidence reads cleanly
         while s0 < s1 and text[s0].isspace():
             s0 += 1
-        sentence = _raw_span(raw, offsets, s0, s1).strip()
+        sentence = raw_text[s0:s1].strip()
         for cand in in_sentence:
             start, end = offsets[cand.s], offsets[cand.e - 1] + 1
-            clause_start = _last_delimiter(text, s0, cand.s)
+            if _WHITE_SPACE.sub("", raw[start:end]) != _WHITE_SPACE.sub("", raw_text[cand.s : cand.e]):
+                # 十 | caption | 二次: the parts were joined across a column break, so raw[start:end]
+                # would hold the caption too; a figure is one span of the text (a line wrap aside)
+                rejected.append((cand.s, cand.e, "split by a column break: its parts lie apart in the text"))
+                continue
+            # bounded, as the evidence is: a text without sentence ends is one long sentence
+            context_start = max(s0, cand.s - MAX_EVIDENCE)
+            clause_start = _last_delimiter(text, context_start, cand.s)
             indicator_id = memo.map(
-                cand.label, cand.quantity.unit, context=text[s0 : cand.e], clause=text[clause_start : cand.e]
+                cand.label,
+                cand.quantity.unit,
+                context=text[context_start : cand.e],
+                clause=text[clause_start : cand.e],
             )
+            e0, e1, evidence = s0, s1, sentence
+            if s1 - s0 > MAX_EVIDENCE:
+                # text without sentence ends (a page whose 。 were lost): a window around the figure,
+                # or every figure would carry the whole text and the output grow with its square
+                e0 = max(s0, cand.s - EVIDENCE_WINDOW)
+                e1 = min(s1, cand.e + EVIDENCE_WINDOW)
+                evidence = raw_text[e0:e1].strip()
             figures.append(
                 Figure(
                     start=start,
@@ -651,9 +693,9 @@ def _paragraph_figures(document: Document, paragraph: Paragraph) -> tuple[list[F
                     approx=cand.quantity.approx,
                     indicator=cand.label,
                     section=paragraph.section,
-                    sentence=sentence,
-                    sentence_start=offsets[s0],
-                    sentence_end=offsets[s1 - 1] + 1,
+                    sentence=evidence,
+                    sentence_start=offsets[e0],
+                    sentence_end=offsets[e1 - 1] + 1,
                     category=memo.by_id[indicator_id].category
                     if indicator_id
                     else categorise(cand.label, paragraph.section),

@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 
 from pipeline import paths
+from pipeline.display import clean_text
 from pipeline.errors import DataCheckError
 from pipeline.numerals import KNOWN_UNITS
 from pipeline.sources import IDENTIFIER
@@ -68,10 +69,17 @@ def taxonomy_path() -> Path:
 def load_taxonomy(path: Path | None = None) -> tuple[Indicator, ...]:
     """Read and check the taxonomy; any defect is a DataCheckError naming the entry."""
     path = path or taxonomy_path()
+    if not path.is_file():
+        raise DataCheckError(f"{path}: missing; restore the indicator taxonomy from git")
     try:
         entries = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+    except (OSError, UnicodeDecodeError) as exc:
         raise DataCheckError(f"{path}: cannot read the indicator taxonomy ({exc})") from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise DataCheckError(f"{path}: not valid YAML{where} ({problem})") from exc
     if not isinstance(entries, list):
         raise DataCheckError(f"{path}: expected a list of indicators")
     seen: set[str] = set()
@@ -90,12 +98,15 @@ def load_taxonomy(path: Path | None = None) -> tuple[Indicator, ...]:
         if not IDENTIFIER.match(ident):
             raise DataCheckError(f"{where}: id {ident!r} is not a lower-case identifier")
         if ident in seen:
-            raise DataCheckError(f"{where}: duplicate indicator id {ident!r}")
+            raise DataCheckError(f"{where}: duplicate indicator id {ident!r}; each id names one concept")
         seen.add(ident)
         units = tuple(str(u) for u in entry["units"])
         unknown = [u for u in units if u not in KNOWN_UNITS]
         if unknown:
-            raise DataCheckError(f"{where} ({ident}): unknown unit(s) {', '.join(unknown)}")
+            raise DataCheckError(
+                f"{where} ({ident}): unknown unit(s) {', '.join(unknown)}; use measure words the extractor knows "
+                "(pipeline.numerals.UNITS)"
+            )
         try:
             match = re.compile(str(entry["match"]))
             exclude = re.compile(str(entry["exclude"])) if entry.get("exclude") else None
@@ -108,8 +119,8 @@ def load_taxonomy(path: Path | None = None) -> tuple[Indicator, ...]:
         out.append(
             Indicator(
                 id=ident,
-                zh=str(entry["zh"]),
-                en=str(entry["en"]),
+                zh=clean_text(str(entry["zh"])),
+                en=clean_text(str(entry["en"])),
                 category=str(entry["category"]),
                 units=units,
                 priority=int(entry.get("priority", 0)),

@@ -49,6 +49,8 @@ _PAGE_FURNITURE = re.compile(
     r"^(?:[—\-–－·•]\s*\d{1,4}\s*[—\-–－·•]|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?"
     r"|\d{1,4}\s*/\s*\d{1,4}|(?:page|Page|PAGE)\s*\d{1,4}(?:\s*of\s*\d{1,4})?)$"
 )
+# How many blocks after a cut its continuation may lie (a caption, a headline, a byline between).
+MAX_JOIN_DISTANCE = 40
 _TITLE_WORDS = re.compile(r"报告|综述|总结|公报|回眸|纪实")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -275,7 +277,7 @@ def repair(norm: str, blocks: list[Block] | None = None) -> Layout:
         previous = block
         adjacent_line = block.line
 
-    paragraphs = [u for u in units if "paragraph" in u]
+    paragraph_indices = [i for i, u in enumerate(units) if "paragraph" in u]
     # 2. Orphans: paragraphs that follow a caption/headline/byline/meta block or a cut paragraph
     #    may be the continuation of a column cut earlier.
     for i, unit in enumerate(units):
@@ -288,21 +290,25 @@ def repair(norm: str, blocks: list[Block] | None = None) -> Layout:
         )
         unit["direct"] = before if before is not None and "paragraph" in before else None
 
-    cuts = [u for u in paragraphs if _is_cut(u["paragraph"].text)]
+    # Indices, not list.index (quadratic), and a bounded look-ahead: a column's continuation is a few
+    # blocks after the cut, and a PDF turned to text can hold thousands of cut lines.
     candidates = []
-    index_of = {id(u): i for i, u in enumerate(units)}  # units.index, without comparing paragraphs
-    orphans = [b for b in paragraphs if b.get("orphan")] if cuts else []
-    for a in cuts:
-        a_index = index_of[id(a)]
-        for b in orphans:
-            if index_of[id(b)] <= a_index:
+    for n, a_index in enumerate(paragraph_indices):
+        a = units[a_index]
+        if not _is_cut(a["paragraph"].text):
+            continue
+        for m in range(n + 1, len(paragraph_indices)):  # not a slice: that copies the rest each time
+            b_index = paragraph_indices[m]
+            if b_index - a_index > MAX_JOIN_DISTANCE:
+                break
+            b = units[b_index]
+            if not b.get("orphan"):
                 continue
             score = _boundary_word_score(a["paragraph"].text, b["paragraph"].text)
             if b["direct"] is a and _starts_with_fragment(b["paragraph"].text):
                 score += 10
             if score > 0:
-                distance = index_of[id(b)] - a_index
-                candidates.append((-score, distance, a_index, index_of[id(b)]))
+                candidates.append((-score, b_index - a_index, a_index, b_index))
     joined_to: dict[int, int] = {}  # index of B -> index of A
     used_a: set[int] = set()
     for _neg, _dist, a_index, b_index in sorted(candidates):
@@ -332,20 +338,25 @@ def repair(norm: str, blocks: list[Block] | None = None) -> Layout:
     moved = {run_of[b] for b in joined_to}
     order: list[int] = []
 
+    continuation = {a_index: b_index for b_index, a_index in joined_to.items()}  # one B per A
+    emitted: set[int] = set()
+
     def emit(run_index: int) -> None:
-        for i in runs[run_index]:
-            order.append(i)
-        last = runs[run_index][-1]
-        for b_index, a_index in joined_to.items():
-            if a_index == last:
-                emit(run_of[b_index])
+        # a loop, not recursion: a chain of joined cuts can be thousands long
+        while True:
+            order.extend(runs[run_index])
+            emitted.update(runs[run_index])
+            b_index = continuation.get(runs[run_index][-1])
+            if b_index is None:
+                return
+            run_index = run_of[b_index]
 
     for r in range(len(runs)):
         if r not in moved:
             emit(r)
     # A continuation that is not the end of its run's A (A mid-run) still gets emitted once.
     for r in sorted(moved):
-        if runs[r][0] not in order:
+        if runs[r][0] not in emitted:
             emit(r)
 
     # 4. Join, assign sections in reading order, flag what could not be repaired.

@@ -17,9 +17,9 @@ from pipeline import paths
 from pipeline.errors import DataCheckError
 from pipeline.indicators import HarmonisationWarning, by_id, default_taxonomy, harmonise
 from pipeline.numerals import APPROX_CLASSES, is_plausible
+from pipeline.sources import PERIOD_END, PERIOD_KINDS
 from pipeline.tables import write_atomic, write_processed_csv
 
-PERIOD_KINDS = ("calendar_year", "session_year", "term_total", "cumulative", "point_in_time", "ordinal", "partial_year")
 PANEL_COLUMNS = [
     "body", "report_year", "period_start", "period_end", "period_kind", "kind",
     "indicator_id", "indicator_zh", "indicator_en", "indicator", "value", "unit", "approx",
@@ -38,17 +38,43 @@ def _label_columns(ids: pd.Series) -> dict[str, list[str]]:
     }
 
 
+PUBLISHED_COLUMNS = {"row", "body", "period_start", "period_end", "period_kind", "indicator_raw", "value", "unit",
+                     "approx", "source_url", "source_title", "source_date"}  # fmt: skip
+
+
 def read_published(path: Path | None = None) -> pd.DataFrame:
-    """data/reference/published_figures.csv with indicator ids from the taxonomy."""
+    """data/reference/published_figures.csv, checked row by row, with indicator ids from the taxonomy."""
+    from pipeline.reference import read_bodies, read_csv_rows
+
     path = path or paths.REFERENCE / "published_figures.csv"
-    table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    missing = {"row", "body", "period_start", "period_end", "period_kind", "indicator_raw", "value", "unit",
-               "approx", "source_url", "source_title", "source_date"} - set(table.columns)  # fmt: skip
-    if missing:
-        raise DataCheckError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
-    bad_kind = sorted(set(table["period_kind"]) - set(PERIOD_KINDS))
-    if bad_kind:
-        raise DataCheckError(f"{path}: unknown period_kind {', '.join(bad_kind)}")
+    rows = read_csv_rows(path, PUBLISHED_COLUMNS)
+    bodies = read_bodies()
+    seen: set[str] = set()
+    for line, row in rows:
+        where = f"{path}: line {line} (row {row['row']!r})"
+        problem = ""
+        if row["row"] in seen:
+            problem = "duplicate row number"
+        elif row["body"] not in bodies:
+            problem = f"body {row['body']!r} is not in data/reference/bodies.csv; add it there first"
+        elif row["period_kind"] not in PERIOD_KINDS:
+            problem = f"period_kind {row['period_kind']!r} is not one of {', '.join(PERIOD_KINDS)}"
+        elif not (PERIOD_END.match(row["period_start"]) and PERIOD_END.match(row["period_end"])):
+            problem = f"period {row['period_start']!r} to {row['period_end']!r} is not YYYY, YYYY-MM or YYYY-MM-DD"
+        elif row["approx"] not in APPROX_CLASSES:
+            problem = f"approx {row['approx']!r} is not one of {', '.join(APPROX_CLASSES)}"
+        else:
+            try:
+                value = float(row["value"])
+            except ValueError:
+                value = float("nan")
+            if not is_plausible(value, row["unit"]):
+                problem = f"value {row['value']!r} is not a plausible number of {row['unit'] or 'units'}"
+        if problem:
+            raise DataCheckError(f"{where}: {problem}")
+        seen.add(row["row"])
+    columns = list(rows[0][1]) if rows else sorted(PUBLISHED_COLUMNS)
+    table = pd.DataFrame([row for _, row in rows], columns=columns, dtype=str)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", HarmonisationWarning)
         ids = harmonise(list(zip(table["indicator_raw"], table["unit"], strict=True)), warn=False).ids

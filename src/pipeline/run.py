@@ -8,15 +8,17 @@ kept under reports/_failed/ and the last good outputs stay where they were.
 from __future__ import annotations
 
 import ast
-import shutil
-import sys
+import csv
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pipeline import incremental, paths
-from pipeline.errors import NotebookFailed, UsageError
-from pipeline.sources import check_body_year, discover_sources
+from pipeline.display import note
+from pipeline.errors import NotebookFailed, PipelineError, UsageError
+from pipeline.reference import check_reference
+from pipeline.sources import Source, check_body_year, discover_sources
 
 KERNEL = "python3"
 # In this order, each for every body and year before the next (a compare step reads the panel of
@@ -64,7 +66,6 @@ def check_parameters(notebook: Path, parameters: dict[str, Any]) -> None:
 def run_notebook(name: str, parameters: dict[str, Any], label: str) -> Path:
     """Execute notebooks/<name> with `parameters`; the executed copy goes to reports/_executed/<label>/."""
     import papermill
-    from papermill.exceptions import PapermillExecutionError
 
     notebook = paths.NOTEBOOKS / name
     if not notebook.is_file():
@@ -74,6 +75,11 @@ def run_notebook(name: str, parameters: dict[str, Any], label: str) -> Path:
     failed = paths.FAILED / label / name
     done.parent.mkdir(parents=True, exist_ok=True)
     work = done.with_name(f".running-{name}")
+    # papermill hands nbclient its logger, which logs a dead kernel ("Kernel died while waiting…")
+    # on its own; the error line below says it
+    client_log = logging.getLogger("papermill")
+    level = client_log.level
+    client_log.setLevel(logging.CRITICAL)
     try:
         papermill.execute_notebook(
             str(notebook),
@@ -83,23 +89,48 @@ def run_notebook(name: str, parameters: dict[str, Any], label: str) -> Path:
             cwd=str(paths.NOTEBOOKS),
             progress_bar=False,
             log_output=False,
-            # the kernel's own log only says it listens on loopback TCP; cell errors come as messages
-            extra_arguments=["--IPKernelApp.log_level=ERROR"],
+            # the kernel's own log says it listens on loopback TCP and, when a cell fails, that it
+            # caught the interrupt papermill sends; cell errors come as messages, so keep it quiet
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
         )
-    except PapermillExecutionError as exc:
-        failed.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(str(work), failed)
-        raise NotebookFailed(
-            f"{name} ({label}) failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}; "
-            f"the executed notebook is kept at {failed}"
-        ) from exc
-    except BaseException:
+    except KeyboardInterrupt:
         work.unlink(missing_ok=True)
         raise
+    except Exception as exc:
+        failed.parent.mkdir(parents=True, exist_ok=True)
+        if work.exists():
+            work.replace(failed)
+        raise _failure(exc, name, label, failed) from exc
+    finally:
+        client_log.setLevel(level)
     work.replace(done)
     if failed.exists():  # a success clears the record of an earlier failure
         failed.unlink()
     return done
+
+
+def _failure(exc: Exception, name: str, label: str, failed: Path) -> PipelineError:
+    """The error to report for a failed notebook: a PipelineError raised in a cell keeps its class
+    (and exit status), anything else is NotebookFailed."""
+    from papermill.exceptions import PapermillExecutionError
+
+    kept = f"the executed notebook is kept at {failed}" if failed.exists() else "no executed notebook was written"
+    if isinstance(exc, PapermillExecutionError):
+        classes = {cls.__name__: cls for cls in _subclasses(PipelineError)}
+        if exc.ename in classes and exc.ename != NotebookFailed.__name__:
+            return classes[exc.ename](f"{exc.evalue} ({name} for {label}; {kept})")
+        return NotebookFailed(f"{name} ({label}) failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}; {kept}")
+    return NotebookFailed(f"{name} ({label}) did not run to the end: {type(exc).__name__}: {exc}; {kept}")
+
+
+def _subclasses(cls: type) -> list[type]:
+    return [sub for direct in cls.__subclasses__() for sub in (direct, *_subclasses(direct))]
+
+
+def _figure_count(source: Source) -> int:
+    path = paths.interim_dir(source.body, source.report_year) / "figures.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        return sum(1 for _ in csv.DictReader(handle))
 
 
 def run_all(body: str | None = None, year: int | None = None, force: bool = False) -> list[StepResult]:
@@ -107,11 +138,18 @@ def run_all(body: str | None = None, year: int | None = None, force: bool = Fals
     a step whose inputs, notebook and package are unchanged since it last succeeded (not with force)."""
     if body is not None:
         check_body_year(body, year if year is not None else 2000)
-    sources = [
-        s for s in discover_sources() if (body is None or s.body == body) and (year is None or s.report_year == year)
-    ]
+    # Everything that can be checked before a notebook runs is: a bad reference table, source.yaml,
+    # a changed raw file or one that does not decode is reported with its own exit status, and
+    # no output is touched.
+    check_reference()
+    everything = discover_sources()
+    sources = [s for s in everything if (body is None or s.body == body) and (year is None or s.report_year == year)]
     if not sources:
-        raise UsageError(f"no raw documents under {paths.RAW} match body={body} year={year}")
+        have = ", ".join(f"{s.body}/{s.report_year}" for s in everything) or "none"
+        wanted = " ".join(part for part in (body and f"body {body}", year and f"year {year}") if part)
+        raise UsageError(f"no raw document under {paths.RAW} for {wanted}; documents there: {have}")
+    for source in sources:
+        source.read()
     results = []
     package = incremental.package_fingerprint()
     for step in STEPS:
@@ -120,29 +158,32 @@ def run_all(body: str | None = None, year: int | None = None, force: bool = Fals
             parameters = {"body": source.body, "year": source.report_year}
             decision = incremental.decide(step, source, parameters, package, force=force)
             if not decision.run:
-                print(f"pipeline: {step} {label} skipped ({decision.reason})", file=sys.stderr, flush=True)
+                # its outputs match what it reads now, so a failure recorded since is obsolete
+                (paths.FAILED / label / step).unlink(missing_ok=True)
+                note(f"{step} {label} skipped ({decision.reason})")
                 results.append(
                     StepResult(step, source.body, source.report_year, incremental.executed_path(step, source), True)
                 )
                 continue
-            print(f"pipeline: {step} {label} … ({decision.reason})", file=sys.stderr, flush=True)
+            note(f"{step} {label} … ({decision.reason})")
             output = run_notebook(step, parameters, label)
             if step == REPORT_STEP:
                 from pipeline import render
 
                 html = render.render_report(output, source.body, source.report_year)
-                print(f"pipeline: report {html}", file=sys.stderr, flush=True)
+                note(f"report {html}")
             incremental.record(step, source, decision)  # only after the step (and its rendering) succeeded
             results.append(StepResult(step, source.body, source.report_year, output))
+            if step == STEPS[0] and _figure_count(source) == 0:
+                note(f"note: {source.path}: no figures found; it adds no rows to the panel or the comparison")
     ran = sum(not r.skipped for r in results)
     index = paths.REPORTS / "index.html"
     if ran or not index.is_file():
         from pipeline import render  # nbconvert is slow to import; a run with nothing to do never needs it
 
         index = render.write_index()
-    print(
-        f"pipeline: done ({ran} step(s) run, {len(results) - ran} up to date); "
-        f"figures in {paths.PROCESSED / 'figures.csv'}, reports listed in {index}",
-        file=sys.stderr,
+    note(
+        f"done ({ran} step(s) run, {len(results) - ran} up to date); "
+        f"figures in {paths.PROCESSED / 'figures.csv'}, reports listed in {index}"
     )
     return results

@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 
 from pipeline import paths
+from pipeline.display import UNSAFE
 from pipeline.errors import InputNotFound, SourceMetadataError, UnreadableDocument, UsageError
 
 # One work report is tens of kilobytes; the largest national report is well under 1 MB. A file far
@@ -80,7 +81,8 @@ def decode_bytes(data: bytes, declared: str | None = None, name: str = "<bytes>"
             text = data.decode("utf_8_sig" if codec == "utf-8" else codec)
         except UnicodeDecodeError as exc:
             raise UnreadableDocument(
-                f"{name}: does not decode as its declared encoding {declared} (byte {exc.start}: {exc.reason})"
+                f"{name}: does not decode as its declared encoding {declared} (byte {exc.start}: {exc.reason}); "
+                "check the encoding it was given (encoding: in source.yaml, or pipeline extract --encoding)"
             ) from exc
         return _check_text(text, name), codec
     for signature, what in _BINARY_SIGNATURES.items():
@@ -117,14 +119,59 @@ def _detect(data: bytes, name: str) -> str:
             if _plausible_text_share(data, encoding) > 0.95:
                 return encoding
         raise UnreadableDocument(f"{name}: contains NUL bytes; this is a binary file, not text")
-    best = from_bytes(data, cp_isolation=_CANDIDATE_ENCODINGS).best()
+    # Chinese text: GB18030 and Big5 share their byte ranges, so either decodes the other into
+    # valid but wrong characters. Real text is made of each standard's common characters.
+    chinese = _common_chinese(data)
+    if chinese:
+        return chinese
+    # threshold: the share of "mess" tolerated. The default 0.2 refused one short GBK text in forty
+    # (symbols such as — · “ count as mess); the best candidate is the same whenever one was below 0.2.
+    best = from_bytes(data, cp_isolation=_CANDIDATE_ENCODINGS, threshold=0.5).best()
     if best is None:
         raise UnreadableDocument(
             f"{name}: the bytes decode as no text in UTF-8, UTF-16, GB18030/GBK or Big5; "
-            "name the encoding in source.yaml if you know it"
+            "if you know its encoding, give it (encoding: in source.yaml, or pipeline extract --encoding)"
         )
     encoding = codecs.lookup(best.encoding).name.replace("-", "_")
     return _SUPERSET.get(encoding, encoding)
+
+
+# The common characters of each standard: GB2312's first level (3,755 characters, lead bytes
+# B0-D7) and Big5's frequently used block (5,401 characters, A440-C67E).
+_COMMON = {
+    "gb18030": ("gb2312", lambda code: 0xB0A1 <= code <= 0xD7FE),
+    "big5hkscs": ("big5", lambda code: 0xA440 <= code <= 0xC67E),
+}
+
+
+def _common_chinese(data: bytes) -> str | None:
+    """GB18030 or Big5 when the text decodes strictly in it, its Chinese characters are nearly all
+    that standard's common ones, and reading it the other way gives clearly more rare ones; None
+    when unsure."""
+    shares = {}
+    for encoding, (standard, common) in _COMMON.items():
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        cjk = _CJK.findall(text[:20000])
+        if len(cjk) < 10:  # too little Chinese in this reading to judge it
+            shares[encoding] = 0.0
+            continue
+        hits = 0
+        for ch in cjk:
+            try:
+                hits += common(int.from_bytes(ch.encode(standard), "big"))
+            except UnicodeEncodeError:
+                pass
+        shares[encoding] = hits / len(cjk)
+    if not shares:
+        return None
+    best = max(shares, key=shares.__getitem__)
+    # mostly common characters, and the other reading has at least twice the share of rare ones
+    rare = 1 - shares[best]
+    others = [1 - v for k, v in shares.items() if k != best]
+    return best if rare <= 0.2 and all(other >= max(2 * rare, rare + 0.05) for other in others) else None
 
 
 def _plausible_text_share(data: bytes, encoding: str) -> float:
@@ -210,6 +257,10 @@ def _fullwidth_map() -> dict[int, str]:
     table[0xFE50] = ","  # small comma
     table[0xFE6A] = "%"  # small percent
     table[0x2030] = "‰"
+    # control characters and invisible bidi/format marks (display.UNSAFE) read as a space
+    for cp in (*range(0xA0), 0x061C, *range(0x2000, 0x2070), 0xFEFF, *range(0xFFF9, 0xFFFC)):
+        if UNSAFE.match(chr(cp)):
+            table[cp] = " "
     return table
 
 
@@ -263,8 +314,9 @@ def looks_traditional(text: str) -> bool:
 def normalise(raw: str) -> tuple[str, bool]:
     """Same-length normalised text for matching, and whether it was traditional Chinese.
 
-    Full-width digits, letters and punctuation become ASCII; CR of a CRLF becomes a space and a
-    lone CR a line feed; traditional characters become simplified. Every change is one character
+    Full-width digits, letters and punctuation become ASCII; control characters and invisible
+    bidi/format marks become spaces; CR of a CRLF becomes a space and a lone CR a line feed;
+    traditional characters become simplified. Every change is one character
     for one character, so an offset into the result is an offset into `raw`.
     """
     text = _translate_fullwidth(raw)
@@ -321,15 +373,16 @@ def verify_sha256(path: Path, expected: str) -> None:
 
 
 def known_bodies() -> dict[str, dict[str, str]]:
-    import csv
+    from pipeline.reference import read_bodies  # checks the table: a missing or malformed one is a DataCheckError
 
-    table = paths.REFERENCE / "bodies.csv"
-    with table.open(encoding="utf-8", newline="") as handle:
-        return {row["body"]: row for row in csv.DictReader(handle)}
+    return read_bodies()
 
 
 # ids of bodies and indicators: never a path, never a display name
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
+# what span a value covers (data/reference/README.md); a period's ends are YYYY, YYYY-MM or YYYY-MM-DD
+PERIOD_KINDS = ("calendar_year", "session_year", "term_total", "cumulative", "point_in_time", "ordinal", "partial_year")
+PERIOD_END = re.compile(r"^(?:\d{4}(?:-\d{2}(?:-\d{2})?)?)?$")
 
 
 def check_body_year(body: object, year: object) -> tuple[str, int]:
@@ -380,6 +433,17 @@ def load_source(folder: Path) -> Source:
     path = folder / file_name
     if not path.is_file():
         raise SourceMetadataError(f"{meta_path}: names {file_name}, which is not in {folder}")
+    if UNSAFE.search(file_name):
+        raise SourceMetadataError(
+            f"{meta_path}: file {file_name!r} has control characters or bidi marks in its name; rename it"
+        )
+    for key in ("period_start", "period_end", "date_published"):
+        if meta.get(key) is not None and not PERIOD_END.match(str(meta[key])):
+            raise SourceMetadataError(f"{meta_path}: {key} {meta[key]!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
+    if meta.get("period_kind") is not None and meta["period_kind"] not in PERIOD_KINDS:
+        raise SourceMetadataError(
+            f"{meta_path}: period_kind {meta['period_kind']!r} is not one of {', '.join(PERIOD_KINDS)}"
+        )
     return Source(
         body=body,
         report_year=year,

@@ -26,6 +26,7 @@ from pathlib import Path
 from pipeline import paths
 from pipeline.numerals import CN_NUMERAL_CHARS, QUANTITY_RE, parse_number
 from pipeline.sources import normalise
+from pipeline.tables import write_atomic
 
 GOLD_COLUMNS = [
     "start",
@@ -283,8 +284,9 @@ def write_corpus(
     written = []
     for doc in generate(templates or default_templates(), count, seed=seed, min_chars=min_chars):
         path = out_dir / f"{doc.name}.txt"
-        path.write_bytes(doc.text.encode("utf-8"))
-        (out_dir / f"{doc.name}.gold.csv").write_text(gold_csv(doc.gold), encoding="utf-8", newline="")
+        text, gold = doc.text.encode("utf-8"), gold_csv(doc.gold).encode("utf-8")
+        write_atomic(path, lambda tmp, data=text: tmp.write_bytes(data))
+        write_atomic(out_dir / f"{doc.name}.gold.csv", lambda tmp, data=gold: tmp.write_bytes(data))
         written.append(path)
     return written
 

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from pipeline.display import clean_text
 from pipeline.extract import Extraction
 from pipeline.numerals import format_value
 
@@ -33,6 +34,8 @@ REJECTION_COLUMNS = ["start", "end", "text", "reason"]
 
 
 def figure_rows(extraction: Extraction) -> list[dict[str, Any]]:
+    """One row per figure. `text` is exactly raw[start:end]; the fields people read (label, section,
+    evidence) have control characters and bidi marks removed (pipeline.display)."""
     rows = []
     for f in extraction.figures:
         rows.append(
@@ -43,11 +46,11 @@ def figure_rows(extraction: Extraction) -> list[dict[str, Any]]:
                 "value": format_value(f.value),
                 "unit": f.unit,
                 "approx": f.approx,
-                "indicator": f.indicator,
+                "indicator": clean_text(f.indicator),
                 "indicator_id": f.indicator_id,
                 "category": f.category,
-                "section": f.section,
-                "sentence": f.sentence,
+                "section": clean_text(f.section),
+                "sentence": clean_text(f.sentence),
                 "sentence_start": f.sentence_start,
                 "sentence_end": f.sentence_end,
             }
@@ -79,7 +82,7 @@ def figure_tuples(extraction: Extraction) -> list[tuple]:
 
 def layout_rows(extraction: Extraction) -> list[dict[str, Any]]:
     return [
-        {"kind": r.kind, "line": r.line, "other_line": r.other_line or "", "at": r.at, "detail": r.detail}
+        {"kind": r.kind, "line": r.line, "other_line": r.other_line or "", "at": r.at, "detail": clean_text(r.detail)}
         for r in extraction.layout.repairs
     ]
 
