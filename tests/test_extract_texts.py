@@ -144,6 +144,7 @@ def test_second_measure_of_one_activity_inherits_its_label():
         "这是一项重要内容,也是一次全面体检,形成了一批制度成果和一系列经验。",
         "“十四五”期间,统一部署,一年来取得一定成效。",
         "大会期间,代表依法由10人以上联名提出议案。",  # a legal quota, not a count
+        "对投资5000万元以上项目开展跟踪监督。",  # a class of projects, not an amount
         "第 3 次会议于 2024 年 5 月召开。",  # an ordinal, with spaces as web pages write it
     ],
 )

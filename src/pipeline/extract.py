@@ -107,6 +107,8 @@ _WHITE_SPACE = re.compile(r"\s")
 _FREQUENCY = re.compile(r"每(?:周|月|季度|季|年|半年|天|日|旬)")
 _SESSION_ORDINAL = re.compile(r"(?:次|届)(?:会议|全会|全体会议|常委会)")
 _LATIN = re.compile(r"[A-Za-z]")
+# what follows 以上/以下 when they set a class (投资1亿元以上的项目) rather than qualify a count
+_AFTER_THRESHOLD = ("的", "联名", "项目", "企业", "单位", "工程", "规模")
 _THRESHOLD_BEFORE = re.compile(r"(?:不足|低于|高于|超过)$")
 # QUANTITY_RE with a look-ahead for the characters a quantity can start with: the same matches,
 # but the scan skips the other characters at once instead of trying the whole pattern on each.
@@ -352,8 +354,8 @@ def _reject_reason(text: str, match: re.Match[str], quantity: Quantity) -> str |
     if number == "一" and unit not in ("个百分点", "百分点") and not match.group("mid"):
         if after and (_CJK.match(after) or after in OPENING_QUOTES):
             return "一 + measure word before a noun is an article (一项重要内容, 一批成果)"
-    if match.group("post") in ("以上", "以下") and text.startswith(("的", "联名"), match.end()):
-        return "a threshold (3000万元以上的项目, 10人以上联名), not a count"
+    if match.group("post") in ("以上", "以下") and text.startswith(_AFTER_THRESHOLD, match.end()):
+        return "a threshold (3000万元以上的项目, 5000万元以上项目, 10人以上联名), not a count"
     if _THRESHOLD_BEFORE.search(text, max(0, s - 2), s) and text.startswith("的", e):
         return "a threshold (执行率不足60%的项目), not a count"
     if text.find("每", max(0, s - 200), s) != -1:  # every frequency starts with 每; most clauses have none
