@@ -241,3 +241,20 @@ def test_real_notebooks_rerun_nothing_when_nothing_changed(project):
     assert _ran(run.run_all()) == []
     assert (project / "data" / "processed" / "figures.csv").read_bytes() == panel
     assert (project / "reports" / "lvliang" / "2023.html").read_bytes() == html
+
+
+def test_the_reference_check_runs_again_only_when_a_table_changed(fake, project, monkeypatch):
+    checked = []
+    real = run.check_reference
+    monkeypatch.setattr(run, "check_reference", lambda: checked.append(1) or real())
+    run.run_all()
+    run.run_all()
+    assert len(checked) == 1  # the same tables, the same code: remembered
+    with (project / "data" / "reference" / "bodies.csv").open("a", encoding="utf-8") as handle:
+        handle.write("")  # no change in bytes: still remembered
+    run.run_all()
+    assert len(checked) == 1
+    table = project / "data" / "reference" / "indicators.yaml"
+    table.write_text(table.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+    run.run_all()
+    assert len(checked) == 2

@@ -101,6 +101,11 @@ def _reference_files() -> list[Path]:
     return sorted(p for p in paths.REFERENCE.iterdir() if p.is_file() and p.suffix.lower() != ".md")
 
 
+def reference_digests() -> dict[str, str | None]:
+    """The sha256 of each reference table (READMEs aside), by its path in the project."""
+    return {_rel(p): file_sha256(p) for p in _reference_files()}
+
+
 def _raw_files(source: Source) -> list[Path]:
     return [source.path, source.path.parent / "source.yaml"]
 
