@@ -330,13 +330,18 @@ class _Candidate:
     subject: str = ""
 
 
+def _word_end_before(text: str, s: int) -> int:
+    """Where the word before the number at `s` ends: one space may stand between them (第 3 次,
+    约 3000 人), as between number and unit (numerals.QUANTITY_RE)."""
+    return s - 1 if s and text[s - 1] in " \u00a0" else s
+
+
 def _reject_reason(text: str, match: re.Match[str], quantity: Quantity) -> str | None:
     """Why a numeral + measure word in `text` (a normalised paragraph) is not a figure, or None."""
     s, e = match.start(), match.end()
     number = match.group("number")
     unit = match.group("unit") or ""
-    # one space may stand between a word and the number (第 3 次, 约 3000 人), as between number and unit
-    lead = s - 1 if s and text[s - 1] in " \u00a0" else s
+    lead = _word_end_before(text, s)
     before = text[lead - 1] if lead else ""
     after = text[e] if e < len(text) else ""
     _approx, qualifier_len = prefix_qualifier(text[max(0, lead - 3) : lead], bare_scale=quantity.bare_scale)
@@ -393,7 +398,7 @@ def find_quantities(text: str) -> tuple[list[_Candidate], list[tuple[int, int, s
             continue
         s, e = match.span()
         try:
-            lead = s - 1 if s and text[s - 1] in " \u00a0" else s
+            lead = _word_end_before(text, s)
             quantity = quantity_from_match(match, before=text[max(0, lead - 3) : lead])
         except ValueError as exc:
             rejected.append((s, e, f"not a numeral ({exc})"))

@@ -123,11 +123,15 @@ def _default_inputs(source: Source) -> list[Path]:
     return [*_raw_files(source), *_reference_files(), *processed]
 
 
-def _report_inputs(source: Source) -> list[Path]:
+def _interim_tables(source: Source) -> list[Path]:
+    """What the clean step writes for one document (and the report step reads)."""
     interim = paths.interim_dir(source.body, source.report_year)
-    tables = [interim / name for name in ("figures.csv", "layout_repairs.csv", "rejected_numerals.csv")]
+    return [interim / name for name in ("figures.csv", "layout_repairs.csv", "rejected_numerals.csv")]
+
+
+def _report_inputs(source: Source) -> list[Path]:
     processed = [paths.PROCESSED / n for n in ("figures.parquet", "comparison.csv", "checks.csv")]
-    return [*_raw_files(source), *_reference_files(), *processed, *tables]
+    return [*_raw_files(source), *_reference_files(), *processed, *_interim_tables(source)]
 
 
 @dataclass(frozen=True)
@@ -140,10 +144,7 @@ class StepFiles:
 STEP_INPUTS: dict[str, StepFiles] = {
     "10-clean.ipynb": StepFiles(
         inputs=_clean_inputs,
-        owned=lambda s: [
-            paths.interim_dir(s.body, s.report_year) / name
-            for name in ("figures.csv", "layout_repairs.csv", "rejected_numerals.csv")
-        ],
+        owned=_interim_tables,
         shared=lambda s: [paths.PROCESSED / "figures.csv", paths.PROCESSED / "figures.parquet"],
     ),
     "20-compare.ipynb": StepFiles(

@@ -25,8 +25,8 @@ KERNEL = "python3"
 # all documents). A step is skipped when its sidecar says nothing it depends on changed
 # (pipeline.incremental, which also says what each step depends on). The report step's notebook
 # is rendered to reports/<body>/<year>.html as part of the step.
-STEPS = ["10-clean.ipynb", "20-compare.ipynb", "30-report.ipynb"]
 REPORT_STEP = "30-report.ipynb"
+STEPS = ["10-clean.ipynb", "20-compare.ipynb", REPORT_STEP]
 
 
 @dataclass(frozen=True)
