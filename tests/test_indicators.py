@@ -137,3 +137,22 @@ def test_seed_figures_get_the_gold_concepts():
     assert len(gold) >= 20
     got = [(r["start"], r["text"], figures[int(r["start"])].indicator_id) for r in gold]
     assert got == [(r["start"], r["text"], r["concept"]) for r in gold]
+
+
+def test_the_extractors_remembered_mapping_agrees_with_map_label():
+    from pipeline.extract import _indicator_memo
+
+    memo = _indicator_memo()
+    cases = [
+        ("召开常委会会议", "次", "", ""),
+        ("提出意见建议", "条", "全市各级人大代表提出意见建议", "全市各级人大代表提出意见建议"),
+        ("提出意见建议", "条", "组织代表视察3次，提出意见建议", "提出意见建议"),
+        ("接待群众", "人次", "全市建成代表联络站64个，累计接待群众", "累计接待群众"),
+        ("接待群众", "人次", "信访部门接待群众", "信访部门接待群众"),
+        ("督促纠正", "件", "审查规范性文件14件，督促纠正", "督促纠正"),
+        ("栽种树木", "棵", "", ""),
+    ]
+    for label, unit, context, clause in cases * 2:  # the second pass answers from memory
+        expected = map_label(label, unit, context=context, clause=clause)
+        assert memo.map(label, unit, context=context, clause=clause) == expected, (label, context)
+    assert {map_label(*c[:2], context=c[2], clause=c[3]) for c in cases} >= {"deputy_suggestions", ""}
