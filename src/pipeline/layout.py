@@ -8,12 +8,12 @@ flagged. Every character of a repaired paragraph keeps the offset it has in the 
 
 from __future__ import annotations
 
-import logging
 import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from pipeline.lexicon import lexicon
 from pipeline.numerals import QUANTITY_RE
 
 BODY, HEADING, TITLE, HEADLINE, KICKER, BYLINE, CAPTION, META = (
@@ -178,15 +178,6 @@ def classify(norm: str) -> list[Block]:
 # ---------------------------------------------------------------- joining cut paragraphs
 
 
-@lru_cache(maxsize=1)
-def _word_frequencies() -> dict[str, int]:
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    jieba.initialize()
-    return jieba.dt.FREQ
-
-
 def _is_cut(text: str) -> bool:
     return text[-1] not in SENTENCE_END and not _is_digest_line(text)
 
@@ -204,7 +195,7 @@ def _boundary_word_score(left: str, right: str) -> float:
 
 @lru_cache(maxsize=65536)
 def _boundary_score(left: str, right: str) -> float:
-    freq = _word_frequencies()
+    words = lexicon()
     best = 0.0
     for k in (1, 2):
         for m in (1, 2):
@@ -212,7 +203,7 @@ def _boundary_score(left: str, right: str) -> float:
             word = a + b
             if len(a) < k or len(b) < m or not all(_CJK.match(ch) for ch in word):
                 continue
-            count = freq.get(word, 0)
+            count = words.count(word)
             if count:
                 best = max(best, math.log10(count + 1))
     return best
@@ -225,13 +216,9 @@ def _starts_with_fragment(text: str) -> bool:
 
 def _lone_opening_char(text: str) -> bool:
     """True when the paragraph opens with a single character that does not start sentences."""
-    import jieba
-
     if not text or not _CJK.match(text[0]) or text[0] in _SENTENCE_OPENERS:
         return False
-    _word_frequencies()  # loads the dictionary quietly; jieba otherwise announces it on stderr
-    first = jieba.lcut(text[:8], HMM=False)[0]
-    return len(first) == 1
+    return len(lexicon().first_word(text[:8])) == 1
 
 
 def repair(norm: str, blocks: list[Block] | None = None) -> Layout:
