@@ -16,10 +16,10 @@ CHINESE = "常委会会议 人事任免 执法检查 代表建议 吕梁市 2023
 
 
 def _draw(text: str) -> None:
-    # a bare Figure's canvas draws nothing; rendering to PNG is what lays out the glyphs
+    # a bare Figure's canvas draws nothing; rendering to PNG, as the reports do, lays out the glyphs
     figure = Figure(figsize=(4, 1))
     figure.text(0.02, 0.5, text)
-    figure.savefig(io.BytesIO(), format="png")
+    plotting.png_bytes(figure)
 
 
 def test_the_cjk_font_comes_from_the_package_and_comes_first():

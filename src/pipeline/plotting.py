@@ -14,9 +14,10 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
+from typing import TYPE_CHECKING
 
-import matplotlib
-from matplotlib.figure import Figure
+if TYPE_CHECKING:  # matplotlib is imported when a chart is drawn: `pipeline run` itself never draws
+    from matplotlib.figure import Figure
 
 FONT_PACKAGE = "pylopdf_fonts_zh_cn"
 FONT_FILE = "NotoSansSC-Regular.otf"
@@ -45,6 +46,7 @@ def setup_cjk_font() -> str:
 
     Safe to call more than once. Also fixes the SVG hash salt so SVG output is reproducible."""
     global _registered
+    import matplotlib
     from matplotlib import font_manager
 
     if _registered is None:
@@ -60,15 +62,24 @@ def setup_cjk_font() -> str:
 
 
 def png_bytes(figure: Figure, dpi: int = DPI) -> bytes:
-    """The figure as a palette PNG, byte-identical for identical input (no Software or date metadata)."""
+    """The figure as a palette PNG, byte-identical for identical input (no Software or date metadata).
+
+    Drawn once on an Agg canvas and quantised from its pixel buffer: savefig would lay a constrained
+    figure out in a draw of its own first, then encode a PNG only for us to decode it again."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from PIL import Image
 
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None}, facecolor="white")
-    image = Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
-    palette = image.quantize(colors=PALETTE_COLOURS, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    figure.set_dpi(dpi)
+    figure.patch.set_facecolor("white")
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    width, height = canvas.get_width_height(physical=True)
+    image = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1).convert("RGB")
+    # the fast octree gives smaller files than median cut here, at a sixth of the time; zlib's default
+    # level, because its highest (what optimize=True asks for) takes nine times as long for 7% fewer bytes
+    palette = image.quantize(colors=PALETTE_COLOURS, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
     out = io.BytesIO()
-    palette.save(out, format="PNG", optimize=True)
+    palette.save(out, format="PNG", compress_level=6)
     return out.getvalue()
 
 
@@ -77,6 +88,8 @@ def png_data_uri(figure: Figure, dpi: int = DPI) -> str:
 
 
 def _new_figure(width: float, height: float) -> Figure:
+    from matplotlib.figure import Figure
+
     setup_cjk_font()
     figure = Figure(figsize=(width, height), layout="constrained")
     return figure
