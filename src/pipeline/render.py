@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import shutil
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -66,6 +67,7 @@ def prepare(nb, title: str):
     return nb
 
 
+@lru_cache(maxsize=1)
 def exporter():
     from nbconvert import HTMLExporter
 
@@ -81,6 +83,16 @@ def exporter():
 def to_html(nb, title: str) -> str:
     body, _ = exporter().from_notebook_node(prepare(nb, title))
     return body
+
+
+def warm_up() -> None:
+    """Import nbconvert and compile the report template now, by rendering an empty notebook.
+
+    `pipeline run` calls this on a thread of its own while a kernel works on the first step, so the
+    second core does it while the first would otherwise wait; the first report then renders at once."""
+    import nbformat
+
+    to_html(nbformat.v4.new_notebook(), "")
 
 
 def render_report(executed: Path, body: str, year: int, target: Path | None = None) -> Path:

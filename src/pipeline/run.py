@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import csv
 import logging
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -145,6 +146,29 @@ def _reference_check_stamp(package: dict[str, str]) -> tuple[Path, str]:
     return paths.INTERIM / ".reference-checked.json", key
 
 
+def _warm_up_renderer() -> threading.Thread:
+    """Start importing the renderer (nbconvert, pandas) and compiling its template on a thread.
+
+    A kernel runs each notebook in a process of its own and this process only waits for it, so the
+    renderer's second of set-up costs no time on a machine with a core to spare. The caller joins
+    the thread when the first notebook is done; until then this thread only waits on the kernel,
+    with papermill imported here first, so the two threads do not import the same modules at once.
+    Should the warm-up fail, rendering later does the same work again and reports the error."""
+    import papermill  # noqa: F401
+
+    def warm_up() -> None:
+        try:
+            from pipeline import render
+
+            render.warm_up()
+        except Exception:  # the real rendering repeats this work and reports any error
+            pass
+
+    thread = threading.Thread(target=warm_up, name="warm-up-renderer", daemon=True)
+    thread.start()
+    return thread
+
+
 def run_all(body: str | None = None, year: int | None = None, force: bool = False) -> list[StepResult]:
     """Run every step for every shipped document (or only the one body/year asked for), skipping
     a step whose inputs, notebook and package are unchanged since it last succeeded (not with force)."""
@@ -171,6 +195,7 @@ def run_all(body: str | None = None, year: int | None = None, force: bool = Fals
 
         write_text_atomic(stamp, key)
     results = []
+    renderer: threading.Thread | None = None
     for step in STEPS:
         for source in sources:
             label = f"{source.body}/{source.report_year}"
@@ -185,7 +210,12 @@ def run_all(body: str | None = None, year: int | None = None, force: bool = Fals
                 )
                 continue
             note(f"{step} {label} … ({decision.reason})")
-            output = run_notebook(step, parameters, label)
+            if renderer is None:
+                renderer = _warm_up_renderer()
+                output = run_notebook(step, parameters, label)
+                renderer.join()
+            else:
+                output = run_notebook(step, parameters, label)
             if step == REPORT_STEP:
                 from pipeline import render
 
