@@ -7,9 +7,9 @@ import yaml
 
 from pipeline.errors import InputNotFound, SourceMetadataError, UnreadableDocument
 from pipeline.extract import extract
-from pipeline.sources import Document, decode_bytes, load_source, normalise, read_document
+from pipeline.sources import Document, decode_bytes, load_source, load_yaml, normalise, read_document
 
-from .conftest import SEED
+from .conftest import ROOT, SEED
 
 REPORT = "一年来,市人大常委会召开常委会会议12次,审议法规草案6件,任免国家机关工作人员85人次。\n"
 
@@ -163,3 +163,18 @@ def test_unknown_body(raw_copy, tmp_path):
     (folder / "source.yaml").write_text(yaml.safe_dump(meta, allow_unicode=True), encoding="utf-8")
     with pytest.raises(SourceMetadataError, match="unknown body 'atlantis'"):
         load_source(folder)
+
+
+@pytest.mark.parametrize("name", ["data/raw/lvliang/2023/source.yaml", "data/reference/indicators.yaml"])
+def test_the_fast_yaml_reader_reads_what_the_pure_python_one_reads(name):
+    text = (ROOT / name).read_text(encoding="utf-8")
+    assert load_yaml(text) == yaml.safe_load(text)
+
+
+def test_a_yaml_error_is_the_pure_python_parsers_own():
+    broken = "title: 吕梁\nbody: [lvliang\nyear: 2023\n"
+    with pytest.raises(yaml.YAMLError) as fast:
+        load_yaml(broken)
+    with pytest.raises(yaml.YAMLError) as pure:
+        yaml.safe_load(broken)
+    assert str(fast.value) == str(pure.value)

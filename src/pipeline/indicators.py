@@ -19,7 +19,7 @@ from pipeline import paths
 from pipeline.display import clean_text
 from pipeline.errors import DataCheckError
 from pipeline.numerals import KNOWN_UNITS
-from pipeline.sources import IDENTIFIER
+from pipeline.sources import IDENTIFIER, load_yaml
 
 REQUIRED_FIELDS = ("id", "zh", "en", "category", "units", "match")
 OPTIONAL_FIELDS = ("priority", "exclude", "context", "scope")
@@ -72,7 +72,7 @@ def load_taxonomy(path: Path | None = None) -> tuple[Indicator, ...]:
     if not path.is_file():
         raise DataCheckError(f"{path}: missing; restore the indicator taxonomy from git")
     try:
-        entries = yaml.safe_load(path.read_text(encoding="utf-8"))
+        entries = load_yaml(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise DataCheckError(f"{path}: cannot read the indicator taxonomy ({exc})") from exc
     except yaml.YAMLError as exc:
