@@ -181,6 +181,44 @@ def test_a_raw_document_reruns_its_steps_and_others_only_when_the_panel_changed(
     assert _ran_labels(run.run_all()) == []
 
 
+def test_a_removed_document_leaves_the_panel_and_its_interim_files_are_kept(fake, project, capsys):
+    other = _second_year(project)
+    run.run_all()
+    interim = project / "data" / "interim" / "lvliang" / "2022"
+    kept = {p.name: p.read_bytes() for p in interim.iterdir()}
+    panel = project / "data" / "processed" / "figures.csv"
+    per_document = len(re.findall(r"\d+次", SEED.read_text(encoding="utf-8")))
+    assert len(re.findall(r"\d+次", panel.read_text(encoding="utf-8"))) == 2 * per_document
+    shutil.rmtree(other)
+    capsys.readouterr()
+    # the first clean step runs to build the panel without 2022, and what reads the panel follows
+    assert _ran_labels(run.run_all()) == [(CLEAN, 2023), (COMPARE, 2023)]
+    err = capsys.readouterr().err
+    assert "lvliang/2022: its raw document is gone" in err
+    assert "10-clean.ipynb lvliang/2023 … (the panel held figures of removed lvliang/2022)" in err
+    assert not interim.exists()
+    moved = project / "data" / "interim" / ".removed" / "lvliang" / "2022"
+    assert {p.name: p.read_bytes() for p in moved.iterdir()} == kept  # nothing lost
+    assert len(re.findall(r"\d+次", panel.read_text(encoding="utf-8"))) == per_document
+    assert _ran_labels(run.run_all()) == []
+    # the same year removed a second time keeps both sets of files
+    _second_year(project)
+    run.run_all()
+    shutil.rmtree(other)
+    run.run_all()
+    assert (moved.parent / "2022.2").is_dir() and moved.is_dir()
+
+
+def test_the_panel_leaves_out_a_document_whose_raw_folder_is_gone(project_copy):
+    from pipeline import clean, panel
+
+    clean.clean_document("lvliang", 2023)
+    seed_rows = len(panel.build_panel())
+    stale = project_copy / "data" / "interim" / "lvliang" / "2019"
+    shutil.copytree(project_copy / "data" / "interim" / "lvliang" / "2023", stale)
+    assert len(panel.build_panel()) == seed_rows
+
+
 def test_a_deleted_or_edited_output_reruns_its_step(fake, project):
     run.run_all()
     (project / "data" / "interim" / "lvliang" / "2023" / "layout_repairs.csv").write_text("edited", encoding="utf-8")

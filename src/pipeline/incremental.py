@@ -123,6 +123,20 @@ def _default_inputs(source: Source) -> list[Path]:
     return [*_raw_files(source), *_reference_files(), *processed]
 
 
+def has_raw_document(interim_folder: Path, raw_root: Path | None = None) -> bool:
+    """Whether data/interim/<body>/<year>/ still has its data/raw/<body>/<year>/ (with source.yaml)."""
+    raw = (raw_root or paths.RAW) / interim_folder.parent.name / interim_folder.name
+    return (raw / "source.yaml").is_file()
+
+
+def orphaned_interim_folders() -> list[Path]:
+    """Interim folders whose raw document was removed or renamed: their figures must leave the panel."""
+    return [f.parent for f in sorted(paths.INTERIM.glob("*/*/figures.csv")) if not has_raw_document(f.parent)]
+
+
+REMOVED_INTERIM = ".removed"  # data/interim/.removed/<body>/<year>: the work of removed documents, kept
+
+
 def _interim_tables(source: Source) -> list[Path]:
     """What the clean step writes for one document (and the report step reads)."""
     interim = paths.interim_dir(source.body, source.report_year)

@@ -14,7 +14,9 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline import paths
+from pipeline.display import note
 from pipeline.errors import DataCheckError
+from pipeline.incremental import has_raw_document
 from pipeline.indicators import HarmonisationWarning, by_id, default_taxonomy, harmonise
 from pipeline.numerals import APPROX_CLASSES, is_plausible
 from pipeline.sources import PERIOD_END, PERIOD_KINDS
@@ -119,10 +121,23 @@ def published_rows(table: pd.DataFrame) -> pd.DataFrame:
     return rows
 
 
-def document_rows(interim_root: Path) -> pd.DataFrame:
+def current_interim_tables(interim_root: Path, raw_root: Path) -> list[Path]:
+    """The interim figure tables whose raw document is still there. `pipeline run` moves the
+    folder of a removed document aside first; this keeps its figures out when the panel is built
+    from JupyterLab, where nobody did."""
+    tables = []
+    for path in sorted(interim_root.glob("*/*/figures.csv")):
+        if has_raw_document(path.parent, raw_root):
+            tables.append(path)
+        else:
+            note(f"{path.parent}: left out of the panel, its raw document is gone")
+    return tables
+
+
+def document_rows(interim_root: Path, raw_root: Path | None = None) -> pd.DataFrame:
     frames = [
         pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-        for path in sorted(interim_root.glob("*/*/figures.csv"))
+        for path in current_interim_tables(interim_root, raw_root or paths.RAW)
     ]
     if not frames:
         return pd.DataFrame(columns=PANEL_COLUMNS)
@@ -180,12 +195,16 @@ def check_panel(panel: pd.DataFrame, expected_rows: int) -> None:
 
 
 def build_panel(
-    interim_root: Path | None = None, processed_root: Path | None = None, published: Path | None = None
+    interim_root: Path | None = None,
+    processed_root: Path | None = None,
+    published: Path | None = None,
+    raw_root: Path | None = None,
 ) -> pd.DataFrame:
-    """Write data/processed/figures.csv (UTF-8 with BOM) and figures.parquet, sorted, atomically."""
+    """Write data/processed/figures.csv (UTF-8 with BOM) and figures.parquet, sorted, atomically:
+    the figures of every raw document that has been cleaned, and the published figures."""
     interim_root = interim_root or paths.INTERIM
     processed_root = processed_root or paths.PROCESSED
-    docs = document_rows(interim_root)
+    docs = document_rows(interim_root, raw_root or paths.RAW)
     pub = published_rows(read_published(published))
     panel = pd.concat([docs, pub], ignore_index=True)[PANEL_COLUMNS]
     panel["value"] = panel["value"].astype("float64")

@@ -146,6 +146,19 @@ def _reference_check_stamp(package: dict[str, str]) -> tuple[Path, str]:
     return paths.INTERIM / ".reference-checked.json", key
 
 
+def _set_aside_removed_documents() -> list[str]:
+    """Move the interim folders of removed raw documents to data/interim/.removed/; their labels."""
+    moved = []
+    for folder in incremental.orphaned_interim_folders():
+        from pipeline.tables import move_aside
+
+        label = f"{folder.parent.name}/{folder.name}"
+        kept = move_aside(folder, paths.INTERIM / incremental.REMOVED_INTERIM / folder.parent.name)
+        note(f"{label}: its raw document is gone; its figures leave the panel, its interim files are kept in {kept}")
+        moved.append(label)
+    return moved
+
+
 def _warm_up_renderer() -> threading.Thread:
     """Start importing the renderer (nbconvert, pandas) and compiling its template on a thread.
 
@@ -194,6 +207,9 @@ def run_all(body: str | None = None, year: int | None = None, force: bool = Fals
         from pipeline.tables import write_text_atomic
 
         write_text_atomic(stamp, key)
+    # a removed document's interim folder is moved aside (kept), and the panel is built again
+    # without its figures by the first clean step, which runs for that reason
+    removed = _set_aside_removed_documents()
     results = []
     renderer: threading.Thread | None = None
     for step in STEPS:
@@ -201,6 +217,9 @@ def run_all(body: str | None = None, year: int | None = None, force: bool = Fals
             label = f"{source.body}/{source.report_year}"
             parameters = {"body": source.body, "year": source.report_year}
             decision = incremental.decide(step, source, parameters, package, force=force)
+            if removed and step == STEPS[0] and not decision.run:
+                decision = incremental.Decision(True, f"the panel held figures of removed {removed[0]}", decision.key)
+                removed = []
             if not decision.run:
                 # its outputs match what it reads now, so a failure recorded since is obsolete
                 (paths.FAILED / label / step).unlink(missing_ok=True)

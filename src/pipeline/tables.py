@@ -130,6 +130,18 @@ def write_processed_csv(target: Path, frame: Any) -> Path:
     )
 
 
+def move_aside(folder: Path, into: Path) -> Path:
+    """Move `folder` to a new name under `into` in one rename (`into/<name>`, or `<name>.2`, `.3`…
+    when taken); nothing is deleted. Returns where it went."""
+    into.mkdir(parents=True, exist_ok=True)
+    target, number = into / folder.name, 1
+    while target.exists():
+        number += 1
+        target = into / f"{folder.name}.{number}"
+    os.rename(folder, target)
+    return target
+
+
 def write_text_atomic(target: Path, text: str, encoding: str = "utf-8") -> Path:
     return write_atomic(target, lambda tmp: tmp.write_text(text, encoding=encoding, newline=""))
 
