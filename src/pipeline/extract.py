@@ -585,13 +585,18 @@ SECTION_CATEGORIES: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
+# each category's words as one pattern: one search per category instead of one `in` per word
+_CATEGORY_PATTERNS = tuple((category, re.compile(literal_alternation(words))) for category, words in CATEGORY_KEYWORDS)
+_SECTION_PATTERNS = tuple((category, re.compile(literal_alternation(words))) for category, words in SECTION_CATEGORIES)
+
+
 @lru_cache(maxsize=65536)  # labels and sections recur across reports
 def categorise(label: str, section: str) -> str:
-    for category, words in CATEGORY_KEYWORDS:
-        if any(w in label for w in words):
+    for category, pattern in _CATEGORY_PATTERNS:
+        if pattern.search(label):
             return category
-    for category, words in SECTION_CATEGORIES:
-        if any(w in section for w in words):
+    for category, pattern in _SECTION_PATTERNS:
+        if pattern.search(section):
             return category
     return "other"
 
@@ -608,6 +613,13 @@ class _IndicatorMemo:
         self.taxonomy = taxonomy
         self.by_id = by_id(taxonomy)
         self.fitting: dict[tuple[str, str], tuple[Indicator, ...]] = {}
+        # the entries that take each unit, in taxonomy order: a label is matched against those only
+        # (a unit is taken by a third of the entries at most)
+        by_unit: dict[str, list[Indicator]] = {}
+        for indicator in taxonomy:
+            for unit in dict.fromkeys(indicator.units):
+                by_unit.setdefault(unit, []).append(indicator)
+        self.taking_unit = {unit: tuple(indicators) for unit, indicators in by_unit.items()}
 
     def map(self, label: str, unit: str, context: str = "", clause: str = "") -> str:
         # what fits the label and unit is remembered; the sentence around it is checked each time,
@@ -617,7 +629,7 @@ class _IndicatorMemo:
         if fitting is None:
             if len(self.fitting) > 100_000:  # bounded, for a run over tens of thousands of reports
                 self.fitting.clear()
-            fitting = self.fitting[key] = tuple(i for i in self.taxonomy if i.fits_label(label, unit))
+            fitting = self.fitting[key] = tuple(i for i in self.taking_unit.get(unit, ()) if i.fits_label(label, unit))
         for indicator in fitting:
             if indicator.context_allows(label, context, clause):
                 return indicator.id
