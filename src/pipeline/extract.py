@@ -20,9 +20,10 @@ from pipeline.numerals import (
     EXACT,
     QUANTITY_RE,
     Quantity,
+    is_bare_scale,
     is_plausible,
     prefix_qualifier,
-    quantity_from_match,
+    quantity_from_parts,
 )
 from pipeline.regex_util import literal_alternation
 from pipeline.sources import Document
@@ -101,12 +102,13 @@ UNIT_WORD_COLLISIONS = {
 }
 
 OPENING_QUOTES = "“‘「『《\"'"
-_ASCII_ALNUM = re.compile(r"[A-Za-z0-9.]")
+# a number right after these is part of a code or model number (A3, G20), as is one right before a letter
+_CODE_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.")
+_LATIN_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _WHITE_SPACE = re.compile(r"\s")
 _FREQUENCY = re.compile(r"每(?:周|月|季度|季|年|半年|天|日|旬)")
 _SESSION_ORDINAL = re.compile(r"(?:次|届)(?:会议|全会|全体会议|常委会)")
-_LATIN = re.compile(r"[A-Za-z]")
 # what follows 以上/以下 when they set a class (投资1亿元以上的项目) rather than qualify a count
 _AFTER_THRESHOLD = ("的", "联名", "项目", "企业", "单位", "工程", "规模")
 _THRESHOLD_BEFORE = re.compile(r"(?:不足|低于|高于|超过)$")
@@ -319,7 +321,7 @@ class Extraction:
     rejections: list[Rejection] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Candidate:
     s: int  # positions in the paragraph text
     e: int
@@ -336,32 +338,42 @@ def _word_end_before(text: str, s: int) -> int:
     return s - 1 if s and text[s - 1] in " \u00a0" else s
 
 
-def _reject_reason(text: str, match: re.Match[str], quantity: Quantity) -> str | None:
-    """Why a numeral + measure word in `text` (a normalised paragraph) is not a figure, or None."""
-    s, e = match.start(), match.end()
-    number = match.group("number")
-    unit = match.group("unit") or ""
+def _reject_reason(
+    text: str,
+    s: int,
+    e: int,
+    groups: tuple[str | None, ...],
+    quantity: Quantity,
+    qualifier_len: int,
+    value_problem: str | None,
+) -> str | None:
+    """Why a numeral + measure word in `text` (a normalised paragraph) is not a figure, or None.
+
+    `s`, `e` and `groups` (QUANTITY_RE's, in _GROUPS order) are the match's, `qualifier_len` the
+    length of the 约/近/逾 before it, `value_problem` what _checked_quantity found wrong with the value."""
+    percent_of, number, mid, _scale, unit, post = groups
+    unit = unit or ""
     lead = _word_end_before(text, s)
     before = text[lead - 1] if lead else ""
     after = text[e] if e < len(text) else ""
-    _approx, qualifier_len = prefix_qualifier(text[max(0, lead - 3) : lead], bare_scale=quantity.bare_scale)
     before_qualifier = text[lead - qualifier_len - 1] if lead - qualifier_len > 0 else ""
     if before == "第" or before_qualifier == "第":
         return "ordinal (第…)"
+    # (an empty `before`, at the paragraph's start, is `in` every string: such a number is refused too)
     if before in OPENING_QUOTES or before_qualifier in OPENING_QUOTES:
         return "opens a quoted name or slogan"
-    if (before and _ASCII_ALNUM.match(before)) or (after and _LATIN.match(after)):
+    if (before and before in _CODE_CHARACTERS) or (after and after in _LATIN_LETTERS):
         return "part of a code or model number"
-    if quantity.bare_scale and quantity.approx == EXACT and not match.group("percent_of"):
+    if quantity.bare_scale and quantity.approx == EXACT and not percent_of:
         return "bare 百/千/万 without a qualifier is an idiom (征程万里, 千家万户)"
     if unit == "次" and before and before in "届大会委" and _SESSION_ORDINAL.match(text, e - 1):
         return "session ordinal (四届人大一次会议)"
-    if number == "一" and unit not in ("个百分点", "百分点") and not match.group("mid"):
-        if after and (_CJK.match(after) or after in OPENING_QUOTES):
+    if number == "一" and unit not in ("个百分点", "百分点") and not mid:
+        if after and ("\u4e00" <= after <= "\u9fff" or after in OPENING_QUOTES):
             return "一 + measure word before a noun is an article (一项重要内容, 一批成果)"
-    if match.group("post") in ("以上", "以下") and text.startswith(_AFTER_THRESHOLD, match.end()):
+    if post in ("以上", "以下") and text.startswith(_AFTER_THRESHOLD, e):
         return "a threshold (3000万元以上的项目, 5000万元以上项目, 10人以上联名), not a count"
-    if _THRESHOLD_BEFORE.search(text, max(0, s - 2), s) and text.startswith("的", e):
+    if text.startswith("的", e) and _THRESHOLD_BEFORE.search(text, max(0, s - 2), s):
         return "a threshold (执行率不足60%的项目), not a count"
     if text.find("每", max(0, s - 200), s) != -1:  # every frequency starts with 每; most clauses have none
         # the clause's start, looked for in a bounded window: a paragraph without one of these marks
@@ -371,16 +383,30 @@ def _reject_reason(text: str, match: re.Match[str], quantity: Quantity) -> str |
         if _FREQUENCY.search(text, max(clause_start + 1, window), s):
             return "a frequency (每月两次), not a count"
     collisions = UNIT_WORD_COLLISIONS.get(unit[-1:] if unit else "", "")
-    if unit and after and after in collisions and not match.group("post"):
+    if unit and after and after in collisions and not post:
         return f"measure word is part of the word {unit[-1]}{after}"
     if number[0] in CN_NUMERAL_CHARS and before and before in CN_NUMERAL_CHARS:
         return "part of a longer numeral expression"
+    return value_problem
+
+
+# QUANTITY_RE's groups, in the order _reject_reason and _checked_quantity take them
+_GROUPS = ("percent_of", "number", "mid", "scale", "unit", "post")
+
+
+@lru_cache(maxsize=65536)  # the same numbers with the same measure words recur in every report
+def _checked_quantity(groups: tuple[str | None, ...], prefix_approx: str) -> tuple[Quantity, str | None]:
+    """The Quantity of a match's groups, and what is wrong with its value (None when nothing is).
+
+    Raises ValueError when the number is not a numeral."""
+    percent_of, number, mid, scale, unit, post = groups
+    quantity = quantity_from_parts(number, scale, unit or "", percent_of, mid, post, prefix_approx)
     if quantity.value < 0 or not quantity.value.is_finite():
-        return "not a finite count"
+        return quantity, "not a finite count"
     if not is_plausible(float(quantity.value), quantity.unit):
         # the clean step refuses such a value; a typo or a phone number must not fail the document
-        return f"implausible magnitude for {quantity.unit} (a typo, a phone or document number?)"
-    return None
+        return quantity, f"implausible magnitude for {quantity.unit} (a typo, a phone or document number?)"
+    return quantity, None
 
 
 def _fixed_spans(text: str) -> list[tuple[int, int]]:
@@ -394,12 +420,15 @@ def find_quantities(text: str) -> tuple[list[_Candidate], list[tuple[int, int, s
     fixed = _fixed_spans(text)  # sorted and disjoint, so the last one starting before a span is the one to check
     fixed_starts = [fs for fs, _fe in fixed]
     for match in _QUANTITY_SCAN.finditer(text):
-        if not (match.group("unit") or match.group("percent_of")):
+        groups = match.group(*_GROUPS)
+        percent_of, number, _mid, _scale, unit, post = groups
+        if not (unit or percent_of):
             continue
         s, e = match.span()
+        lead = _word_end_before(text, s)
+        prefix_approx, qualifier_len = prefix_qualifier(text[max(0, lead - 3) : lead], bare_scale=is_bare_scale(number))
         try:
-            lead = _word_end_before(text, s)
-            quantity = quantity_from_match(match, before=text[max(0, lead - 3) : lead])
+            quantity, value_problem = _checked_quantity(groups, prefix_approx)
         except ValueError as exc:
             rejected.append((s, e, f"not a numeral ({exc})"))
             continue
@@ -407,11 +436,11 @@ def find_quantities(text: str) -> tuple[list[_Candidate], list[tuple[int, int, s
         if last >= 0 and fixed[last][1] > s:
             rejected.append((s, e, "inside a fixed expression (八项规定, 两个确立, 十四五…)"))
             continue
-        reason = _reject_reason(text, match, quantity)
+        reason = _reject_reason(text, s, e, groups, quantity, qualifier_len, value_problem)
         if reason:
             rejected.append((s, e, reason))
             continue
-        if match.group("post"):  # the span is number through measure word; 以上/左右 only qualify it
+        if post:  # the span is number through measure word; 以上/左右 only qualify it
             e = match.start("post")
         found.append(_Candidate(s, e, quantity))
     return found, rejected
