@@ -426,7 +426,7 @@ def find_quantities(text: str) -> tuple[list[_Candidate], list[tuple[int, int, s
             continue
         s, e = match.span()
         lead = _word_end_before(text, s)
-        prefix_approx, qualifier_len = prefix_qualifier(text[max(0, lead - 3) : lead], bare_scale=is_bare_scale(number))
+        prefix_approx, qualifier_len = prefix_qualifier(text[max(0, lead - 3) : lead], is_bare_scale(number))
         try:
             quantity, value_problem = _checked_quantity(groups, prefix_approx)
         except ValueError as exc:
@@ -687,7 +687,7 @@ def _raw_span(raw: str, offsets: list[int], s0: int, s1: int) -> str:
     """The raw characters at offsets[s0:s1]: one slice when they are contiguous, as they mostly are."""
     if s1 > s0 and offsets[s1 - 1] - offsets[s0] == s1 - 1 - s0:
         return raw[offsets[s0] : offsets[s1 - 1] + 1]
-    return "".join(raw[o] for o in offsets[s0:s1])
+    return "".join(map(raw.__getitem__, offsets[s0:s1]))
 
 
 def _paragraph_figures(
@@ -696,9 +696,9 @@ def _paragraph_figures(
     text = paragraph.text
     offsets = paragraph.offsets
     raw = document.raw
-    # the paragraph's raw characters, position for position with `text` (offsets may jump at a join)
-    raw_text = _raw_span(raw, offsets, 0, len(offsets))
     candidates, rejected = find_quantities(text)
+    # the paragraph's raw characters, position for position with `text` (offsets may jump at a join)
+    raw_text = _raw_span(raw, offsets, 0, len(offsets)) if candidates else ""
     figures = []
     delimiters = _delimiter_positions(text) if candidates else []
     next_candidate = 0

@@ -225,13 +225,17 @@ def _starts_with_fragment(text: str) -> bool:
 
 def _lone_opening_char(text: str) -> bool:
     """True when the paragraph opens with a single character that does not start sentences."""
-    import jieba
-
     if not text or not _CJK.match(text[0]) or text[0] in _SENTENCE_OPENERS:
         return False
+    return _first_word_length(text[:8]) == 1
+
+
+@lru_cache(maxsize=65536)  # a paragraph's first eight characters: the same openings recur across reports
+def _first_word_length(head: str) -> int:
+    import jieba
+
     _word_frequencies()  # loads the dictionary quietly; jieba otherwise announces it on stderr
-    first = jieba.lcut(text[:8], HMM=False)[0]
-    return len(first) == 1
+    return len(jieba.lcut(head, HMM=False)[0])
 
 
 def repair(norm: str, blocks: list[Block] | None = None) -> Layout:
