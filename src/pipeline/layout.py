@@ -282,6 +282,9 @@ def repair(norm: str, blocks: list[Block] | None = None) -> Layout:
         adjacent_line = block.line
 
     paragraph_indices = [i for i, u in enumerate(units) if "paragraph" in u]
+    # whether each paragraph ends mid-sentence, found once: steps 2 and 3 ask it of each several times
+    for i in paragraph_indices:
+        units[i]["cut"] = _is_cut(units[i]["paragraph"].text)
     # 2. Orphans: paragraphs that follow a caption/headline/byline/meta block or a cut paragraph
     #    may be the continuation of a column cut earlier.
     for i, unit in enumerate(units):
@@ -290,7 +293,7 @@ def repair(norm: str, blocks: list[Block] | None = None) -> Layout:
         before = units[i - 1] if i else None
         unit["orphan"] = before is not None and (
             ("block" in before and before["block"].role in (CAPTION, HEADLINE, KICKER, BYLINE, META))
-            or ("paragraph" in before and _is_cut(before["paragraph"].text))
+            or ("paragraph" in before and before["cut"])
         )
         unit["direct"] = before if before is not None and "paragraph" in before else None
 
@@ -299,7 +302,7 @@ def repair(norm: str, blocks: list[Block] | None = None) -> Layout:
     candidates = []
     for n, a_index in enumerate(paragraph_indices):
         a = units[a_index]
-        if not _is_cut(a["paragraph"].text):
+        if not a["cut"]:
             continue
         for m in range(n + 1, len(paragraph_indices)):  # not a slice: that copies the rest each time
             b_index = paragraph_indices[m]
@@ -325,7 +328,7 @@ def repair(norm: str, blocks: list[Block] | None = None) -> Layout:
     runs: list[list[int]] = []
     current: list[int] = []
     for i, unit in enumerate(units):
-        if "paragraph" in unit and not (current and (i in joined_to or _is_cut(units[current[-1]]["paragraph"].text))):
+        if "paragraph" in unit and not (current and (i in joined_to or units[current[-1]]["cut"])):
             current.append(i)
             continue
         if current:
