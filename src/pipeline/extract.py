@@ -344,16 +344,17 @@ def _reject_reason(
     e: int,
     groups: tuple[str | None, ...],
     quantity: Quantity,
+    lead: int,
     qualifier_len: int,
     value_problem: str | None,
 ) -> str | None:
     """Why a numeral + measure word in `text` (a normalised paragraph) is not a figure, or None.
 
-    `s`, `e` and `groups` (QUANTITY_RE's, in _GROUPS order) are the match's, `qualifier_len` the
-    length of the 约/近/逾 before it, `value_problem` what _checked_quantity found wrong with the value."""
+    `s`, `e` and `groups` (QUANTITY_RE's, in _GROUPS order) are the match's, `lead` where the word
+    before it ends (_word_end_before), `qualifier_len` the length of the 约/近/逾 that ends there,
+    `value_problem` what _checked_quantity found wrong with the value."""
     percent_of, number, mid, _scale, unit, post = groups
     unit = unit or ""
-    lead = _word_end_before(text, s)
     before = text[lead - 1] if lead else ""
     after = text[e] if e < len(text) else ""
     before_qualifier = text[lead - qualifier_len - 1] if lead - qualifier_len > 0 else ""
@@ -382,8 +383,7 @@ def _reject_reason(
         clause_start = max(text.rfind(ch, window, s) for ch in ",;:，；：。！？")
         if _FREQUENCY.search(text, max(clause_start + 1, window), s):
             return "a frequency (每月两次), not a count"
-    collisions = UNIT_WORD_COLLISIONS.get(unit[-1:] if unit else "", "")
-    if unit and after and after in collisions and not post:
+    if unit and after and not post and after in UNIT_WORD_COLLISIONS.get(unit[-1], ""):
         return f"measure word is part of the word {unit[-1]}{after}"
     if number[0] in CN_NUMERAL_CHARS and before and before in CN_NUMERAL_CHARS:
         return "part of a longer numeral expression"
@@ -436,7 +436,7 @@ def find_quantities(text: str) -> tuple[list[_Candidate], list[tuple[int, int, s
         if last >= 0 and fixed[last][1] > s:
             rejected.append((s, e, "inside a fixed expression (八项规定, 两个确立, 十四五…)"))
             continue
-        reason = _reject_reason(text, s, e, groups, quantity, qualifier_len, value_problem)
+        reason = _reject_reason(text, s, e, groups, quantity, lead, qualifier_len, value_problem)
         if reason:
             rejected.append((s, e, reason))
             continue
@@ -660,16 +660,20 @@ class _IndicatorMemo:
     def map(self, label: str, unit: str, context: str = "", clause: str = "") -> str:
         # what fits the label and unit is remembered; the sentence around it is checked each time,
         # and only for the few entries that ask for it
+        for indicator in self.fits(label, unit):
+            if indicator.context_allows(label, context, clause):
+                return indicator.id
+        return ""
+
+    def fits(self, label: str, unit: str) -> tuple[Indicator, ...]:
+        """The entries whose pattern and units fit the label and unit (their context not looked at), best first."""
         key = (label, unit)
         fitting = self.fitting.get(key)
         if fitting is None:
             if len(self.fitting) > 100_000:  # bounded, for a run over tens of thousands of reports
                 self.fitting.clear()
             fitting = self.fitting[key] = tuple(i for i in self.taking_unit.get(unit, ()) if i.fits_label(label, unit))
-        for indicator in fitting:
-            if indicator.context_allows(label, context, clause):
-                return indicator.id
-        return ""
+        return fitting
 
 
 _MEMO: _IndicatorMemo | None = None
@@ -726,12 +730,17 @@ def _paragraph_figures(
                 # would hold the caption too; a figure is one span of the text (a line wrap aside)
                 rejected.append((cand.s, cand.e, "split by a column break: its parts lie apart in the text"))
                 continue
-            # bounded, as the evidence is: a text without sentence ends is one long sentence
-            context_start = max(s0, cand.s - MAX_EVIDENCE)
-            clause_start = _last_delimiter(delimiters, context_start, cand.s)
-            indicator_id = memo.map(
-                cand.label, cand.quantity.unit, text[context_start : cand.e], text[clause_start : cand.e]
-            )
+            fitting = memo.fits(cand.label, cand.quantity.unit)
+            if not fitting or not fitting[0].context:
+                # the usual case: no entry fits, or the best one does not look at the words around the figure
+                indicator_id = fitting[0].id if fitting else ""
+            else:
+                # bounded, as the evidence is: a text without sentence ends is one long sentence
+                context_start = max(s0, cand.s - MAX_EVIDENCE)
+                clause_start = _last_delimiter(delimiters, context_start, cand.s)
+                indicator_id = memo.map(
+                    cand.label, cand.quantity.unit, text[context_start : cand.e], text[clause_start : cand.e]
+                )
             e0, e1, evidence = s0, s1, sentence
             if s1 - s0 > MAX_EVIDENCE:
                 # text without sentence ends (a page whose 。 were lost): a window around the figure,
