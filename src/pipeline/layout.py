@@ -32,7 +32,10 @@ BODY, HEADING, TITLE, HEADLINE, KICKER, BYLINE, CAPTION, META = (
 SENTENCE_END = set("。！？!?;；…:：—”’」』)）")
 _SENTENCE_STOPS = re.compile(r"[。！？!?；;]")
 _INNER_PUNCT = re.compile(r"[。！？!?；;，,：:]")
-_CAPTION = re.compile(r"^(?:图为|图片为|图[:：]|图片[:：]|[(（]图|图注|▲|△)|(?:记者|通讯员|摄影).{0,20}摄[)）]?$")
+# A caption opens like one (图为…) or ends with a photo credit (记者 王某 摄). Two patterns, not one
+# alternation: the credit's is then searched for by its first characters instead of at every position.
+_CAPTION_OPENING = re.compile(r"(?:图为|图片为|图[:：]|图片[:：]|[(（]图|图注|▲|△)")
+_PHOTO_CREDIT = re.compile(r"(?:记者|通讯员|摄影).{0,20}摄[)）]?$")
 _BYLINE = re.compile(
     r"^(?:本报记者|本报通讯员|本报讯|新华社记者|记者|通讯员|特约记者|文/|文图/|图/|图文/|作者[:：]|来源[:：]|"
     r"责任编辑|编辑[:：/]|校对|审核|审校|监制|稿件来源)"
@@ -144,7 +147,7 @@ def classify(norm: str) -> list[Block]:
     roles: list[str] = []
     texts = [norm[s:e] for _, s, e in spans]
     for text in texts:
-        if _CAPTION.search(text):
+        if _CAPTION_OPENING.match(text) or ("摄" in text and _PHOTO_CREDIT.search(text)):
             roles.append(CAPTION)
         elif len(text) <= 40 and _BYLINE.match(text):
             roles.append(BYLINE)
