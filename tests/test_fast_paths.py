@@ -116,3 +116,68 @@ def test_raw_span_slices_or_joins(gaps, data):
 def test_boundary_score_depends_on_two_characters_each_side(left, right):
     # the remembered score of the last two and first two characters is the score of the whole strings
     assert layout._boundary_word_score(left, right) == layout._boundary_score.__wrapped__(left, right)
+
+
+def _last_delimiter_plain(text, lo, hi):
+    for i in range(hi - 1, lo - 1, -1):
+        if text[i] in extract.CLAUSE_DELIMITERS:
+            return i + 1
+    return lo
+
+
+def _next_delimiter_plain(text, lo, hi):
+    for i in range(lo, hi):
+        if text[i] in extract.CLAUSE_DELIMITERS:
+            return i
+    return hi
+
+
+@settings(deadline=None)
+@given(texts, st.data())
+def test_bisected_delimiters_are_the_ones_a_walk_finds(text, data):
+    delimiters = extract._delimiter_positions(text)
+    lo = data.draw(st.integers(min_value=0, max_value=len(text)))
+    hi = data.draw(st.integers(min_value=0, max_value=len(text)))  # hi < lo happens too: nothing to find
+    assert extract._last_delimiter(delimiters, lo, hi) == _last_delimiter_plain(text, lo, hi)
+    assert extract._next_delimiter(delimiters, lo, hi) == _next_delimiter_plain(text, lo, hi)
+
+
+def _categorise_plain(label, section):
+    for category, words in extract.CATEGORY_KEYWORDS:
+        if any(w in label for w in words):
+            return category
+    for category, words in extract.SECTION_CATEGORIES:
+        if any(w in section for w in words):
+            return category
+    return "other"
+
+
+_CATEGORY_WORDS = "".join({w for _, words in (*extract.CATEGORY_KEYWORDS, *extract.SECTION_CATEGORIES) for w in words})
+
+
+@settings(deadline=None)
+@given(st.text(alphabet=_CATEGORY_WORDS + "召开件次", max_size=12), st.text(alphabet=_CATEGORY_WORDS, max_size=8))
+def test_category_patterns_find_what_the_keyword_loops_find(label, section):
+    assert extract.categorise.__wrapped__(label, section) == _categorise_plain(label, section)
+
+
+_CAPTION_PLAIN = re.compile(r"^(?:图为|图片为|图[:：]|图片[:：]|[(（]图|图注|▲|△)|(?:记者|通讯员|摄影).{0,20}摄[)）]?$")
+
+
+@settings(deadline=None)
+@given(st.text(alphabet="图为片:：(（注▲△记者通讯员摄影王某)）。 ", max_size=30))
+def test_caption_patterns_find_what_the_one_alternation_found(line):
+    split = bool(layout._CAPTION_OPENING.match(line) or ("摄" in line and layout._PHOTO_CREDIT.search(line)))
+    assert split == bool(_CAPTION_PLAIN.search(line))
+
+
+def test_a_label_is_matched_only_against_the_entries_that_take_its_unit():
+    from pipeline.indicators import default_taxonomy
+
+    memo = extract._indicator_memo()
+    labels = ["召开常委会会议", "提出意见建议", "审议通过法规", "组织代表视察", "接待群众", "督促纠正", "受理信访"]
+    units = [*sorted({u for i in default_taxonomy() for u in i.units}), "棵"]
+    for label in labels:
+        for unit in units:
+            plain = tuple(i for i in default_taxonomy() if i.fits_label(label, unit))
+            assert memo.fits(label, unit) == plain, (label, unit)

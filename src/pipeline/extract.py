@@ -20,9 +20,10 @@ from pipeline.numerals import (
     EXACT,
     QUANTITY_RE,
     Quantity,
+    is_bare_scale,
     is_plausible,
     prefix_qualifier,
-    quantity_from_match,
+    quantity_from_parts,
 )
 from pipeline.regex_util import literal_alternation
 from pipeline.sources import Document
@@ -101,12 +102,13 @@ UNIT_WORD_COLLISIONS = {
 }
 
 OPENING_QUOTES = "“‘「『《\"'"
-_ASCII_ALNUM = re.compile(r"[A-Za-z0-9.]")
+# a number right after these is part of a code or model number (A3, G20), as is one right before a letter
+_CODE_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.")
+_LATIN_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _WHITE_SPACE = re.compile(r"\s")
 _FREQUENCY = re.compile(r"每(?:周|月|季度|季|年|半年|天|日|旬)")
 _SESSION_ORDINAL = re.compile(r"(?:次|届)(?:会议|全会|全体会议|常委会)")
-_LATIN = re.compile(r"[A-Za-z]")
 # what follows 以上/以下 when they set a class (投资1亿元以上的项目) rather than qualify a count
 _AFTER_THRESHOLD = ("的", "联名", "项目", "企业", "单位", "工程", "规模")
 _THRESHOLD_BEFORE = re.compile(r"(?:不足|低于|高于|超过)$")
@@ -319,7 +321,7 @@ class Extraction:
     rejections: list[Rejection] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Candidate:
     s: int  # positions in the paragraph text
     e: int
@@ -336,32 +338,43 @@ def _word_end_before(text: str, s: int) -> int:
     return s - 1 if s and text[s - 1] in " \u00a0" else s
 
 
-def _reject_reason(text: str, match: re.Match[str], quantity: Quantity) -> str | None:
-    """Why a numeral + measure word in `text` (a normalised paragraph) is not a figure, or None."""
-    s, e = match.start(), match.end()
-    number = match.group("number")
-    unit = match.group("unit") or ""
-    lead = _word_end_before(text, s)
+def _reject_reason(
+    text: str,
+    s: int,
+    e: int,
+    groups: tuple[str | None, ...],
+    quantity: Quantity,
+    lead: int,
+    qualifier_len: int,
+    value_problem: str | None,
+) -> str | None:
+    """Why a numeral + measure word in `text` (a normalised paragraph) is not a figure, or None.
+
+    `s`, `e` and `groups` (QUANTITY_RE's, in _GROUPS order) are the match's, `lead` where the word
+    before it ends (_word_end_before), `qualifier_len` the length of the 约/近/逾 that ends there,
+    `value_problem` what _checked_quantity found wrong with the value."""
+    percent_of, number, mid, _scale, unit, post = groups
+    unit = unit or ""
     before = text[lead - 1] if lead else ""
     after = text[e] if e < len(text) else ""
-    _approx, qualifier_len = prefix_qualifier(text[max(0, lead - 3) : lead], bare_scale=quantity.bare_scale)
     before_qualifier = text[lead - qualifier_len - 1] if lead - qualifier_len > 0 else ""
     if before == "第" or before_qualifier == "第":
         return "ordinal (第…)"
+    # (an empty `before`, at the paragraph's start, is `in` every string: such a number is refused too)
     if before in OPENING_QUOTES or before_qualifier in OPENING_QUOTES:
         return "opens a quoted name or slogan"
-    if (before and _ASCII_ALNUM.match(before)) or (after and _LATIN.match(after)):
+    if (before and before in _CODE_CHARACTERS) or (after and after in _LATIN_LETTERS):
         return "part of a code or model number"
-    if quantity.bare_scale and quantity.approx == EXACT and not match.group("percent_of"):
+    if quantity.bare_scale and quantity.approx == EXACT and not percent_of:
         return "bare 百/千/万 without a qualifier is an idiom (征程万里, 千家万户)"
     if unit == "次" and before and before in "届大会委" and _SESSION_ORDINAL.match(text, e - 1):
         return "session ordinal (四届人大一次会议)"
-    if number == "一" and unit not in ("个百分点", "百分点") and not match.group("mid"):
-        if after and (_CJK.match(after) or after in OPENING_QUOTES):
+    if number == "一" and unit not in ("个百分点", "百分点") and not mid:
+        if after and ("\u4e00" <= after <= "\u9fff" or after in OPENING_QUOTES):
             return "一 + measure word before a noun is an article (一项重要内容, 一批成果)"
-    if match.group("post") in ("以上", "以下") and text.startswith(_AFTER_THRESHOLD, match.end()):
+    if post in ("以上", "以下") and text.startswith(_AFTER_THRESHOLD, e):
         return "a threshold (3000万元以上的项目, 5000万元以上项目, 10人以上联名), not a count"
-    if _THRESHOLD_BEFORE.search(text, max(0, s - 2), s) and text.startswith("的", e):
+    if text.startswith("的", e) and _THRESHOLD_BEFORE.search(text, max(0, s - 2), s):
         return "a threshold (执行率不足60%的项目), not a count"
     if text.find("每", max(0, s - 200), s) != -1:  # every frequency starts with 每; most clauses have none
         # the clause's start, looked for in a bounded window: a paragraph without one of these marks
@@ -370,17 +383,30 @@ def _reject_reason(text: str, match: re.Match[str], quantity: Quantity) -> str |
         clause_start = max(text.rfind(ch, window, s) for ch in ",;:，；：。！？")
         if _FREQUENCY.search(text, max(clause_start + 1, window), s):
             return "a frequency (每月两次), not a count"
-    collisions = UNIT_WORD_COLLISIONS.get(unit[-1:] if unit else "", "")
-    if unit and after and after in collisions and not match.group("post"):
+    if unit and after and not post and after in UNIT_WORD_COLLISIONS.get(unit[-1], ""):
         return f"measure word is part of the word {unit[-1]}{after}"
     if number[0] in CN_NUMERAL_CHARS and before and before in CN_NUMERAL_CHARS:
         return "part of a longer numeral expression"
+    return value_problem
+
+
+# QUANTITY_RE's groups, in the order _reject_reason and _checked_quantity take them
+_GROUPS = ("percent_of", "number", "mid", "scale", "unit", "post")
+
+
+@lru_cache(maxsize=65536)  # the same numbers with the same measure words recur in every report
+def _checked_quantity(groups: tuple[str | None, ...], prefix_approx: str) -> tuple[Quantity, str | None]:
+    """The Quantity of a match's groups, and what is wrong with its value (None when nothing is).
+
+    Raises ValueError when the number is not a numeral."""
+    percent_of, number, mid, scale, unit, post = groups
+    quantity = quantity_from_parts(number, scale, unit or "", percent_of, mid, post, prefix_approx)
     if quantity.value < 0 or not quantity.value.is_finite():
-        return "not a finite count"
+        return quantity, "not a finite count"
     if not is_plausible(float(quantity.value), quantity.unit):
         # the clean step refuses such a value; a typo or a phone number must not fail the document
-        return f"implausible magnitude for {quantity.unit} (a typo, a phone or document number?)"
-    return None
+        return quantity, f"implausible magnitude for {quantity.unit} (a typo, a phone or document number?)"
+    return quantity, None
 
 
 def _fixed_spans(text: str) -> list[tuple[int, int]]:
@@ -394,12 +420,15 @@ def find_quantities(text: str) -> tuple[list[_Candidate], list[tuple[int, int, s
     fixed = _fixed_spans(text)  # sorted and disjoint, so the last one starting before a span is the one to check
     fixed_starts = [fs for fs, _fe in fixed]
     for match in _QUANTITY_SCAN.finditer(text):
-        if not (match.group("unit") or match.group("percent_of")):
+        groups = match.group(*_GROUPS)
+        percent_of, number, _mid, _scale, unit, post = groups
+        if not (unit or percent_of):
             continue
         s, e = match.span()
+        lead = _word_end_before(text, s)
+        prefix_approx, qualifier_len = prefix_qualifier(text[max(0, lead - 3) : lead], is_bare_scale(number))
         try:
-            lead = _word_end_before(text, s)
-            quantity = quantity_from_match(match, before=text[max(0, lead - 3) : lead])
+            quantity, value_problem = _checked_quantity(groups, prefix_approx)
         except ValueError as exc:
             rejected.append((s, e, f"not a numeral ({exc})"))
             continue
@@ -407,11 +436,11 @@ def find_quantities(text: str) -> tuple[list[_Candidate], list[tuple[int, int, s
         if last >= 0 and fixed[last][1] > s:
             rejected.append((s, e, "inside a fixed expression (八项规定, 两个确立, 十四五…)"))
             continue
-        reason = _reject_reason(text, match, quantity)
+        reason = _reject_reason(text, s, e, groups, quantity, lead, qualifier_len, value_problem)
         if reason:
             rejected.append((s, e, reason))
             continue
-        if match.group("post"):  # the span is number through measure word; 以上/左右 only qualify it
+        if post:  # the span is number through measure word; 以上/左右 only qualify it
             e = match.start("post")
         found.append(_Candidate(s, e, quantity))
     return found, rejected
@@ -486,26 +515,33 @@ def _sentences(text: str) -> list[tuple[int, int]]:
     return [(s, e) for s, e in spans if text[s:e].strip()]
 
 
-def _last_delimiter(text: str, lo: int, hi: int) -> int:
-    for i in range(hi - 1, lo - 1, -1):
-        if text[i] in CLAUSE_DELIMITERS:
-            return i + 1
-    return lo
+_CLAUSE_DELIMITER = re.compile(f"[{re.escape(CLAUSE_DELIMITERS)}]")
 
 
-def _next_delimiter(text: str, lo: int, hi: int) -> int:
-    for i in range(lo, hi):
-        if text[i] in CLAUSE_DELIMITERS:
-            return i
-    return hi
+def _delimiter_positions(text: str) -> list[int]:
+    """Where the clause delimiters of a paragraph are, in order: found once, then bisected for
+    each figure instead of walking back and forth over the clause character by character."""
+    return [m.start() for m in _CLAUSE_DELIMITER.finditer(text)]
 
 
-def _label_sentence(text: str, s0: int, s1: int, cands: list[_Candidate]) -> None:
+def _last_delimiter(delimiters: list[int], lo: int, hi: int) -> int:
+    """Just after the last delimiter in text[lo:hi], or lo when there is none."""
+    i = bisect.bisect_left(delimiters, hi) - 1
+    return delimiters[i] + 1 if i >= 0 and delimiters[i] >= lo else lo
+
+
+def _next_delimiter(delimiters: list[int], lo: int, hi: int) -> int:
+    """The first delimiter in text[lo:hi], or hi when there is none."""
+    i = bisect.bisect_left(delimiters, lo)
+    return delimiters[i] if i < len(delimiters) and delimiters[i] < hi else hi
+
+
+def _label_sentence(text: str, delimiters: list[int], s0: int, s1: int, cands: list[_Candidate]) -> None:
     previous: _Candidate | None = None
     for n, cand in enumerate(cands):
         # a delimiter before the previous figure changes nothing (left_lo becomes previous.e), so
         # the search stops there: a long clause of figures is not scanned once per figure
-        left_lo = _last_delimiter(text, s0 if previous is None else max(s0, previous.s), cand.s)
+        left_lo = _last_delimiter(delimiters, s0 if previous is None else max(s0, previous.s), cand.s)
         separator = ""
         if previous is not None and previous.e > left_lo:
             left_lo = previous.e
@@ -513,7 +549,7 @@ def _label_sentence(text: str, s0: int, s1: int, cands: list[_Candidate]) -> Non
         elif previous is not None:
             separator = text[left_lo - 1] if left_lo > s0 else ""
         next_start = cands[n + 1].s if n + 1 < len(cands) else s1
-        right_hi = _next_delimiter(text, cand.e, next_start)
+        right_hi = _next_delimiter(delimiters, cand.e, next_start)
         left_raw = text[left_lo : cand.s]
         if previous is not None and previous.quantity.unit in TIME_UNITS and previous.e == left_lo:
             left_raw = _TIME_POSTPOSITION.sub("", left_raw)
@@ -585,13 +621,18 @@ SECTION_CATEGORIES: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
+# each category's words as one pattern: one search per category instead of one `in` per word
+_CATEGORY_PATTERNS = tuple((category, re.compile(literal_alternation(words))) for category, words in CATEGORY_KEYWORDS)
+_SECTION_PATTERNS = tuple((category, re.compile(literal_alternation(words))) for category, words in SECTION_CATEGORIES)
+
+
 @lru_cache(maxsize=65536)  # labels and sections recur across reports
 def categorise(label: str, section: str) -> str:
-    for category, words in CATEGORY_KEYWORDS:
-        if any(w in label for w in words):
+    for category, pattern in _CATEGORY_PATTERNS:
+        if pattern.search(label):
             return category
-    for category, words in SECTION_CATEGORIES:
-        if any(w in section for w in words):
+    for category, pattern in _SECTION_PATTERNS:
+        if pattern.search(section):
             return category
     return "other"
 
@@ -608,20 +649,31 @@ class _IndicatorMemo:
         self.taxonomy = taxonomy
         self.by_id = by_id(taxonomy)
         self.fitting: dict[tuple[str, str], tuple[Indicator, ...]] = {}
+        # the entries that take each unit, in taxonomy order: a label is matched against those only
+        # (a unit is taken by a third of the entries at most)
+        by_unit: dict[str, list[Indicator]] = {}
+        for indicator in taxonomy:
+            for unit in dict.fromkeys(indicator.units):
+                by_unit.setdefault(unit, []).append(indicator)
+        self.taking_unit = {unit: tuple(indicators) for unit, indicators in by_unit.items()}
 
     def map(self, label: str, unit: str, context: str = "", clause: str = "") -> str:
         # what fits the label and unit is remembered; the sentence around it is checked each time,
         # and only for the few entries that ask for it
+        for indicator in self.fits(label, unit):
+            if indicator.context_allows(label, context, clause):
+                return indicator.id
+        return ""
+
+    def fits(self, label: str, unit: str) -> tuple[Indicator, ...]:
+        """The entries whose pattern and units fit the label and unit (their context not looked at), best first."""
         key = (label, unit)
         fitting = self.fitting.get(key)
         if fitting is None:
             if len(self.fitting) > 100_000:  # bounded, for a run over tens of thousands of reports
                 self.fitting.clear()
-            fitting = self.fitting[key] = tuple(i for i in self.taxonomy if i.fits_label(label, unit))
-        for indicator in fitting:
-            if indicator.context_allows(label, context, clause):
-                return indicator.id
-        return ""
+            fitting = self.fitting[key] = tuple(i for i in self.taking_unit.get(unit, ()) if i.fits_label(label, unit))
+        return fitting
 
 
 _MEMO: _IndicatorMemo | None = None
@@ -639,18 +691,20 @@ def _raw_span(raw: str, offsets: list[int], s0: int, s1: int) -> str:
     """The raw characters at offsets[s0:s1]: one slice when they are contiguous, as they mostly are."""
     if s1 > s0 and offsets[s1 - 1] - offsets[s0] == s1 - 1 - s0:
         return raw[offsets[s0] : offsets[s1 - 1] + 1]
-    return "".join(raw[o] for o in offsets[s0:s1])
+    return "".join(map(raw.__getitem__, offsets[s0:s1]))
 
 
-def _paragraph_figures(document: Document, paragraph: Paragraph) -> tuple[list[Figure], list[Rejection]]:
+def _paragraph_figures(
+    document: Document, paragraph: Paragraph, memo: _IndicatorMemo
+) -> tuple[list[Figure], list[Rejection]]:
     text = paragraph.text
     offsets = paragraph.offsets
     raw = document.raw
-    # the paragraph's raw characters, position for position with `text` (offsets may jump at a join)
-    raw_text = _raw_span(raw, offsets, 0, len(offsets))
     candidates, rejected = find_quantities(text)
+    # the paragraph's raw characters, position for position with `text` (offsets may jump at a join)
+    raw_text = _raw_span(raw, offsets, 0, len(offsets)) if candidates else ""
     figures = []
-    memo = _indicator_memo()
+    delimiters = _delimiter_positions(text) if candidates else []
     next_candidate = 0
     for s0, s1 in _sentences(text) if candidates else ():
         # candidates are in text order: skip those before the sentence, take those inside it
@@ -662,27 +716,31 @@ def _paragraph_figures(document: Document, paragraph: Paragraph) -> tuple[list[F
         in_sentence = candidates[first:next_candidate]
         if not in_sentence:
             continue
-        _label_sentence(text, s0, s1, in_sentence)
+        _label_sentence(text, delimiters, s0, s1, in_sentence)
         # strip white space around the sentence so the evidence reads cleanly
         while s0 < s1 and text[s0].isspace():
             s0 += 1
         sentence = raw_text[s0:s1].strip()
         for cand in in_sentence:
             start, end = offsets[cand.s], offsets[cand.e - 1] + 1
-            if _WHITE_SPACE.sub("", raw[start:end]) != _WHITE_SPACE.sub("", raw_text[cand.s : cand.e]):
+            figure_text = raw[start:end]
+            joined = raw_text[cand.s : cand.e]  # the same characters, unless a line or column break lies between
+            if figure_text != joined and _WHITE_SPACE.sub("", figure_text) != _WHITE_SPACE.sub("", joined):
                 # 十 | caption | 二次: the parts were joined across a column break, so raw[start:end]
                 # would hold the caption too; a figure is one span of the text (a line wrap aside)
                 rejected.append((cand.s, cand.e, "split by a column break: its parts lie apart in the text"))
                 continue
-            # bounded, as the evidence is: a text without sentence ends is one long sentence
-            context_start = max(s0, cand.s - MAX_EVIDENCE)
-            clause_start = _last_delimiter(text, context_start, cand.s)
-            indicator_id = memo.map(
-                cand.label,
-                cand.quantity.unit,
-                context=text[context_start : cand.e],
-                clause=text[clause_start : cand.e],
-            )
+            fitting = memo.fits(cand.label, cand.quantity.unit)
+            if not fitting or not fitting[0].context:
+                # the usual case: no entry fits, or the best one does not look at the words around the figure
+                indicator_id = fitting[0].id if fitting else ""
+            else:
+                # bounded, as the evidence is: a text without sentence ends is one long sentence
+                context_start = max(s0, cand.s - MAX_EVIDENCE)
+                clause_start = _last_delimiter(delimiters, context_start, cand.s)
+                indicator_id = memo.map(
+                    cand.label, cand.quantity.unit, text[context_start : cand.e], text[clause_start : cand.e]
+                )
             e0, e1, evidence = s0, s1, sentence
             if s1 - s0 > MAX_EVIDENCE:
                 # text without sentence ends (a page whose 。 were lost): a window around the figure,
@@ -694,7 +752,7 @@ def _paragraph_figures(document: Document, paragraph: Paragraph) -> tuple[list[F
                 Figure(
                     start=start,
                     end=end,
-                    text=raw[start:end],
+                    text=figure_text,
                     value=cand.quantity.value,
                     unit=cand.quantity.unit,
                     approx=cand.quantity.approx,
@@ -720,8 +778,9 @@ def extract(document: Document, layout: Layout | None = None) -> Extraction:
     """All figures of a document, in raw-text order."""
     layout = layout or repair(document.norm)
     result = Extraction(document=document, layout=layout)
+    memo = _indicator_memo()
     for paragraph in layout.paragraphs:
-        figures, rejections = _paragraph_figures(document, paragraph)
+        figures, rejections = _paragraph_figures(document, paragraph, memo)
         result.figures.extend(figures)
         result.rejections.extend(rejections)
     result.figures.sort(key=lambda f: (f.start, f.end))

@@ -32,7 +32,10 @@ BODY, HEADING, TITLE, HEADLINE, KICKER, BYLINE, CAPTION, META = (
 SENTENCE_END = set("。！？!?;；…:：—”’」』)）")
 _SENTENCE_STOPS = re.compile(r"[。！？!?；;]")
 _INNER_PUNCT = re.compile(r"[。！？!?；;，,：:]")
-_CAPTION = re.compile(r"^(?:图为|图片为|图[:：]|图片[:：]|[(（]图|图注|▲|△)|(?:记者|通讯员|摄影).{0,20}摄[)）]?$")
+# A caption opens like one (图为…) or ends with a photo credit (记者 王某 摄). Two patterns, not one
+# alternation: the credit's is then searched for by its first characters instead of at every position.
+_CAPTION_OPENING = re.compile(r"(?:图为|图片为|图[:：]|图片[:：]|[(（]图|图注|▲|△)")
+_PHOTO_CREDIT = re.compile(r"(?:记者|通讯员|摄影).{0,20}摄[)）]?$")
 _BYLINE = re.compile(
     r"^(?:本报记者|本报通讯员|本报讯|新华社记者|记者|通讯员|特约记者|文/|文图/|图/|图文/|作者[:：]|来源[:：]|"
     r"责任编辑|编辑[:：/]|校对|审核|审校|监制|稿件来源)"
@@ -144,7 +147,7 @@ def classify(norm: str) -> list[Block]:
     roles: list[str] = []
     texts = [norm[s:e] for _, s, e in spans]
     for text in texts:
-        if _CAPTION.search(text):
+        if _CAPTION_OPENING.match(text) or ("摄" in text and _PHOTO_CREDIT.search(text)):
             roles.append(CAPTION)
         elif len(text) <= 40 and _BYLINE.match(text):
             roles.append(BYLINE)
@@ -218,7 +221,12 @@ def _lone_opening_char(text: str) -> bool:
     """True when the paragraph opens with a single character that does not start sentences."""
     if not text or not _CJK.match(text[0]) or text[0] in _SENTENCE_OPENERS:
         return False
-    return len(lexicon().first_word(text[:8])) == 1
+    return _first_word_length(text[:8]) == 1
+
+
+@lru_cache(maxsize=65536)  # a paragraph's first eight characters: the same openings recur across reports
+def _first_word_length(head: str) -> int:
+    return len(lexicon().first_word(head))
 
 
 def repair(norm: str, blocks: list[Block] | None = None) -> Layout:
@@ -265,6 +273,9 @@ def repair(norm: str, blocks: list[Block] | None = None) -> Layout:
         adjacent_line = block.line
 
     paragraph_indices = [i for i, u in enumerate(units) if "paragraph" in u]
+    # whether each paragraph ends mid-sentence, found once: steps 2 and 3 ask it of each several times
+    for i in paragraph_indices:
+        units[i]["cut"] = _is_cut(units[i]["paragraph"].text)
     # 2. Orphans: paragraphs that follow a caption/headline/byline/meta block or a cut paragraph
     #    may be the continuation of a column cut earlier.
     for i, unit in enumerate(units):
@@ -273,7 +284,7 @@ def repair(norm: str, blocks: list[Block] | None = None) -> Layout:
         before = units[i - 1] if i else None
         unit["orphan"] = before is not None and (
             ("block" in before and before["block"].role in (CAPTION, HEADLINE, KICKER, BYLINE, META))
-            or ("paragraph" in before and _is_cut(before["paragraph"].text))
+            or ("paragraph" in before and before["cut"])
         )
         unit["direct"] = before if before is not None and "paragraph" in before else None
 
@@ -282,7 +293,7 @@ def repair(norm: str, blocks: list[Block] | None = None) -> Layout:
     candidates = []
     for n, a_index in enumerate(paragraph_indices):
         a = units[a_index]
-        if not _is_cut(a["paragraph"].text):
+        if not a["cut"]:
             continue
         for m in range(n + 1, len(paragraph_indices)):  # not a slice: that copies the rest each time
             b_index = paragraph_indices[m]
@@ -308,7 +319,7 @@ def repair(norm: str, blocks: list[Block] | None = None) -> Layout:
     runs: list[list[int]] = []
     current: list[int] = []
     for i, unit in enumerate(units):
-        if "paragraph" in unit and not (current and (i in joined_to or _is_cut(units[current[-1]]["paragraph"].text))):
+        if "paragraph" in unit and not (current and (i in joined_to or units[current[-1]]["cut"])):
             current.append(i)
             continue
         if current:

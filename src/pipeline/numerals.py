@@ -218,26 +218,39 @@ def prefix_qualifier(before: str, bare_scale: bool = False) -> tuple[str, int]:
 
 
 @lru_cache(maxsize=65536)
-def _is_bare_scale(number: str) -> bool:
+def is_bare_scale(number: str) -> bool:
+    """百, 千万: scale characters with no digit before them."""
     return bool(_BARE_SCALE.fullmatch(number))
 
 
 def quantity_from_match(match: re.Match[str], before: str = "") -> Quantity:
     """Turn a QUANTITY_RE match (plus the text before it, for 约/近/逾) into a Quantity."""
-    number = match.group("number")
+    percent_of, number, mid, scale, unit, post = match.group("percent_of", "number", "mid", "scale", "unit", "post")
+    prefix_approx, _ = prefix_qualifier(before, is_bare_scale(number))  # positional: a quicker cache key
+    return quantity_from_parts(number, scale, unit or "", percent_of, mid, post, prefix_approx)
+
+
+def quantity_from_parts(
+    number: str,
+    scale: str | None,
+    unit: str,
+    percent_of: str | None,
+    mid: str | None,
+    post: str | None,
+    prefix_approx: str,
+) -> Quantity:
+    """The Quantity of a QUANTITY_RE match's groups, given how exact the words before it say it is."""
     value = parse_number(number)
-    bare = _is_bare_scale(number)
-    if match.group("scale"):
-        value *= SCALES[match.group("scale")]
-    unit = match.group("unit") or ""
-    if match.group("percent_of"):
+    if scale:
+        value *= SCALES[scale]
+    if percent_of:
         unit = "%"
     unit = UNIT_CANONICAL.get(unit, unit)
-    approx, _ = prefix_qualifier(before, bare_scale=bare)
-    for qualifier, table in ((match.group("mid"), MID_QUALIFIERS), (match.group("post"), POST_QUALIFIERS)):
+    approx = prefix_approx
+    for qualifier, table in ((mid, MID_QUALIFIERS), (post, POST_QUALIFIERS)):
         if approx == EXACT and qualifier:
             approx = table[qualifier]
-    return Quantity(value=value, unit=unit, approx=approx, bare_scale=bare)
+    return Quantity(value=value, unit=unit, approx=approx, bare_scale=is_bare_scale(number))
 
 
 def parse_quantity(text: str) -> Quantity:
