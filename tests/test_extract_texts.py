@@ -166,3 +166,19 @@ def test_each_figure_carries_its_sentence_and_section():
         ("1部", "一、立法工作", "修改条例1部。"),
         ("6次", "二、监督工作", "开展执法检查6次。"),
     ]
+
+
+@pytest.mark.parametrize(
+    "text, found",
+    [
+        ("约3000名代表参加了履职培训。", [("3000名", 3000, "名", "about")]),
+        ("15项重点工作全部完成,群众满意。", [("15项", 15, "项", "exact")]),
+        ("前言\n\n12件民生实事项目全部落地。", [("12件", 12, "件", "exact")]),
+    ],
+)
+def test_a_figure_that_opens_a_paragraph_is_found(text, found):
+    assert summary(text) == found
+
+
+def test_a_number_after_an_opening_quote_is_still_a_name_not_a_figure():
+    assert summary("“3个一”工作法在全市推广。") == []

@@ -360,8 +360,8 @@ def _reject_reason(
     before_qualifier = text[lead - qualifier_len - 1] if lead - qualifier_len > 0 else ""
     if before == "第" or before_qualifier == "第":
         return "ordinal (第…)"
-    # (an empty `before`, at the paragraph's start, is `in` every string: such a number is refused too)
-    if before in OPENING_QUOTES or before_qualifier in OPENING_QUOTES:
+    # (a bare `in` would refuse a number at a paragraph's start too: "" is in every string)
+    if (before and before in OPENING_QUOTES) or (before_qualifier and before_qualifier in OPENING_QUOTES):
         return "opens a quoted name or slogan"
     if (before and before in _CODE_CHARACTERS) or (after and after in _LATIN_LETTERS):
         return "part of a code or model number"
