@@ -137,6 +137,11 @@ def year_figures(panel: pd.DataFrame, body: str, year: int) -> pd.DataFrame:
     return rows.sort_values(["indicator_id", "start"], kind="mergesort").drop_duplicates("indicator_id")
 
 
+def _by_indicator(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The rows of each indicator id, in the frame's order."""
+    return {ident: rows for ident, rows in frame.groupby("indicator_id", sort=False)}
+
+
 def compare(panel: pd.DataFrame, body: str, year: int, bodies: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every indicator of the year against every honest baseline, and indicators not reported."""
     if bodies is None:
@@ -145,11 +150,24 @@ def compare(panel: pd.DataFrame, body: str, year: int, bodies: pd.DataFrame | No
     indicators = by_id()
     targets = year_figures(panel, body, year)
     own = panel[(panel["body"] == body) & (panel["indicator_id"] != "") & (panel["kind"] == "actual")]
+    # split once by indicator: the loop below then reads a few rows per indicator, not the whole
+    # panel per indicator (a panel of every body and year has millions of rows)
+    own_by_id = _by_indicator(own)
+    peer_pool = panel[
+        (panel["indicator_id"] != "")
+        & (panel["body"] != body)
+        & (panel["period_kind"].isin(["calendar_year", "session_year"]))
+        & (panel["kind"] == "actual")
+    ]
+    peer_pool = peer_pool[peer_pool["body"].map(level) == level.get(body)]
+    peer_pool = peer_pool[(peer_pool["report_year"] - year).abs() <= PEER_YEARS]
+    peers_by_id = _by_indicator(peer_pool)
     out: list[dict] = []
 
     for _, target in targets.iterrows():
         ident, _unit = target["indicator_id"], target["unit"]
-        same = own[(own["indicator_id"] == ident) & (own["source"] != target["source"])]
+        mine = own_by_id.get(ident, own.iloc[:0])
+        same = mine[mine["source"] != target["source"]]
         found = False
         # an earlier single year
         single = same[same["period_kind"].isin(["calendar_year", "session_year"]) & (same["report_year"] < year)]
@@ -232,14 +250,7 @@ def compare(panel: pd.DataFrame, body: str, year: int, bodies: pd.DataFrame | No
                 )
             )
         # peers: other bodies of the same level, single years within PEER_YEARS
-        peers = panel[
-            (panel["indicator_id"] == ident)
-            & (panel["body"] != body)
-            & (panel["period_kind"].isin(["calendar_year", "session_year"]))
-            & (panel["kind"] == "actual")
-            & (panel["body"].map(level) == level.get(body))
-        ]
-        peers = peers[(peers["report_year"] - year).abs() <= PEER_YEARS]
+        peers = peers_by_id.get(ident, peer_pool.iloc[:0])
         for _, b in peers.sort_values(["body", "report_year"], kind="mergesort").iterrows():
             note = f"another {level.get(body)} body, {int(b['report_year'])}: a peer, not a trend"
             out.append(_against(target, b, "peer", note))
