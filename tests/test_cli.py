@@ -105,3 +105,11 @@ def test_changed_raw_file_is_refused(tmp_path):
     result = run_cli("extract", folder / SEED.name)
     assert result.returncode == 5
     assert "sha256" in result.stderr
+
+
+def test_run_takes_keep_going():
+    from pipeline.cli import _build_parser
+
+    assert _build_parser().parse_args(["run", "--keep-going"]).keep_going is True
+    assert _build_parser().parse_args(["run", "-k"]).keep_going is True
+    assert _build_parser().parse_args(["run"]).keep_going is False

@@ -296,3 +296,39 @@ def test_the_reference_check_runs_again_only_when_a_table_changed(fake, project,
     table.write_text(table.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
     run.run_all()
     assert len(checked) == 2
+
+
+def _failing_for(label_to_fail, calls, monkeypatch):
+    fake_step = _fake_notebook(calls)
+
+    def run_notebook(name, parameters, label):
+        if label == label_to_fail and name == CLEAN:
+            calls.append((name, label))
+            raise NotebookFailed(f"{name} ({label}) failed in cell 3: ValueError: broken on purpose")
+        return fake_step(name, parameters, label)
+
+    monkeypatch.setattr(run, "run_notebook", run_notebook)
+    monkeypatch.setattr(run, "STEPS", [CLEAN, COMPARE])
+
+
+def test_a_failed_document_stops_the_run_unless_asked_to_keep_going(project, monkeypatch, capsys):
+    _second_year(project)
+    calls: list[tuple[str, str]] = []
+    _failing_for("lvliang/2022", calls, monkeypatch)
+    with pytest.raises(NotebookFailed):
+        run.run_all()
+    assert calls == [(CLEAN, "lvliang/2022")]  # stopped at the first failure
+
+    calls.clear()
+    capsys.readouterr()
+    with pytest.raises(NotebookFailed) as failed:
+        run.run_all(keep_going=True)
+    # the other document's steps all ran; the failed one's later step did not
+    assert calls == [(CLEAN, "lvliang/2022"), (CLEAN, "lvliang/2023"), (COMPARE, "lvliang/2023")]
+    assert str(failed.value).startswith("1 of 2 document(s) failed: lvliang/2022: 10-clean.ipynb (lvliang/2022)")
+    err = capsys.readouterr().err
+    assert "20-compare.ipynb lvliang/2022 not run: an earlier step failed" in err
+    # what succeeded is recorded: with the failure fixed, only the failed document's steps run
+    monkeypatch.setattr(run, "run_notebook", _fake_notebook(calls))
+    calls.clear()
+    assert _ran_labels(run.run_all()) == [(CLEAN, 2022), (COMPARE, 2022), (COMPARE, 2023)]

@@ -45,6 +45,12 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--body", help="only this body (id as in data/reference/bodies.csv)")
     run.add_argument("--year", type=int, help="only this report year")
     run.add_argument("--force", action="store_true", help="run every step, even those that are up to date")
+    run.add_argument(
+        "--keep-going",
+        "-k",
+        action="store_true",
+        help="when a document's step fails, go on with the other documents; fail at the end, naming each",
+    )
     return parser
 
 
@@ -125,7 +131,7 @@ def _extract_many(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from pipeline.run import run_all
 
-    run_all(body=args.body, year=args.year, force=args.force)
+    run_all(body=args.body, year=args.year, force=args.force, keep_going=args.keep_going)
     return 0
 
 

@@ -148,10 +148,10 @@ def _reference_check_stamp(package: dict[str, str]) -> tuple[Path, str]:
 
 def _set_aside_removed_documents() -> list[str]:
     """Move the interim folders of removed raw documents to data/interim/.removed/; their labels."""
+    from pipeline.tables import move_aside
+
     moved = []
     for folder in incremental.orphaned_interim_folders():
-        from pipeline.tables import move_aside
-
         label = f"{folder.parent.name}/{folder.name}"
         kept = move_aside(folder, paths.INTERIM / incremental.REMOVED_INTERIM / folder.parent.name)
         note(f"{label}: its raw document is gone; its figures leave the panel, its interim files are kept in {kept}")
@@ -182,9 +182,14 @@ def _warm_up_renderer() -> threading.Thread:
     return thread
 
 
-def run_all(body: str | None = None, year: int | None = None, force: bool = False) -> list[StepResult]:
+def run_all(
+    body: str | None = None, year: int | None = None, force: bool = False, keep_going: bool = False
+) -> list[StepResult]:
     """Run every step for every shipped document (or only the one body/year asked for), skipping
-    a step whose inputs, notebook and package are unchanged since it last succeeded (not with force)."""
+    a step whose inputs, notebook and package are unchanged since it last succeeded (not with force).
+
+    A failed step stops the run, unless `keep_going`: then that document's later steps are left
+    out, every other document goes on, and the run ends with an error naming every failure."""
     if body is not None:
         check_body_year(body, year if year is not None else 2000)
     # Everything that can be checked before a notebook runs is: a bad reference table, source.yaml,
@@ -212,13 +217,19 @@ def run_all(body: str | None = None, year: int | None = None, force: bool = Fals
     removed = _set_aside_removed_documents()
     results = []
     renderer: threading.Thread | None = None
+    failures: dict[str, PipelineError] = {}  # label -> what stopped it (with keep_going)
     for step in STEPS:
         for source in sources:
             label = f"{source.body}/{source.report_year}"
             parameters = {"body": source.body, "year": source.report_year}
+            if label in failures:
+                note(f"{step} {label} not run: an earlier step failed")
+                continue
             decision = incremental.decide(step, source, parameters, package, force=force)
-            if removed and step == STEPS[0] and not decision.run:
-                decision = incremental.Decision(True, f"the panel held figures of removed {removed[0]}", decision.key)
+            if removed and step == STEPS[0]:  # one clean step rebuilds the panel: the first
+                if not decision.run:
+                    reason = f"the panel held figures of removed {removed[0]}"
+                    decision = incremental.Decision(True, reason, decision.key)
                 removed = []
             if not decision.run:
                 # its outputs match what it reads now, so a failure recorded since is obsolete
@@ -231,15 +242,20 @@ def run_all(body: str | None = None, year: int | None = None, force: bool = Fals
             note(f"{step} {label} … ({decision.reason})")
             if renderer is None:
                 renderer = _warm_up_renderer()
+            try:
                 output = run_notebook(step, parameters, label)
                 renderer.join()
-            else:
-                output = run_notebook(step, parameters, label)
-            if step == REPORT_STEP:
-                from pipeline import render
+                if step == REPORT_STEP:
+                    from pipeline import render
 
-                html = render.render_report(output, source.body, source.report_year)
-                note(f"report {html}")
+                    html = render.render_report(output, source.body, source.report_year)
+                    note(f"report {html}")
+            except PipelineError as exc:
+                if not keep_going:
+                    raise
+                note(f"{step} {label} failed: {exc}")
+                failures[label] = exc
+                continue
             incremental.record(step, source, decision)  # only after the step (and its rendering) succeeded
             results.append(StepResult(step, source.body, source.report_year, output))
             if step == STEPS[0] and _figure_count(source) == 0:
@@ -254,4 +270,11 @@ def run_all(body: str | None = None, year: int | None = None, force: bool = Fals
         f"done ({ran} step(s) run, {len(results) - ran} up to date); "
         f"figures in {paths.PROCESSED / 'figures.csv'}, reports listed in {index}"
     )
+    if failures:
+        # the first failure's class, so the exit status says what kind of problem came first
+        first = next(iter(failures.values()))
+        raise type(first)(
+            f"{len(failures)} of {len(sources)} document(s) failed: "
+            + "; ".join(f"{label}: {exc}" for label, exc in failures.items())
+        )
     return results
