@@ -1,5 +1,6 @@
 """The synthetic corpus generator: varied documents whose figures are still known and found."""
 
+import unicodedata
 from decimal import Decimal
 
 import pytest
@@ -69,8 +70,9 @@ def test_varied_values_are_consistent_with_their_text(documents):
     # 2万余条 -> 3万余条 must say 30000; a value is the written number times a power of ten
     for doc in documents:
         for row in doc.gold:
-            if row["text"].endswith("万元") and row["text"][0].isdigit():
-                number = Decimal(row["text"].rstrip("万元余多").replace(",", ""))
+            text = unicodedata.normalize("NFKC", row["text"])  # full-width digits too (５８０．６万元)
+            if text.endswith("万元") and text[0].isdigit():
+                number = Decimal(text.rstrip("万元余多").replace(",", ""))
                 assert Decimal(row["value"]) == number * 10000, row
 
 
