@@ -112,3 +112,33 @@ def test_a_dash_opens_a_paragraph_of_a_term_review_as_well_as_a_subtitle():
     )
     roles = [b.role for b in classify(_norm(text))]
     assert roles == ["meta", BODY]
+
+
+def test_a_digest_that_gives_the_figure_first_is_one_line_per_figure():
+    text = "【全年数据】\n12次 常委会会议\n35项 审议议题顺利通过\n2024年 工作回顾\n\n正文从这里开始。\n"
+    layout = repair(_norm(text))
+    assert [b.role for b in layout.blocks][:4] == [HEADING, BODY, BODY, HEADING]  # a year first is no count
+    assert [p.text for p in layout.paragraphs] == ["12次 常委会会议", "35项 审议议题顺利通过", "正文从这里开始。"]
+
+
+def test_a_numbered_heading_of_two_short_phrases_is_not_joined_to_the_text_below():
+    lines = [
+        "一、坚持依法履职,保障代表权利",
+        "全年召开常委会会议9次,审议议题35项。",
+        "（二）强化监督,助推发展",
+        "组织视察3次。",
+    ]
+    text = "\n".join(lines) + "\n"
+    layout = repair(_norm(text))
+    assert [b.role for b in layout.blocks] == [HEADING, BODY, HEADING, BODY]
+    assert [(p.section, p.text) for p in layout.paragraphs] == [
+        ("一、坚持依法履职,保障代表权利", "全年召开常委会会议9次,审议议题35项。"),
+        ("(二)强化监督,助推发展", "组织视察3次。"),
+    ]
+
+
+def test_a_numbered_line_cut_at_the_page_width_is_still_joined():
+    # longer than a heading of two short phrases: prose wrapped at the page's width
+    text = "（一）坚持党的领导,全年共召开常委会会议和主任会议\n23次,审议议题35项。\n"
+    layout = repair(_norm(text))
+    assert [p.text for p in layout.paragraphs] == ["(一)坚持党的领导,全年共召开常委会会议和主任会议23次,审议议题35项。"]

@@ -134,12 +134,44 @@ def _ends_with_a_count(text: str) -> bool:
     return False
 
 
+def _starts_with_a_count(text: str) -> bool:
+    """'48场 居民议事会', '2次 镇人民代表大会会议顺利召开': a digest line that gives the figure first,
+    set off by a space. A date or year first (2025年 工作回顾) is not a count."""
+    match = QUANTITY_RE.match(text)
+    return bool(
+        match
+        and match.group("unit")
+        and match.group("unit") not in _CALENDAR_UNITS
+        and match.end() < len(text)
+        and text[match.end()].isspace()
+    )
+
+
+_CALENDAR_UNITS = {"年", "月", "日", "号", "时"}
+# a section number opening a line: 一、 （一） 第一部分
+_SECTION_NUMBER = re.compile(
+    r"(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|第[一二三四五六七八九十]+(?:部分|章|节))"
+)
+# the longest numbered heading with a comma in it (一、依法召开会议，保障代表权利): wrapped prose is
+# cut at the page's width, 30 characters or more, with no room for a short parallel pair like this
+_NUMBERED_HEADING_MAX = 24
+
+
 def _is_heading_like(text: str) -> bool:
     if len(text) > 30 or len(_CJK.findall(text)) < 2:
         return False
-    if _INNER_PUNCT.search(text) or text[-1] in "、":
+    if text[-1] in "、,，;；:：" or _ends_with_a_count(text) or _starts_with_a_count(text):
         return False
-    return not _ends_with_a_count(text)
+    inner = _INNER_PUNCT.findall(text)
+    if not inner:
+        return True
+    # 一、依法召开会议，保障代表权利: a numbered heading of two short phrases
+    return (
+        len(text) <= _NUMBERED_HEADING_MAX
+        and _SECTION_NUMBER.match(text) is not None
+        and len(inner) == 1
+        and inner[0] in ",，"
+    )
 
 
 def classify(norm: str) -> list[Block]:
@@ -188,7 +220,11 @@ def _is_cut(text: str) -> bool:
 def _is_digest_line(text: str) -> bool:
     """'召开常委会会议 9 次': one short item of a figures digest, complete without a full stop.
     A long line that ends with a count is a hard-wrapped line of prose (…对财政投资1000万元 / 以上的…)."""
-    return len(text) <= 30 and not _SENTENCE_STOPS.search(text) and _ends_with_a_count(text)
+    return (
+        len(text) <= 30
+        and not _SENTENCE_STOPS.search(text)
+        and (_ends_with_a_count(text) or _starts_with_a_count(text))
+    )
 
 
 def _boundary_word_score(left: str, right: str) -> float:
