@@ -182,3 +182,33 @@ def test_a_figure_that_opens_a_paragraph_is_found(text, found):
 
 def test_a_number_after_an_opening_quote_is_still_a_name_not_a_figure():
     assert summary("“3个一”工作法在全市推广。") == []
+
+
+def _labels(text: str):
+    return [(f.text, f.indicator, f.indicator_id) for f in figures_of(text)]
+
+
+def test_a_digest_line_that_gives_the_figure_first_is_named_by_the_words_after_it():
+    text = "【年度数据】\n9次 常委会会议\n146户 困难家庭得到代表走访帮扶\n\n正文。\n"
+    found = [(t, label) for t, label, _ in _labels(text)]
+    assert found == [("9次", "常委会会议"), ("146户", "困难家庭得到代表走访帮扶")]
+
+
+def test_a_change_against_a_named_year_takes_the_previous_subject():
+    text = "森林覆盖率达到35.2%,比2020年提高2.1个百分点,较2019年末增加3个百分点。"
+    labels = [label for _, label, _ in _labels(text)]
+    assert labels == ["森林覆盖率", "森林覆盖率比2020年提高", "森林覆盖率较2019年末增加"]
+
+
+def test_a_figure_that_opens_its_clause_is_mapped_with_the_words_after_it():
+    # liaison-station visits need a station named; here it comes after the figure
+    assert _labels("412人次代表进站履职,收集意见建议90条。")[0][2] == "liaison_station_visits"
+    assert _labels("调研结束。412人次代表进站履职。")[0][2] == "liaison_station_visits"
+    # a figure with words before it is looked up with what precedes it, as before: these drafts are
+    # no public comments, whatever the words after them say
+    assert _labels("将29件法律草案公开征求意见。")[0][2] == ""
+
+
+def test_a_list_of_titles_counts_as_what_the_titles_name():
+    found = _labels("制定《某市古树名木保护条例》《某市养犬管理条例》等3件,修改《某市物业管理条例》1件。")
+    assert [(t, i) for t, _, i in found] == [("3件", "laws_enacted"), ("1件", "laws_revised")]

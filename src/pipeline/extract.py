@@ -330,6 +330,7 @@ class _Candidate:
     verb: str = ""
     obj: str = ""
     subject: str = ""
+    label_end: int = 0  # where the words that name it end: after the figure when it opens its clause
 
 
 def _word_end_before(text: str, s: int) -> int:
@@ -459,7 +460,7 @@ _SUBJECT = re.compile(
 # X提高到Y, 由X降至Y: the first number is a baseline, the second the new level
 # 比上年提高1.4个百分点, 增长6.2%: a change in what the previous figure measured
 _RELATIVE_CHANGE = re.compile(
-    r"^(?:(?:比|较)(?:上年|去年|上一年|上年末|上年同期|上年度)?|同比)?"
+    r"^(?:(?:比|较)(?:上年|去年|上一年|上年末|上年同期|上年度|\d{4}年(?:末|底|同期)?)?|同比)?"
     r"(?:提高|提升|增长|增加|上升|下降|降低|减少|回落)了?$"
 )
 _CHANGE_VERB = re.compile(r"^(?:(?:提高|提升|增长|增加|上升|下降|降低|减少|扩大|缩小)(?:到|至)|增至|降至|升至|达到)")
@@ -555,6 +556,8 @@ def _label_sentence(text: str, delimiters: list[int], s0: int, s1: int, cands: l
             left_raw = _TIME_POSTPOSITION.sub("", left_raw)
         left = _clean(left_raw)
         right = _POST_QUALIFIER.sub("", text[cand.e : right_hi])
+        if not left and previous is None:  # a digest line gives the figure first: 48场 居民议事会
+            right = right.lstrip()
         pre_nominal = bool(right) and bool(_CJK.match(right[0])) and not _CHANGE_VERB.match(right)
         right = _clean(right) if pre_nominal else ""
         cand.subject = left.split("由")[0] if "由" in left else left
@@ -566,6 +569,7 @@ def _label_sentence(text: str, delimiters: list[int], s0: int, s1: int, cands: l
             label = previous.subject + left
         elif previous is not None and _RELATIVE_CHANGE.match(left):
             label = (previous.subject or previous.label) + left
+            cand.subject = previous.subject or previous.label  # 比上年…、比2019年…: each against the same subject
         elif previous is not None and _TOTAL_WORDS.match(left):
             label = (previous.obj or previous.label) + left
         elif not left and previous is not None:
@@ -592,6 +596,9 @@ def _label_sentence(text: str, delimiters: list[int], s0: int, s1: int, cands: l
         else:
             label = left
         cand.label = label[:40]
+        # a figure that opens its clause (212人次代表进站履职, 27件 代表建议全部交办) is named only by
+        # the words after it, so the context the taxonomy looks at runs on through them
+        cand.label_end = right_hi if pre_nominal and not left_raw.strip() else cand.e
         cand.verb, cand.obj = verb, obj
         previous = cand
 
@@ -738,8 +745,10 @@ def _paragraph_figures(
                 # bounded, as the evidence is: a text without sentence ends is one long sentence
                 context_start = max(s0, cand.s - MAX_EVIDENCE)
                 clause_start = _last_delimiter(delimiters, context_start, cand.s)
+                # up to the figure, or through the words that name it (_Candidate.label_end)
+                context_end = max(cand.e, cand.label_end)
                 indicator_id = memo.map(
-                    cand.label, cand.quantity.unit, text[context_start : cand.e], text[clause_start : cand.e]
+                    cand.label, cand.quantity.unit, text[context_start:context_end], text[clause_start:context_end]
                 )
             e0, e1, evidence = s0, s1, sentence
             if s1 - s0 > MAX_EVIDENCE:
