@@ -156,3 +156,13 @@ def test_the_extractors_remembered_mapping_agrees_with_map_label():
         expected = map_label(label, unit, context=context, clause=clause)
         assert memo.map(label, unit, context=context, clause=clause) == expected, (label, context)
     assert {map_label(*c[:2], context=c[2], clause=c[3]) for c in cases} >= {"deputy_suggestions", ""}
+
+
+def test_titles_stand_for_the_kind_they_name():
+    from pipeline.indicators import titles_as_kinds
+
+    assert titles_as_kinds("制定《某市古树名木保护条例》等") == "制定条例"
+    assert titles_as_kinds("审议《某某条例（修订草案）》") == "审议条例草案"
+    assert titles_as_kinds("听取《关于某某工作情况的报告》") == "听取报告"
+    assert titles_as_kinds("表决《甲》《乙》") == "表决"
+    assert titles_as_kinds("制定法规") == "制定法规"
