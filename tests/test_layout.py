@@ -142,3 +142,10 @@ def test_a_numbered_line_cut_at_the_page_width_is_still_joined():
     text = "（一）坚持党的领导,全年共召开常委会会议和主任会议\n23次,审议议题35项。\n"
     layout = repair(_norm(text))
     assert [p.text for p in layout.paragraphs] == ["(一)坚持党的领导,全年共召开常委会会议和主任会议23次,审议议题35项。"]
+
+
+def test_a_numbered_line_in_a_narrow_column_is_still_joined():
+    # a newspaper column wraps at about a dozen characters: the next line is as long as this one
+    text = "（一）坚持党的领导,全年\n召开常委会会议9次,审\n议议题35项。\n"
+    layout = repair(_norm(text))
+    assert [p.text for p in layout.paragraphs] == ["(一)坚持党的领导,全年召开常委会会议9次,审议议题35项。"]

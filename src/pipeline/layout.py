@@ -152,8 +152,8 @@ _CALENDAR_UNITS = {"年", "月", "日", "号", "时"}
 _SECTION_NUMBER = re.compile(
     r"(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|第[一二三四五六七八九十]+(?:部分|章|节))"
 )
-# the longest numbered heading with a comma in it (一、依法召开会议，保障代表权利): wrapped prose is
-# cut at the page's width, 30 characters or more, with no room for a short parallel pair like this
+# the longest numbered heading with a comma in it (一、依法召开会议，保障代表权利): prose wrapped at
+# a page's width is cut at 30 characters or more, with no room for a short parallel pair like this
 _NUMBERED_HEADING_MAX = 24
 
 
@@ -162,30 +162,32 @@ def _is_heading_like(text: str) -> bool:
         return False
     if text[-1] in "、,，;；:：" or _ends_with_a_count(text) or _starts_with_a_count(text):
         return False
+    return not _INNER_PUNCT.search(text)
+
+
+def _is_numbered_heading(text: str, next_line: str) -> bool:
+    """'一、依法召开会议，保障代表权利': a numbered heading of two short phrases, one comma between.
+    Not when the next line is as long as this one: that is a narrow column, wrapped at its width."""
+    if len(text) > _NUMBERED_HEADING_MAX or not _SECTION_NUMBER.match(text) or len(_CJK.findall(text)) < 2:
+        return False
+    if text[-1] in "、,，;；:：" or _ends_with_a_count(text) or abs(len(next_line) - len(text)) <= 2:
+        return False
     inner = _INNER_PUNCT.findall(text)
-    if not inner:
-        return True
-    # 一、依法召开会议，保障代表权利: a numbered heading of two short phrases
-    return (
-        len(text) <= _NUMBERED_HEADING_MAX
-        and _SECTION_NUMBER.match(text) is not None
-        and len(inner) == 1
-        and inner[0] in ",，"
-    )
+    return len(inner) == 1 and inner[0] in ",，"
 
 
 def classify(norm: str) -> list[Block]:
     spans = _lines(norm)
     roles: list[str] = []
     texts = [norm[s:e] for _, s, e in spans]
-    for text in texts:
+    for i, text in enumerate(texts):
         if _CAPTION_OPENING.match(text) or ("摄" in text and _PHOTO_CREDIT.search(text)):
             roles.append(CAPTION)
         elif len(text) <= 40 and _BYLINE.match(text):
             roles.append(BYLINE)
         elif _META.search(text) or _PAGE_FURNITURE.match(text):
             roles.append(META)
-        elif _is_heading_like(text):
+        elif _is_heading_like(text) or _is_numbered_heading(text, texts[i + 1] if i + 1 < len(texts) else ""):
             roles.append(HEADING)
         else:
             roles.append(BODY)
