@@ -149,3 +149,21 @@ def test_a_numbered_line_in_a_narrow_column_is_still_joined():
     text = "（一）坚持党的领导,全年\n召开常委会会议9次,审\n议议题35项。\n"
     layout = repair(_norm(text))
     assert [p.text for p in layout.paragraphs] == ["(一)坚持党的领导,全年召开常委会会议9次,审议议题35项。"]
+
+
+def test_a_web_pages_furniture_is_not_text():
+    lines = [
+        "正文召开会议3次。",
+        "",
+        "责任编辑：陈晓",
+        "上一篇：市人大常委会召开第二十八次会议",
+        "下一篇：我市召开一次座谈会",
+    ]
+    text = "\n".join([*lines, "分享到：微信"]) + "\n"
+    layout = repair(_norm(text))
+    assert [p.text for p in layout.paragraphs] == ["正文召开会议3次。"]
+
+
+def test_a_reporters_question_is_text_not_a_byline():
+    text = "记者：您刚才提到18项专项工作报告，怎样保证听了不白听？\n\n本报记者 张三\n"
+    assert [b.role for b in classify(_norm(text))] == [BODY, BYLINE]

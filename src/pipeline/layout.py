@@ -47,6 +47,10 @@ _META = re.compile(
     # the speaker under a report's title: 市人大常委会主任 王某某
     r"|^.{0,24}(?:主任|副主任|秘书长|委员长|副委员长|主席|书记)\s+[\u4e00-\u9fff·]{2,5}$"
 )
+# What a web page puts around an article: breadcrumbs, links to the next one, share buttons
+_WEB_FURNITURE = re.compile(
+    r"^(?:上一篇|下一篇|分享到|主办[:：]|承办[:：]|发布时间|发布日期|【打印本页】|【关闭窗口】|【字体|首页\s*[>›»]|.{0,20}ICP备)"
+)
 # Page numbers of a document that went through a PDF: — 3 —, - 3 -, 第 2 页, 第2页 共5页, 2/5
 _PAGE_FURNITURE = re.compile(
     r"^(?:[—\-–－·•]\s*\d{1,4}\s*[—\-–－·•]|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?"
@@ -183,9 +187,9 @@ def classify(norm: str) -> list[Block]:
     for i, text in enumerate(texts):
         if _CAPTION_OPENING.match(text) or ("摄" in text and _PHOTO_CREDIT.search(text)):
             roles.append(CAPTION)
-        elif len(text) <= 40 and _BYLINE.match(text):
+        elif len(text) <= 40 and _BYLINE.match(text) and not _SENTENCE_STOPS.search(text):
             roles.append(BYLINE)
-        elif _META.search(text) or _PAGE_FURNITURE.match(text):
+        elif _META.search(text) or _PAGE_FURNITURE.match(text) or _WEB_FURNITURE.match(text):
             roles.append(META)
         elif _is_heading_like(text) or _is_numbered_heading(text, texts[i + 1] if i + 1 < len(texts) else ""):
             roles.append(HEADING)
