@@ -166,3 +166,10 @@ def test_titles_stand_for_the_kind_they_name():
     assert titles_as_kinds("听取《关于某某工作情况的报告》") == "听取报告"
     assert titles_as_kinds("表决《甲》《乙》") == "表决"
     assert titles_as_kinds("制定法规") == "制定法规"
+
+
+def test_a_plenary_without_a_body_named_is_not_counted_as_the_standing_committees():
+    # a special committee's report has plenaries too (财经委召开全体会议8次)
+    assert map_label("召开全体会议", "次") == ""
+    assert map_label("召开常委会全体会议", "次") == "sc_sessions"
+    assert map_label("召开会议", "次") == "sc_sessions"  # what is left of 常委会共召开会议 once its subject is cut
