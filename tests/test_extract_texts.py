@@ -212,3 +212,60 @@ def test_a_figure_that_opens_its_clause_is_mapped_with_the_words_after_it():
 def test_a_list_of_titles_counts_as_what_the_titles_name():
     found = _labels("制定《某市古树名木保护条例》《某市养犬管理条例》等3件,修改《某市物业管理条例》1件。")
     assert [(t, i) for t, _, i in found] == [("3件", "laws_enacted"), ("1件", "laws_revised")]
+
+
+def test_a_list_item_is_named_by_what_stands_before_its_colon():
+    text = "".join(
+        [
+            "召开常委会会议：10次（其中临时会议1次）；主任会议：21次；",
+            "执法检查：《某市物业管理条例》等4部法律法规；办理代表建议：276件。",
+        ]
+    )
+    found = _labels(text)
+    assert [(t, label) for t, label, _ in found] == [
+        ("10次", "召开常委会会议"),
+        ("1次", "召开临时会议"),
+        ("21次", "召开主任会议"),
+        ("4部", "执法检查《某市物业管理条例》等法律法规"),
+        ("276件", "办理代表建议"),
+    ]
+    # the clause the taxonomy looks at starts where the name does: 代表 is before the colon
+    assert dict((t, i) for t, _, i in found)["276件"] == "deputy_suggestions"
+
+
+def test_respectively_gives_the_nth_figure_the_nth_name():
+    found = _labels("提出议案6件、建议689件,分别比上届增长20%和14.3%。")
+    assert [label for _, label, _ in found][2:] == ["提出议案比上届增长", "建议比上届增长"]
+    found = _labels("召开全体会议、主任委员会议分别为8次、14次。")
+    assert [label for _, label, _ in found] == ["召开全体会议", "召开主任委员会议"]
+
+
+def test_a_change_after_a_change_keeps_the_first_subject():
+    found = _labels("一般公共预算收入由2021年的8.64亿元增至2026年的11.93亿元,年均增长6.7%。")
+    assert [label for _, label, _ in found][1:] == ["一般公共预算收入增至2026年", "一般公共预算收入年均增长"]
+    assert _labels("代表列席常委会会议38人次,比上届增加12人次。")[1][1] == "代表列席常委会会议比上届增加"
+
+
+def test_yue_inside_a_word_is_no_qualifier():
+    assert summary("通过压减支出,累计节约财政资金2,360万元。") == [("2,360万元", 23600000, "元", "exact")]
+    assert _labels("通过压减支出,累计节约2,360万元。")[0][1] == "节约"
+    assert summary("全年共约300人参加。")[0][3] == "about"  # 共约 is in the word list, but rarely
+
+
+def test_a_part_in_a_given_year_is_named_by_the_total_it_belongs_to():
+    found = _labels("全年召开常委会会议41次(其中2026年9次)。")
+    assert [label for _, label, _ in found] == ["召开常委会会议", "召开常委会会议"]
+
+
+def test_characters_are_counted_but_a_slogans_length_is_not():
+    assert summary("翻译法规文本及释义5.6万字,撰写调研报告3000字。") == [
+        ("5.6万字", 56000, "字", "exact"),
+        ("3000字", 3000, "字", "exact"),
+    ]
+    assert summary("坚持十六字方针。") == []
+
+
+def test_a_count_that_announces_a_list_is_rhetorical():
+    assert summary("概括起来有三个方面。一是议事更规范。") == []
+    assert summary("主要有以下两个方面：一是……") == []
+    assert [f[0] for f in summary("围绕4个方面27项内容开展督导。")] == ["4个", "27项"]

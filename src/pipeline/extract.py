@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 
-from pipeline.indicators import Indicator, by_id, default_taxonomy
+from pipeline.indicators import Indicator, by_id, default_taxonomy, only_titles
 from pipeline.layout import Layout, Paragraph, repair
 from pipeline.numerals import (
     CN_NUMERAL_CHARS,
@@ -23,6 +23,7 @@ from pipeline.numerals import (
     is_bare_scale,
     is_plausible,
     prefix_qualifier,
+    qualifier_is_part_of_a_word,
     quantity_from_parts,
 )
 from pipeline.regex_util import literal_alternation
@@ -270,7 +271,7 @@ VERBS = sorted(
 _VERB_RE = re.compile(literal_alternation(VERBS))  # = "|".join(VERBS), faster
 # Words that say when or how, not what: dropped from the ends of a label.
 _LEADING_FILLER = re.compile(
-    r"^(?:[、,;:\s]|其中|同时|此外|另外|全年共|全年|一年来|年内|今年|本年度|共计|共|累计|先后|依法|分别|"
+    r"^(?:[、,;:\s(]|其中|同时|此外|另外|全年共|全年|一年来|年内|今年|本年度|共计|共|累计|先后|依法|分别|"
     r"还|并|又|已|均|将|把|对|并且|以及|和|与|及)+"
 )
 _TRAILING_FILLER = re.compile(r"(?:共计|总计|合计|共|计|达到|达|为|约|近|逾|超过|突破|超|多达|高达|的|了|[、,;:\s])+$")
@@ -330,6 +331,7 @@ class _Candidate:
     verb: str = ""
     obj: str = ""
     subject: str = ""
+    label_start: int = 0  # where the words that name it start: before a colon, for a list item (主任会议：21次)
     label_end: int = 0  # where the words that name it end: after the figure when it opens its clause
 
 
@@ -388,6 +390,11 @@ def _reject_reason(
         return f"measure word is part of the word {unit[-1]}{after}"
     if number[0] in CN_NUMERAL_CHARS and before and before in CN_NUMERAL_CHARS:
         return "part of a longer numeral expression"
+    if unit == "字" and number[0] in CN_NUMERAL_CHARS and not _scale:
+        return "the length of a slogan (十六字方针), not a count"
+    if unit == "个" and _ANNOUNCED_ENUMERATION.match(text, e):
+        # 概括起来有三个方面。一是…: it announces the list that follows (围绕4个方面27项内容 counts)
+        return "a rhetorical count announcing a list (有三个方面。一是…), not a figure"
     return value_problem
 
 
@@ -460,9 +467,17 @@ _SUBJECT = re.compile(
 # X提高到Y, 由X降至Y: the first number is a baseline, the second the new level
 # 比上年提高1.4个百分点, 增长6.2%: a change in what the previous figure measured
 _RELATIVE_CHANGE = re.compile(
-    r"^(?:(?:比|较)(?:上年|去年|上一年|上年末|上年同期|上年度|\d{4}年(?:末|底|同期)?)?|同比)?"
+    r"^(?:分别)?(?:(?:比|较)(?:上年|去年|上一年|上年末|上年同期|上年度|上届|上一届|\d{4}年(?:末|底|同期)?)?|同比|年均|年平均)?"
     r"(?:提高|提升|增长|增加|上升|下降|降低|减少|回落)了?$"
 )
+_ANNOUNCED_ENUMERATION = re.compile(r"方面[。:：]")
+_JOINED_ONLY = re.compile(r"\s*(?:和|与|及|、)\s*")
+_RESPECTIVELY_END = re.compile(r"分别(?:为|是|达到|达)?\s*$")
+_LIST_SEPARATOR = re.compile(r"[、和及与]")
+# 2026年, 2026年底的: when, inside a label that says what (增至2026年的11.93亿元)
+_YEAR_PHRASE = re.compile(r"\d{4}年(?:末|底|初)?的?")
+# (其中2026年9次): a part of the previous figure in a year; the year alone names nothing
+_TIME_ONLY = re.compile(r"^(?:\d{4}年(?:度|末|底|初)?|今年|去年|当年|本年度?|上半年|下半年|全年)$")
 _CHANGE_VERB = re.compile(r"^(?:(?:提高|提升|增长|增加|上升|下降|降低|减少|扩大|缩小)(?:到|至)|增至|降至|升至|达到)")
 # 总数达到58个: the total of what the previous figure counted
 _TOTAL_WORDS = re.compile(r"^(?:总数|总量|总计|合计|累计|共计|累计总数|数量)$")
@@ -483,7 +498,11 @@ def _clean(label: str) -> str:
         rest = label[subject.end() :]
         if _LEADING_FILLER.match(rest) or _VERB_RE.match(rest):
             label = _LEADING_FILLER.sub("", rest)
-    label = _TRAILING_FILLER.sub("", label)
+    tail = _TRAILING_FILLER.search(label)
+    if tail:
+        # 累计节约: the 约 of 节约 is no qualifier, and stays
+        kept = 1 if qualifier_is_part_of_a_word(label[: tail.start()], label[tail.start()]) else 0
+        label = label[: tail.start() + kept]
     # An opening quote whose closing one lies outside the label (or the reverse) says nothing.
     for opening, closing in ("“”", "《》", "‘’", "「」"):
         if label.count(opening) != label.count(closing):
@@ -537,8 +556,17 @@ def _next_delimiter(delimiters: list[int], lo: int, hi: int) -> int:
     return delimiters[i] if i < len(delimiters) and delimiters[i] < hi else hi
 
 
+def _respectively_group(text: str, cands: list[_Candidate], first: int) -> list[int]:
+    """The figures of a 分别 clause: cands[first] and those after it joined only by 和/、/与/及."""
+    group = [first]
+    while group[-1] + 1 < len(cands) and _JOINED_ONLY.fullmatch(text[cands[group[-1]].e : cands[group[-1] + 1].s]):
+        group.append(group[-1] + 1)
+    return group
+
+
 def _label_sentence(text: str, delimiters: list[int], s0: int, s1: int, cands: list[_Candidate]) -> None:
     previous: _Candidate | None = None
+    distributed: dict[int, str] = {}  # labels given out by a 分别 clause, by candidate index
     for n, cand in enumerate(cands):
         # a delimiter before the previous figure changes nothing (left_lo becomes previous.e), so
         # the search stops there: a long clause of figures is not scanned once per figure
@@ -552,9 +580,16 @@ def _label_sentence(text: str, delimiters: list[int], s0: int, s1: int, cands: l
         next_start = cands[n + 1].s if n + 1 < len(cands) else s1
         right_hi = _next_delimiter(delimiters, cand.e, next_start)
         left_raw = text[left_lo : cand.s]
+        if left_lo > s0 and text[left_lo - 1] in ":：" and only_titles(left_raw):
+            # 主任会议：21次, 执法检查：《…条例》等4部 — the item's name is the clause before the colon
+            colon = left_lo - 1
+            left_lo = _last_delimiter(delimiters, s0 if previous is None else max(s0, previous.e), colon)
+            left_raw = text[left_lo:colon] + left_raw.strip()
         if previous is not None and previous.quantity.unit in TIME_UNITS and previous.e == left_lo:
             left_raw = _TIME_POSTPOSITION.sub("", left_raw)
         left = _clean(left_raw)
+        if _TIME_ONLY.match(left):
+            left = ""
         right = _POST_QUALIFIER.sub("", text[cand.e : right_hi])
         if not left and previous is None:  # a digest line gives the figure first: 48场 居民议事会
             right = right.lstrip()
@@ -563,10 +598,29 @@ def _label_sentence(text: str, delimiters: list[int], s0: int, s1: int, cands: l
         cand.subject = left.split("由")[0] if "由" in left else left
 
         verb, obj = _split_verb(left)
-        if pre_nominal:
+        if previous is not None and left_raw.lstrip().startswith("分别") and _RELATIVE_CHANGE.match(left):
+            # 议案6件、建议689件,分别比上届增长20%和14.3%: the n-th change is the n-th figure's
+            group = _respectively_group(text, cands, n)
+            if len(group) <= n:
+                for member, named in zip(group, cands[n - len(group) : n], strict=True):
+                    distributed[member] = (named.subject or named.label) + left
+        respectively = _RESPECTIVELY_END.search(left_raw)
+        if respectively and n not in distributed:
+            # 召开全体会议、主任委员会议分别为8次、14次: the n-th figure counts the n-th item
+            items = _LIST_SEPARATOR.split(_clean(left_raw[: respectively.start()]))
+            group = _respectively_group(text, cands, n)
+            if len(items) == len(group) > 1 and all(items):
+                verb, _obj = _split_verb(items[0])
+                for member, item in zip(group, items, strict=True):
+                    named = item if member == n or _split_verb(item)[0] else verb + item
+                    distributed[member] = _clean(named)
+        if n in distributed:
+            label = distributed[n]
+        elif pre_nominal:
             label = left + right
-        elif previous is not None and _CHANGE_VERB.fullmatch(left):
+        elif previous is not None and _CHANGE_VERB.fullmatch(_YEAR_PHRASE.sub("", left)):
             label = previous.subject + left
+            cand.subject = previous.subject  # 由8.64亿元增至11.93亿元,年均增长6.7%: still the same subject
         elif previous is not None and _RELATIVE_CHANGE.match(left):
             label = (previous.subject or previous.label) + left
             cand.subject = previous.subject or previous.label  # 比上年…、比2019年…: each against the same subject
@@ -596,6 +650,7 @@ def _label_sentence(text: str, delimiters: list[int], s0: int, s1: int, cands: l
         else:
             label = left
         cand.label = label[:40]
+        cand.label_start = left_lo
         # a figure that opens its clause (212人次代表进站履职, 27件 代表建议全部交办) is named only by
         # the words after it, so the context the taxonomy looks at runs on through them
         cand.label_end = right_hi if pre_nominal and not left_raw.strip() else cand.e
@@ -744,7 +799,7 @@ def _paragraph_figures(
             else:
                 # bounded, as the evidence is: a text without sentence ends is one long sentence
                 context_start = max(s0, cand.s - MAX_EVIDENCE)
-                clause_start = _last_delimiter(delimiters, context_start, cand.s)
+                clause_start = min(_last_delimiter(delimiters, context_start, cand.s), max(cand.label_start, s0))
                 # up to the figure, or through the words that name it (_Candidate.label_end)
                 context_end = max(cand.e, cand.label_end)
                 indicator_id = memo.map(

@@ -47,6 +47,12 @@ def titles_as_kinds(label: str) -> str:
     return _TITLE_RUN.sub(kind, label)
 
 
+def only_titles(text: str) -> bool:
+    """'' or 《…条例》等: nothing but a run of titles (white space aside)."""
+    text = text.strip()
+    return not text or _TITLE_RUN.fullmatch(text) is not None
+
+
 class HarmonisationWarning(UserWarning):
     """A label mapped to no indicator, or an indicator nothing used."""
 

@@ -93,6 +93,7 @@ UNITS = sorted(
         "封",
         "盏",
         "眼",
+        "字",
     },
     key=len,
     reverse=True,
@@ -214,7 +215,25 @@ def prefix_qualifier(before: str, bare_scale: bool = False) -> tuple[str, int]:
     word = match.group(0)
     if word == "上" and not bare_scale:
         return EXACT, 0
+    if qualifier_is_part_of_a_word(before[: match.start()], word):
+        return EXACT, 0
     return PREFIX_QUALIFIERS[word], len(word)
+
+
+# how common a word must be in jieba's dictionary for 节约 to be read as one word, not 节 + 约
+# (共约 is in it too, three times: 共约300人 is about 300)
+_COMMON_WORD = 50
+
+
+def qualifier_is_part_of_a_word(before: str, qualifier: str) -> bool:
+    """节约2,360万元, 最近3年: a one-character 约/近/超 that ends a common word with the character
+    before it (not itself a qualifier, as 大约 and 将近 are) qualifies nothing."""
+    if len(qualifier) != 1 or not before:
+        return False
+    from pipeline.lexicon import lexicon  # the word list is opened only when such a case comes up
+
+    pair = before[-1] + qualifier
+    return pair not in PREFIX_QUALIFIERS and lexicon().count(pair) >= _COMMON_WORD
 
 
 @lru_cache(maxsize=65536)
