@@ -148,10 +148,10 @@ def _reference_check_stamp(package: dict[str, str]) -> tuple[Path, str]:
 
 def _set_aside_removed_documents() -> list[str]:
     """Move the interim folders of removed raw documents to data/interim/.removed/; their labels."""
-    from pipeline.tables import move_aside
-
     moved = []
     for folder in incremental.orphaned_interim_folders():
+        from pipeline.tables import move_aside  # tables needs the extractor: only when there is work
+
         label = f"{folder.parent.name}/{folder.name}"
         kept = move_aside(folder, paths.INTERIM / incremental.REMOVED_INTERIM / folder.parent.name)
         note(f"{label}: its raw document is gone; its figures leave the panel, its interim files are kept in {kept}")
