@@ -202,13 +202,17 @@ def _common_text_pattern() -> re.Pattern[str]:
     punctuation, full-width forms) that are neither control nor unassigned: _check_text need not
     look these up one by one. Built from unicodedata itself, so it agrees with the check."""
     ranges = [(0x20, 0x7E), (0x3000, 0x303F), (0x4E00, 0x9FFF), (0xFF01, 0xFF5E), (0x2010, 0x2027)]
-    chars = [
-        chr(cp)
-        for lo, hi in ranges
-        for cp in range(lo, hi + 1)
-        if unicodedata.category(chr(cp)) not in ("Cc", "Cs", "Co", "Cn")
-    ]
-    return re.compile("[" + "".join(re.escape(ch) for ch in chars) + "\r\n\t\f]+")
+    runs: list[list[int]] = []  # consecutive accepted code points as [first, last]: a short class to compile
+    for lo, hi in ranges:
+        for cp in range(lo, hi + 1):
+            if unicodedata.category(chr(cp)) in ("Cc", "Cs", "Co", "Cn"):
+                continue
+            if runs and runs[-1][1] == cp - 1:
+                runs[-1][1] = cp
+            else:
+                runs.append([cp, cp])
+    parts = (re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in runs)
+    return re.compile("[" + "".join(parts) + "\r\n\t\f]+")
 
 
 _COMMON_TEXT = _common_text_pattern()
