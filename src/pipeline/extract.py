@@ -564,6 +564,31 @@ def _respectively_group(text: str, cands: list[_Candidate], first: int) -> list[
     return group
 
 
+def _respectively(text: str, cands: list[_Candidate], n: int, left_raw: str, left: str) -> dict[int, str]:
+    """Labels a 分别 clause gives out, by candidate index (none when cands[n] opens no such clause).
+
+    议案6件、建议689件,分别比上届增长20%和14.3%: the n-th change is the n-th earlier figure's.
+    召开全体会议、主任委员会议分别为8次、14次: the n-th figure counts the n-th item of the list."""
+    if n and left_raw.lstrip().startswith("分别") and _RELATIVE_CHANGE.match(left):
+        group = _respectively_group(text, cands, n)
+        if len(group) > n:
+            return {}
+        earlier = cands[n - len(group) : n]
+        return {member: (named.subject or named.label) + left for member, named in zip(group, earlier, strict=True)}
+    ending = _RESPECTIVELY_END.search(left_raw)
+    if not ending:
+        return {}
+    items = _LIST_SEPARATOR.split(_clean(left_raw[: ending.start()]))
+    group = _respectively_group(text, cands, n)
+    if not (len(items) == len(group) > 1 and all(items)):
+        return {}
+    shared_verb = _split_verb(items[0])[0]  # 召开 of 召开全体会议, for 主任委员会议 after it
+    return {
+        member: _clean(item if member == n or _split_verb(item)[0] else shared_verb + item)
+        for member, item in zip(group, items, strict=True)
+    }
+
+
 def _label_sentence(text: str, delimiters: list[int], s0: int, s1: int, cands: list[_Candidate]) -> None:
     previous: _Candidate | None = None
     distributed: dict[int, str] = {}  # labels given out by a 分别 clause, by candidate index
@@ -598,22 +623,8 @@ def _label_sentence(text: str, delimiters: list[int], s0: int, s1: int, cands: l
         cand.subject = left.split("由")[0] if "由" in left else left
 
         verb, obj = _split_verb(left)
-        if previous is not None and left_raw.lstrip().startswith("分别") and _RELATIVE_CHANGE.match(left):
-            # 议案6件、建议689件,分别比上届增长20%和14.3%: the n-th change is the n-th figure's
-            group = _respectively_group(text, cands, n)
-            if len(group) <= n:
-                for member, named in zip(group, cands[n - len(group) : n], strict=True):
-                    distributed[member] = (named.subject or named.label) + left
-        respectively = _RESPECTIVELY_END.search(left_raw)
-        if respectively and n not in distributed:
-            # 召开全体会议、主任委员会议分别为8次、14次: the n-th figure counts the n-th item
-            items = _LIST_SEPARATOR.split(_clean(left_raw[: respectively.start()]))
-            group = _respectively_group(text, cands, n)
-            if len(items) == len(group) > 1 and all(items):
-                verb, _obj = _split_verb(items[0])
-                for member, item in zip(group, items, strict=True):
-                    named = item if member == n or _split_verb(item)[0] else verb + item
-                    distributed[member] = _clean(named)
+        if n not in distributed:
+            distributed.update(_respectively(text, cands, n, left_raw, left))
         if n in distributed:
             label = distributed[n]
         elif pre_nominal:
