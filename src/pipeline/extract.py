@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 
-from pipeline.indicators import Indicator, by_id, default_taxonomy, only_titles
+from pipeline.indicators import Indicator, by_id, default_taxonomy, only_titles, titles_as_kinds
 from pipeline.layout import Layout, Paragraph, repair
 from pipeline.numerals import (
     CN_NUMERAL_CHARS,
@@ -623,7 +623,7 @@ def _label_sentence(text: str, delimiters: list[int], s0: int, s1: int, cands: l
         cand.subject = left.split("由")[0] if "由" in left else left
 
         verb, obj = _split_verb(left)
-        if n not in distributed:
+        if "分别" in left_raw and n not in distributed:
             distributed.update(_respectively(text, cands, n, left_raw, left))
         if n in distributed:
             label = distributed[n]
@@ -745,7 +745,10 @@ class _IndicatorMemo:
         if fitting is None:
             if len(self.fitting) > 100_000:  # bounded, for a run over tens of thousands of reports
                 self.fitting.clear()
-            fitting = self.fitting[key] = tuple(i for i in self.taking_unit.get(unit, ()) if i.fits_label(label, unit))
+            matchable = titles_as_kinds(label)  # 制定《…条例》等 is matched as 制定条例, as map_label does
+            fitting = self.fitting[key] = tuple(
+                i for i in self.taking_unit.get(unit, ()) if i.fits_label(matchable, unit)
+            )
         return fitting
 
 

@@ -29,6 +29,8 @@ SCOPES = ("sentence", "clause")
 # 制定《槐阳市古树名木保护条例》等: a run of titles stands for what they name, the kind its last
 # title ends with (制定条例); the names themselves say nothing about what is counted
 _TITLE_RUN = re.compile(r"(?:《([^《》]{0,60})》[、和及与,，]?)+等?")
+_TITLE = re.compile(r"《([^《》]*)》")
+_TITLE_NOTE = re.compile(r"[(（]([^)）]*)[)）]$")
 _TITLE_KINDS = re.compile(r"(?:实施细则|实施办法|条例|法规|办法|规定|决定|决议|规则|细则|法|报告|规划|计划|方案)$")
 
 
@@ -38,8 +40,8 @@ def titles_as_kinds(label: str) -> str:
         return label
 
     def kind(match: re.Match[str]) -> str:
-        last = re.findall(r"《([^《》]*)》", match.group())[-1]
-        note = re.search(r"[(（]([^)）]*)[)）]$", last)  # 《…条例（修订草案）》: a draft of one
+        last = _TITLE.findall(match.group())[-1]
+        note = _TITLE_NOTE.search(last)  # 《…条例（修订草案）》: a draft of one
         named = _TITLE_KINDS.search(last[: note.start()] if note else last)
         draft = "草案" if note and "草案" in note.group(1) else ""
         return (named.group() if named else "") + draft
@@ -78,10 +80,7 @@ class Indicator:
 
     def fits_label(self, label: str, unit: str) -> bool:
         """The label and unit alone fit (the context is not looked at)."""
-        if unit not in self.units:
-            return False
-        label = titles_as_kinds(label)
-        if not self.match.search(label):
+        if unit not in self.units or not self.match.search(label):
             return False
         return not (self.exclude and self.exclude.search(label))
 
@@ -181,6 +180,7 @@ def map_label(
     `context` is the sentence up to the figure, `clause` the figure's clause up to it (the label
     alone stands in for either when not given).
     """
+    label = titles_as_kinds(label)
     for indicator in taxonomy if taxonomy is not None else default_taxonomy():
         if indicator.fits(label, unit, context, clause):
             return indicator.id

@@ -172,7 +172,7 @@ def _is_heading_like(text: str) -> bool:
 def _is_numbered_heading(text: str, next_line: str) -> bool:
     """'一、依法召开会议，保障代表权利': a numbered heading of two short phrases, one comma between.
     Not when the next line is as long as this one: that is a narrow column, wrapped at its width."""
-    if len(text) > _NUMBERED_HEADING_MAX or not _SECTION_NUMBER.match(text) or len(_CJK.findall(text)) < 2:
+    if len(text) > _NUMBERED_HEADING_MAX or not _SECTION_NUMBER.match(text):
         return False
     if text[-1] in "、,，;；:：" or _ends_with_a_count(text) or abs(len(next_line) - len(text)) <= 2:
         return False

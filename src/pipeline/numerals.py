@@ -228,11 +228,15 @@ _COMMON_WORD = 50
 def qualifier_is_part_of_a_word(before: str, qualifier: str) -> bool:
     """节约2,360万元, 最近3年: a one-character 约/近/超 that ends a common word with the character
     before it (not itself a qualifier, as 大约 and 将近 are) qualifies nothing."""
-    if len(qualifier) != 1 or not before:
+    if qualifier not in PREFIX_QUALIFIERS or len(qualifier) != 1 or not before:
         return False
+    return _ends_a_common_word(before[-1] + qualifier)
+
+
+@lru_cache(maxsize=4096)
+def _ends_a_common_word(pair: str) -> bool:
     from pipeline.lexicon import lexicon  # the word list is opened only when such a case comes up
 
-    pair = before[-1] + qualifier
     return pair not in PREFIX_QUALIFIERS and lexicon().count(pair) >= _COMMON_WORD
 
 
