@@ -143,3 +143,16 @@ def test_progress_bar_only_on_a_terminal(monkeypatch):
     bar = batch._progress(10, None)
     assert bar is not None
     bar.close()
+
+
+def test_the_batch_cleans_the_fields_people_read_as_the_single_path_does(tmp_path):
+    # a plain-text table's tab, and a bidi mark, inside a label and its sentence
+    path = tmp_path / "table.txt"
+    path.write_text("类别\t件数\n已解决\t96件\n代表\u202e建议\t184件\n", encoding="utf-8")
+    rows = batch.extract_rows([path], jobs=1)
+    assert [row[1:] for row in rows] == [
+        tuple(r[c] for c in FIGURE_COLUMNS) for r in figure_rows(extract(read_document(path)))
+    ]
+    for row in rows:
+        for field in (row[7], row[10], row[11]):  # indicator, section, sentence
+            assert "\t" not in field and "\u202e" not in field

@@ -35,27 +35,9 @@ REJECTION_COLUMNS = ["start", "end", "text", "reason"]
 
 def figure_rows(extraction: Extraction) -> list[dict[str, Any]]:
     """One row per figure. `text` is exactly raw[start:end]; the fields people read (label, section,
-    evidence) have control characters and bidi marks removed (pipeline.display)."""
-    rows = []
-    for f in extraction.figures:
-        rows.append(
-            {
-                "start": f.start,
-                "end": f.end,
-                "text": f.text,
-                "value": format_value(f.value),
-                "unit": f.unit,
-                "approx": f.approx,
-                "indicator": clean_text(f.indicator),
-                "indicator_id": f.indicator_id,
-                "category": f.category,
-                "section": clean_text(f.section),
-                "sentence": clean_text(f.sentence),
-                "sentence_start": f.sentence_start,
-                "sentence_end": f.sentence_end,
-            }
-        )
-    return rows
+    evidence) have control characters and bidi marks removed, tabs and line breaks made spaces
+    (pipeline.display)."""
+    return [dict(zip(FIGURE_COLUMNS, row, strict=True)) for row in figure_tuples(extraction)]
 
 
 def figure_tuples(extraction: Extraction) -> list[tuple]:
@@ -68,11 +50,11 @@ def figure_tuples(extraction: Extraction) -> list[tuple]:
             format_value(f.value),
             f.unit,
             f.approx,
-            f.indicator,
+            clean_text(f.indicator),
             f.indicator_id,
             f.category,
-            f.section,
-            f.sentence,
+            clean_text(f.section),
+            clean_text(f.sentence),
             f.sentence_start,
             f.sentence_end,
         )
