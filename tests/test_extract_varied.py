@@ -11,13 +11,16 @@ from pipeline.sources import read_document
 from .conftest import FIXTURES, SEED
 from .scoring import Match, f1, full_ok, harmonise_f1, load_gold, match, value_ok
 
-# varied/ was written first and tuned against; varied2/ to varied7/ were held out until measured once
+# varied/ was written first and tuned against; varied2/ to varied8/ were held out until measured once
 CORPORA = ("varied", "varied2", "varied3", "varied4", "varied5", "varied6", "varied7")
 VARIED = [p for corpus in CORPORA for p in sorted((FIXTURES / corpus).glob("*.txt"))]
+# varied8/ has open gaps its README names (plain-text tables, negative values): it counts in the
+# pooled scores below, not in the document-by-document bar
+OPEN_GAPS = sorted((FIXTURES / "varied8").glob("*.txt"))
 
 
 def test_the_corpus_is_there():
-    assert len(VARIED) >= 30
+    assert len(VARIED) >= 30 and len(OPEN_GAPS) == 5
 
 
 @pytest.mark.parametrize("path", VARIED, ids=lambda p: p.stem)
@@ -50,14 +53,15 @@ def pooled(documents: list[tuple[Path, Path]]):
 
 
 def test_pooled_scores():
-    figures, gold = pooled([(p, p.with_suffix(".gold.csv")) for p in VARIED])
+    figures, gold = pooled([(p, p.with_suffix(".gold.csv")) for p in VARIED + OPEN_GAPS])
     assert f1(figures, gold, value_ok) >= 0.99
     assert f1(figures, gold, full_ok) >= 0.95
 
 
 def test_pooled_harmonisation():
     # issue 3's bound: across documents, one concept one indicator_id, different concepts different ids
-    documents = [(SEED, FIXTURES / "lvliang_2023.gold.csv")] + [(p, p.with_suffix(".gold.csv")) for p in VARIED]
+    documents = [(SEED, FIXTURES / "lvliang_2023.gold.csv")]
+    documents += [(p, p.with_suffix(".gold.csv")) for p in VARIED + OPEN_GAPS]
     figures, gold = pooled(documents)
     pairs, _ = match(figures, gold)
     assert harmonise_f1(pairs) >= 0.9
