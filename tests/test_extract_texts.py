@@ -269,3 +269,21 @@ def test_a_count_that_announces_a_list_is_rhetorical():
     assert summary("概括起来有三个方面。一是议事更规范。") == []
     assert summary("主要有以下两个方面：一是……") == []
     assert [f[0] for f in summary("围绕4个方面27项内容开展督导。")] == ["4个", "27项"]
+
+
+def test_thousands_set_off_by_a_space_are_one_number():
+    assert summary("共收到代表建议1 642件,组织代表2 400余人次,地区生产总值4\u2009786.35亿元。") == [
+        ("1 642件", 1642, "件", "exact"),
+        ("2 400余人次", 2400, "人次", "more_than"),
+        ("4\u2009786.35亿元", Decimal("478635000000"), "元", "exact"),
+    ]
+    assert summary("咨询电话2564 0788,召开会议 9 次。") == [("9 次", 9, "次", "exact")]  # no thousands groups
+
+
+def test_a_traditional_texts_labels_are_in_its_own_characters():
+    found = figures_of("去年，省人大常委會舉行常委會會議7次，審議地方性法規草案23件，作出決議決定9項。")
+    assert [(f.text, f.indicator, f.indicator_id) for f in found] == [
+        ("7次", "舉行常委會會議", "sc_sessions"),
+        ("23件", "審議地方性法規草案", "bills_reviewed"),
+        ("9項", "作出決議決定", "decisions"),
+    ]

@@ -167,3 +167,14 @@ def test_a_web_pages_furniture_is_not_text():
 def test_a_reporters_question_is_text_not_a_byline():
     text = "记者：您刚才提到18项专项工作报告，怎样保证听了不白听？\n\n本报记者 张三\n"
     assert [b.role for b in classify(_norm(text))] == [BODY, BYLINE]
+
+
+def test_a_heading_that_gives_a_figure_is_read_as_text_too():
+    lines = ["一、召开常委会会议12次,议事决策更加规范", "全年审议议题35项。", "二、加强监督,助推发展", "组织视察3次。"]
+    layout = repair(_norm("\n".join(lines) + "\n"))
+    assert [(p.text, p.section, p.heading) for p in layout.paragraphs] == [
+        ("一、召开常委会会议12次,议事决策更加规范", "一、召开常委会会议12次,议事决策更加规范", True),
+        ("全年审议议题35项。", "一、召开常委会会议12次,议事决策更加规范", False),
+        ("组织视察3次。", "二、加强监督,助推发展", False),
+    ]
+    assert not [r for r in layout.repairs if r.kind == "cut_no_continuation"]  # a heading is not cut prose

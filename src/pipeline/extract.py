@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import lru_cache
 
@@ -861,6 +862,22 @@ def extract(document: Document, layout: Layout | None = None) -> Extraction:
         figures, rejections = _paragraph_figures(document, paragraph, memo)
         result.figures.extend(figures)
         result.rejections.extend(rejections)
+    if document.traditional:
+        # labels were read in simplified characters; a reader sees them in the document's own
+        forms = _own_forms(document)
+        result.figures = [
+            replace(f, indicator=f.indicator.translate(forms), section=f.section.translate(forms))
+            for f in result.figures
+        ]
     result.figures.sort(key=lambda f: (f.start, f.end))
     result.rejections.sort(key=lambda r: (r.start, r.end))
     return result
+
+
+def _own_forms(document: Document) -> dict[int, str]:
+    """simplified -> the traditional form this document writes it in (the commonest, where it uses two)."""
+    seen: dict[str, Counter[str]] = {}
+    for simplified, written in zip(document.norm, document.raw, strict=True):
+        if simplified != written and _CJK.match(simplified):
+            seen.setdefault(simplified, Counter())[written] += 1
+    return {ord(s): forms.most_common(1)[0][0] for s, forms in seen.items()}

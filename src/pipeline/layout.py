@@ -88,6 +88,7 @@ class Paragraph:
     offsets: list[int]
     lines: tuple[int, ...]
     section: str = ""
+    heading: bool = False  # a section heading that gives a figure (一、召开常委会会议12次，…), read as text too
 
     @property
     def start(self) -> int:
@@ -128,6 +129,10 @@ def _lines(norm: str) -> list[tuple[int, int, int]]:
 
 # a line that opens with these continues the line above it, whatever that one ends with
 _CONTINUING_PUNCTUATION = set(",，、;；:：")
+
+
+def _has_a_count(text: str) -> bool:
+    return any(match.group("unit") for match in QUANTITY_RE.finditer(text))
 
 
 def _ends_with_a_count(text: str) -> bool:
@@ -409,6 +414,9 @@ def repair(norm: str, blocks: list[Block] | None = None) -> Layout:
             block = unit["block"]
             if block.role == HEADING:
                 section = block.text
+                if _has_a_count(block.text):
+                    offsets = list(range(block.start, block.end))
+                    out.append(Paragraph(block.text, offsets, (block.line,), section, heading=True))
             continue
         paragraph = unit["paragraph"]
         if i in joined_to:
@@ -443,7 +451,7 @@ def repair(norm: str, blocks: list[Block] | None = None) -> Layout:
         by_index[i] = paragraph
         out.append(paragraph)
     for paragraph in out:
-        if _is_cut(paragraph.text):
+        if not paragraph.heading and _is_cut(paragraph.text):
             repairs.append(
                 Repair(
                     "cut_no_continuation",
