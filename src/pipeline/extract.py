@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 
@@ -28,7 +28,7 @@ from pipeline.numerals import (
     quantity_from_parts,
 )
 from pipeline.regex_util import literal_alternation
-from pipeline.sources import Document
+from pipeline.sources import Document, traditional_character
 
 # ---------------------------------------------------------------- what is not a figure
 
@@ -772,8 +772,10 @@ def _raw_span(raw: str, offsets: list[int], s0: int, s1: int) -> str:
 
 
 def _paragraph_figures(
-    document: Document, paragraph: Paragraph, memo: _IndicatorMemo
+    document: Document, paragraph: Paragraph, memo: _IndicatorMemo, own_forms: dict[int, str] | None = None
 ) -> tuple[list[Figure], list[Rejection]]:
+    """The figures and rejections of one paragraph. `own_forms` (a traditional text's: _own_forms)
+    puts labels and the section back into the document's own characters."""
     text = paragraph.text
     offsets = paragraph.offsets
     raw = document.raw
@@ -835,8 +837,8 @@ def _paragraph_figures(
                     value=cand.quantity.value,
                     unit=cand.quantity.unit,
                     approx=cand.quantity.approx,
-                    indicator=cand.label,
-                    section=paragraph.section,
+                    indicator=cand.label.translate(own_forms) if own_forms else cand.label,
+                    section=paragraph.section.translate(own_forms) if own_forms else paragraph.section,
                     sentence=evidence,
                     sentence_start=offsets[e0],
                     sentence_end=offsets[e1 - 1] + 1,
@@ -858,17 +860,12 @@ def extract(document: Document, layout: Layout | None = None) -> Extraction:
     layout = layout or repair(document.norm)
     result = Extraction(document=document, layout=layout)
     memo = _indicator_memo()
+    # labels are read in simplified characters; a reader of a traditional text sees them in its own
+    own_forms = _own_forms(document) if document.traditional else None
     for paragraph in layout.paragraphs:
-        figures, rejections = _paragraph_figures(document, paragraph, memo)
+        figures, rejections = _paragraph_figures(document, paragraph, memo, own_forms)
         result.figures.extend(figures)
         result.rejections.extend(rejections)
-    if document.traditional:
-        # labels were read in simplified characters; a reader sees them in the document's own
-        forms = _own_forms(document)
-        result.figures = [
-            replace(f, indicator=f.indicator.translate(forms), section=f.section.translate(forms))
-            for f in result.figures
-        ]
     result.figures.sort(key=lambda f: (f.start, f.end))
     result.rejections.sort(key=lambda r: (r.start, r.end))
     return result
@@ -876,8 +873,10 @@ def extract(document: Document, layout: Layout | None = None) -> Extraction:
 
 def _own_forms(document: Document) -> dict[int, str]:
     """simplified -> the traditional form this document writes it in (the commonest, where it uses two)."""
-    seen: dict[str, Counter[str]] = {}
-    for simplified, written in zip(document.norm, document.raw, strict=True):
-        if simplified != written and _CJK.match(simplified):
-            seen.setdefault(simplified, Counter())[written] += 1
-    return {ord(s): forms.most_common(1)[0][0] for s, forms in seen.items()}
+    norm = document.norm
+    pairs = Counter((norm[m.start()], m.group()) for m in traditional_character().finditer(document.raw))
+    forms: dict[int, str] = {}
+    for (simplified, written), _count in pairs.most_common():
+        if simplified != written:
+            forms.setdefault(ord(simplified), written)
+    return forms

@@ -301,7 +301,7 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 @lru_cache(maxsize=1)
-def _traditional_re() -> re.Pattern[str]:
+def traditional_character() -> re.Pattern[str]:
     """One CJK character that _traditional_map changes."""
     return re.compile("[" + "".join(chr(cp) for cp in sorted(_traditional_map()) if 0x4E00 <= cp <= 0x9FFF) + "]")
 
@@ -309,7 +309,7 @@ def _traditional_re() -> re.Pattern[str]:
 def looks_traditional(text: str) -> bool:
     """True when enough CJK characters are traditional forms that the text is a 繁體 text."""
     sample = text[:50000]
-    changed = len(_traditional_re().findall(sample))  # few or none in a simplified text: cheap
+    changed = len(traditional_character().findall(sample))  # few or none in a simplified text: cheap
     if changed < 5:
         return False
     return changed / len(_CJK.findall(sample)) > 0.03
