@@ -107,6 +107,8 @@ def test_failed_notebook_keeps_the_last_good_outputs_and_the_next_run_recovers(g
         f"the executed notebook is kept at {kept}"
     )
     assert "Traceback" not in result.stderr and "KeyboardInterrupt" not in result.stderr
+    # the kernel's own log (where papermill's interrupt may leave a traceback) is kept, not shown
+    assert (root / "reports" / "_executed" / "lvliang" / "2023" / "10-clean.kernel.log").is_file()
     assert "a bug in the notebook" in kept.read_text(encoding="utf-8")
     assert digests(root, OUTPUTS) == good_run[2]  # the last good outputs, untouched
 

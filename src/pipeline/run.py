@@ -64,9 +64,23 @@ def check_parameters(notebook: Path, parameters: dict[str, Any]) -> None:
             raise UsageError(f"{notebook.name}: parameter {name}={value!r} must be a string")
 
 
+def _kernel_manager_logging_to(stderr):
+    """nbclient's kernel manager, with the kernel process's stderr sent to `stderr`."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class KernelManager(AsyncKernelManager):
+        async def start_kernel(self, **kw: Any) -> None:
+            kw.setdefault("stderr", stderr)
+            await super().start_kernel(**kw)
+
+    return KernelManager
+
+
 def run_notebook(name: str, parameters: dict[str, Any], label: str) -> Path:
     """Execute notebooks/<name> with `parameters`; the executed copy goes to reports/_executed/<label>/."""
     import papermill
+
+    from pipeline.tables import atomic_path
 
     notebook = paths.NOTEBOOKS / name
     if not notebook.is_file():
@@ -82,18 +96,29 @@ def run_notebook(name: str, parameters: dict[str, Any], label: str) -> Path:
     level = client_log.level
     client_log.setLevel(logging.CRITICAL)
     try:
-        papermill.execute_notebook(
-            str(notebook),
-            str(work),
-            parameters=parameters,
-            kernel_name=KERNEL,
-            cwd=str(paths.NOTEBOOKS),
-            progress_bar=False,
-            log_output=False,
-            # the kernel's own log says it listens on loopback TCP and, when a cell fails, that it
-            # caught the interrupt papermill sends; cell errors come as messages, so keep it quiet
-            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
-        )
+        # The kernel process writes its own log to its stderr: that it listens on loopback TCP
+        # and, when a cell fails and papermill interrupts it, a traceback of the interrupt from
+        # wherever it happened to land. Cell errors come as messages and are reported below; the
+        # kernel's log goes to a file beside the executed notebook instead of the terminal.
+        stopped: BaseException | None = None
+        with atomic_path(done.with_name(f"{Path(name).stem}.kernel.log")) as kernel_log:
+            with kernel_log.open("w", encoding="utf-8") as kernel_stderr:
+                try:
+                    papermill.execute_notebook(
+                        str(notebook),
+                        str(work),
+                        parameters=parameters,
+                        kernel_name=KERNEL,
+                        cwd=str(paths.NOTEBOOKS),
+                        progress_bar=False,
+                        log_output=False,
+                        extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+                        kernel_manager_class=_kernel_manager_logging_to(kernel_stderr),
+                    )
+                except BaseException as exc:  # raised below, once the log of the failed run is kept
+                    stopped = exc
+        if stopped is not None:
+            raise stopped
     except KeyboardInterrupt:
         work.unlink(missing_ok=True)
         raise
