@@ -287,3 +287,19 @@ def test_a_traditional_texts_labels_are_in_its_own_characters():
         ("23件", "審議地方性法規草案", "bills_reviewed"),
         ("9項", "作出決議決定", "decisions"),
     ]
+
+
+def test_a_rate_may_be_below_zero_but_a_count_may_not():
+    assert summary("人口自然增长率-1.35‰,工业增加值同比增长−0.5%。") == [
+        ("-1.35‰", Decimal("-1.35"), "‰", "exact"),
+        ("−0.5%", Decimal("-0.5"), "%", "exact"),
+    ]
+    # a hyphen of a range or a code is no sign, and a count keeps its own span
+    assert [f[:2] for f in summary("2020-2023年年均增长5%,减少-6人次。")] == [("5%", 5), ("6人次", 6)]
+
+
+def test_a_negative_rate_passes_the_plausibility_check_and_a_negative_count_does_not():
+    from pipeline.numerals import is_plausible
+
+    assert is_plausible(-1.35, "‰") and is_plausible(-2.5, "%") and is_plausible(-0.3, "百分点")
+    assert not is_plausible(-6, "人次") and not is_plausible(-2000, "%")

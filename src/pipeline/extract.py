@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import lru_cache
 
@@ -20,6 +20,7 @@ from pipeline.numerals import (
     CN_NUMERAL_CHARS,
     EXACT,
     QUANTITY_RE,
+    SIGNED_UNITS,
     Quantity,
     is_bare_scale,
     is_plausible,
@@ -422,6 +423,11 @@ def _fixed_spans(text: str) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in _FIXED_RE.finditer(text)]
 
 
+def _is_minus_sign(text: str, at: int) -> bool:
+    """A minus sign at `at`, not a hyphen: nothing of a code, a number or a range before it (A-3, 2020-2023)."""
+    return at >= 0 and text[at] in "-−" and (at == 0 or (text[at - 1] not in _CODE_CHARACTERS and text[at - 1] != "-"))
+
+
 def find_quantities(text: str) -> tuple[list[_Candidate], list[tuple[int, int, str]]]:
     """Quantities in one normalised paragraph, and the numeral+unit spans rejected (with why)."""
     found: list[_Candidate] = []
@@ -451,6 +457,10 @@ def find_quantities(text: str) -> tuple[list[_Candidate], list[tuple[int, int, s
             continue
         if post:  # the span is number through measure word; 以上/左右 only qualify it
             e = match.start("post")
+        if quantity.unit in SIGNED_UNITS and _is_minus_sign(text, s - 1) and number[0].isdigit():
+            # 同比增长-0.5%, 自然增长率-1.35‰: a rate below zero, its sign part of the figure
+            s -= 1
+            quantity = replace(quantity, value=-quantity.value)
         found.append(_Candidate(s, e, quantity))
     return found, rejected
 

@@ -152,12 +152,17 @@ POST_QUALIFIERS = {
 
 KNOWN_UNITS = frozenset(UNIT_CANONICAL.get(u, u) for u in UNITS)
 # Beyond these a value in one annual report is a mistake (a year read as a count, a phone number).
-_MAX_PLAUSIBLE = {"元": 1e13, "%": 1000, "百分点": 100}
+_MAX_PLAUSIBLE = {"元": 1e13, "%": 1000, "‰": 1000, "百分点": 100}
 _MAX_PLAUSIBLE_COUNT = 1e9
 
 
+# rates and changes of rates may fall below zero (同比下降-1.35‰); a count may not
+SIGNED_UNITS = frozenset({"%", "‰", "百分点"})
+
+
 def is_plausible(value: float, unit: str) -> bool:
-    return math.isfinite(value) and 0 <= value <= _MAX_PLAUSIBLE.get(unit, _MAX_PLAUSIBLE_COUNT)
+    top = _MAX_PLAUSIBLE.get(unit, _MAX_PLAUSIBLE_COUNT)
+    return math.isfinite(value) and (-top if unit in SIGNED_UNITS else 0) <= value <= top
 
 
 @dataclass(frozen=True)
