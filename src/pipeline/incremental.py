@@ -123,15 +123,17 @@ def _default_inputs(source: Source) -> list[Path]:
     return [*_raw_files(source), *_reference_files(), *processed]
 
 
-def has_raw_document(interim_folder: Path, raw_root: Path | None = None) -> bool:
-    """Whether data/interim/<body>/<year>/ still has its data/raw/<body>/<year>/ (with source.yaml)."""
-    raw = (raw_root or paths.RAW) / interim_folder.parent.name / interim_folder.name
-    return (raw / "source.yaml").is_file()
-
-
-def orphaned_interim_folders() -> list[Path]:
-    """Interim folders whose raw document was removed or renamed: their figures must leave the panel."""
-    return [f.parent for f in sorted(paths.INTERIM.glob("*/*/figures.csv")) if not has_raw_document(f.parent)]
+def interim_figure_tables(
+    interim_root: Path | None = None, raw_root: Path | None = None
+) -> tuple[list[Path], list[Path]]:
+    """The interim figure tables (data/interim/<body>/<year>/figures.csv) whose raw document is
+    still there, and those whose raw folder (with its source.yaml) was removed or renamed: their
+    figures must leave the panel."""
+    current, orphaned = [], []
+    for table in sorted((interim_root or paths.INTERIM).glob("*/*/figures.csv")):
+        raw = (raw_root or paths.RAW) / table.parent.parent.name / table.parent.name
+        (current if (raw / "source.yaml").is_file() else orphaned).append(table)
+    return current, orphaned
 
 
 REMOVED_INTERIM = ".removed"  # data/interim/.removed/<body>/<year>: the work of removed documents, kept

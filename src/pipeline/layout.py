@@ -143,6 +143,9 @@ def _ends_with_a_count(text: str) -> bool:
     return False
 
 
+_CALENDAR_UNITS = {"年", "月", "日", "号", "时"}
+
+
 def _starts_with_a_count(text: str) -> bool:
     """'48场 居民议事会', '2次 镇人民代表大会会议顺利召开': a digest line that gives the figure first,
     set off by a space. A date or year first (2025年 工作回顾) is not a count."""
@@ -156,7 +159,6 @@ def _starts_with_a_count(text: str) -> bool:
     )
 
 
-_CALENDAR_UNITS = {"年", "月", "日", "号", "时"}
 # a section number opening a line: 一、 （一） 第一部分
 _SECTION_NUMBER = re.compile(
     r"(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|第[一二三四五六七八九十]+(?:部分|章|节))"
@@ -166,10 +168,15 @@ _SECTION_NUMBER = re.compile(
 _NUMBERED_HEADING_MAX = 24
 
 
+def _ends_like_a_clause(text: str) -> bool:
+    """A line ending in a comma or colon, or with a count, goes on or is a digest item: no heading."""
+    return text[-1] in "、,，;；:：" or _ends_with_a_count(text)
+
+
 def _is_heading_like(text: str) -> bool:
     if len(text) > 30 or len(_CJK.findall(text)) < 2:
         return False
-    if text[-1] in "、,，;；:：" or _ends_with_a_count(text) or _starts_with_a_count(text):
+    if _ends_like_a_clause(text) or _starts_with_a_count(text):
         return False
     return not _INNER_PUNCT.search(text)
 
@@ -179,7 +186,7 @@ def _is_numbered_heading(text: str, next_line: str) -> bool:
     Not when the next line is as long as this one: that is a narrow column, wrapped at its width."""
     if len(text) > _NUMBERED_HEADING_MAX or not _SECTION_NUMBER.match(text):
         return False
-    if text[-1] in "、,，;；:：" or _ends_with_a_count(text) or abs(len(next_line) - len(text)) <= 2:
+    if _ends_like_a_clause(text) or abs(len(next_line) - len(text)) <= 2:
         return False
     inner = _INNER_PUNCT.findall(text)
     return len(inner) == 1 and inner[0] in ",，"

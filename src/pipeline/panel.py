@@ -16,7 +16,7 @@ import pandas as pd
 from pipeline import paths
 from pipeline.display import note
 from pipeline.errors import DataCheckError
-from pipeline.incremental import has_raw_document
+from pipeline.incremental import interim_figure_tables
 from pipeline.indicators import HarmonisationWarning, by_id, default_taxonomy, harmonise
 from pipeline.numerals import APPROX_CLASSES, is_plausible
 from pipeline.sources import PERIOD_END, PERIOD_KINDS
@@ -125,13 +125,10 @@ def current_interim_tables(interim_root: Path, raw_root: Path) -> list[Path]:
     """The interim figure tables whose raw document is still there. `pipeline run` moves the
     folder of a removed document aside first; this keeps its figures out when the panel is built
     from JupyterLab, where nobody did."""
-    tables = []
-    for path in sorted(interim_root.glob("*/*/figures.csv")):
-        if has_raw_document(path.parent, raw_root):
-            tables.append(path)
-        else:
-            note(f"{path.parent}: left out of the panel, its raw document is gone")
-    return tables
+    current, orphaned = interim_figure_tables(interim_root, raw_root)
+    for table in orphaned:
+        note(f"{table.parent}: left out of the panel, its raw document is gone")
+    return current
 
 
 def document_rows(interim_root: Path, raw_root: Path | None = None) -> pd.DataFrame:

@@ -174,7 +174,7 @@ def _reference_check_stamp(package: dict[str, str]) -> tuple[Path, str]:
 def _set_aside_removed_documents() -> list[str]:
     """Move the interim folders of removed raw documents to data/interim/.removed/; their labels."""
     moved = []
-    for folder in incremental.orphaned_interim_folders():
+    for folder in (table.parent for table in incremental.interim_figure_tables()[1]):
         from pipeline.tables import move_aside  # tables needs the extractor: only when there is work
 
         label = f"{folder.parent.name}/{folder.name}"
