@@ -55,12 +55,12 @@ METHODS = ["ours", "floor", "jionlp.extract_money", "cn2an.transform", "recogniz
 def _method(name: str):
     """(function of one text, what it needs to import) — raises ImportError when not installed."""
     if name == "ours":
-        from pipeline.extract import extract
-        from pipeline.sources import Document
+        from pipeline.extract.figures import extract
+        from pipeline.text.document import Document
 
         return lambda text: extract(Document(doc_id="bench", raw=text, encoding="utf-8")).figures
     if name == "floor":
-        from pipeline.numerals import UNITS
+        from pipeline.text.numerals import UNITS
 
         pattern = re.compile(r"(\d+(?:\.\d+)?)(" + "|".join(map(re.escape, UNITS)) + ")")
         return lambda text: [(m.start(), m.end(), float(m.group(1)), m.group(2)) for m in pattern.finditer(text)]
@@ -232,7 +232,7 @@ def make_corpus(folder: Path, count: int, seed: int, min_chars: int) -> tuple[in
         return data["documents"], data["bytes"], data["seconds"]
     if folder.exists():
         shutil.rmtree(folder)
-    from pipeline import synth
+    from tests import synth
 
     t0 = time.perf_counter()
     written = synth.write_corpus(folder, count, seed=seed, min_chars=min_chars)
@@ -244,7 +244,7 @@ def make_corpus(folder: Path, count: int, seed: int, min_chars: int) -> tuple[in
 
 def corpus_of_size(folder: Path, megabytes: float, seed: int) -> tuple[int, int, float]:
     """A corpus of at least `megabytes` MB of UTF-8 text, documents of ~20 KB (see --min-chars)."""
-    from pipeline import synth
+    from tests import synth
 
     templates = synth.default_templates()
     per_doc = sum(len(d.text.encode("utf-8")) for d in synth.generate(templates, 20, seed=seed, min_chars=7000)) / 20
@@ -263,7 +263,8 @@ FLOOR_NOTEBOOKS = r"""
 import sys
 from pathlib import Path
 import nbformat
-from pipeline import paths, run
+from pipeline import paths
+from pipeline.run import runner as run
 folder, body, year = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 folder.mkdir(parents=True, exist_ok=True)
 for step in run.STEPS:
@@ -382,7 +383,7 @@ def main(argv: list[str] | None = None) -> int:
             say("Ours / regex floor: " + ", ".join(f"{k} {v:.2f}×" for k, v in ratio.items()) + " (target ≥ 0.30×)")
 
     if "year" not in args.skip:
-        from pipeline.run import STEPS
+        from pipeline.run.runner import STEPS
 
         year = measure_one_year(workdir, "lvliang", 2023, repeats)
         best = {k: min(v, key=lambda r: r["seconds"]) for k, v in year.items()}

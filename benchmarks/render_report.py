@@ -12,7 +12,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from pipeline import paths, render, run
+from pipeline import paths
+from pipeline.report import render
+from pipeline.run import runner as run
 
 
 def main(body: str = "lvliang", year: int = 2023) -> None:

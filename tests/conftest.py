@@ -38,7 +38,8 @@ def copy_project(dest: Path) -> Path:
 @pytest.fixture
 def project_copy(tmp_path, monkeypatch) -> Path:
     """A copy of the project that pipeline.paths (here and in any kernel started) points to."""
-    from pipeline import indicators, paths
+    from pipeline import paths
+    from pipeline.reference import indicators
 
     root = copy_project(tmp_path / "project")
     monkeypatch.setenv("ANNUAL_FIGURES_ROOT", str(root))

@@ -24,11 +24,12 @@ import pandas as pd
 import pytest
 import yaml
 
-from pipeline import cli, run
+from pipeline import cli
 from pipeline.errors import UsageError
-from pipeline.extract import extract
-from pipeline.panel import read_published
-from pipeline.sources import MAX_DOCUMENT_BYTES, Document, read_document
+from pipeline.extract.figures import extract
+from pipeline.reference.published import read_published
+from pipeline.run import runner as run
+from pipeline.text.document import MAX_DOCUMENT_BYTES, Document, read_document
 
 from .conftest import SEED
 
@@ -301,7 +302,7 @@ BAD_REFERENCE = {
     "taxonomy-missing": (_remove(TAXONOMY), "indicators.yaml: missing"),
     "id-the-code-maps-to-is-missing": (
         _edit(TAXONOMY, "id: laws_repealed", "id: laws_abolished"),
-        "no entry with id 'laws_repealed', which pipeline.checks.VERB_TO_INDICATOR maps to",
+        "no entry with id 'laws_repealed', which pipeline.compare.checks.VERB_TO_INDICATOR maps to",
     ),
     "published-row-names-a-missing-body": (
         _edit(PUBLISHED, "\n1,lvliang,", "\n1,atlantis,"),

@@ -8,11 +8,12 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor
 
 import pytest
 
-from pipeline import batch, synth
 from pipeline.errors import InputNotFound
-from pipeline.extract import extract
-from pipeline.sources import read_document
-from pipeline.tables import FIGURE_COLUMNS, figure_rows
+from pipeline.extract.figures import extract
+from pipeline.extract.rows import FIGURE_COLUMNS, figure_rows
+from pipeline.run import batch
+from pipeline.text.document import read_document
+from tests import synth
 
 from .conftest import SEED
 from .test_cli import run_cli

@@ -3,10 +3,11 @@
 import pandas as pd
 import pytest
 
-from pipeline.checks import check_cumulative, check_ordinals, check_summary_against_details, named_laws
-from pipeline.compare import compare, month_index, term_period
+from pipeline.compare.baselines import compare
+from pipeline.compare.checks import check_cumulative, check_ordinals, check_summary_against_details, named_laws
+from pipeline.compare.periods import month_index, term_period
 from pipeline.panel import PANEL_COLUMNS
-from pipeline.sources import Document
+from pipeline.text.document import Document
 
 BODIES = pd.DataFrame(
     {"body": ["a", "b", "c"], "name_zh": ["甲", "乙", "丙"], "name_en": ["A", "B", "C"],

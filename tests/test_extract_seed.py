@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from pipeline.extract import extract
-from pipeline.sources import read_document
+from pipeline.extract.figures import extract
+from pipeline.text.document import read_document
 
 from .conftest import FIXTURES, SEED
 from .scoring import f1, full_ok, load_gold, match, value_ok

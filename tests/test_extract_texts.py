@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from pipeline.extract import extract
-from pipeline.sources import Document
+from pipeline.extract.figures import extract
+from pipeline.text.document import Document
 
 
 def figures_of(text: str):
@@ -299,7 +299,7 @@ def test_a_rate_may_be_below_zero_but_a_count_may_not():
 
 
 def test_a_negative_rate_passes_the_plausibility_check_and_a_negative_count_does_not():
-    from pipeline.numerals import is_plausible
+    from pipeline.text.numerals import is_plausible
 
     assert is_plausible(-1.35, "‰") and is_plausible(-2.5, "%") and is_plausible(-0.3, "百分点")
     assert not is_plausible(-6, "人次") and not is_plausible(-2000, "%")

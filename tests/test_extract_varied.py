@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.extract import extract
-from pipeline.sources import read_document
+from pipeline.extract.figures import extract
+from pipeline.text.document import read_document
 
 from .conftest import FIXTURES, SEED
 from .scoring import Match, f1, full_ok, harmonise_f1, load_gold, match, value_ok

@@ -10,9 +10,10 @@ import unicodedata
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline import extract, layout, sources
-from pipeline.numerals import QUANTITY_RE
-from pipeline.regex_util import literal_alternation
+from pipeline.extract import figures as extract
+from pipeline.text import document, layout, normalise
+from pipeline.text.numerals import QUANTITY_RE
+from pipeline.text.patterns import CJK, literal_alternation
 
 ALPHABET = (
     "0123456789.,%０１２３４５６７８９．，％　"
@@ -50,12 +51,12 @@ def test_quantity_scan_finds_what_quantity_re_finds(text):
 @settings(deadline=None)  # no timing in tests: the first example loads dictionaries
 @given(texts)
 def test_fullwidth_runs_translate_like_str_translate(text):
-    assert sources._translate_fullwidth(text) == text.translate(sources._FULLWIDTH)
+    assert normalise._translate_fullwidth(text) == text.translate(normalise._FULLWIDTH)
 
 
 def _looks_traditional_plain(text: str) -> bool:
-    table = sources._traditional_map()
-    cjk = sources._CJK.findall(text[:50000])
+    table = normalise._traditional_map()
+    cjk = CJK.findall(text[:50000])
     if not cjk:
         return False
     changed = sum(1 for ch in cjk if ord(ch) in table)
@@ -66,7 +67,7 @@ def _looks_traditional_plain(text: str) -> bool:
 @given(texts)
 def test_traditional_detection_is_the_plain_count(text):
     for sample in (text, text * 3, "會議條例萬億與" + text):
-        assert sources.looks_traditional(sample) == _looks_traditional_plain(sample)
+        assert normalise.looks_traditional(sample) == _looks_traditional_plain(sample)
 
 
 @settings(max_examples=300, deadline=None)
@@ -75,7 +76,7 @@ def test_control_count_skips_only_characters_that_are_not_control(text):
     def count(sample):
         return sum(1 for ch in sample if unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn") and ch not in "\r\n\t\f")
 
-    assert count(sources._COMMON_TEXT.sub("", text)) == count(text)
+    assert count(document._COMMON_TEXT.sub("", text)) == count(text)
 
 
 def _sentences_plain(text):
@@ -172,7 +173,7 @@ def test_caption_patterns_find_what_the_one_alternation_found(line):
 
 
 def test_a_label_is_matched_only_against_the_entries_that_take_its_unit():
-    from pipeline.indicators import default_taxonomy
+    from pipeline.reference.indicators import default_taxonomy
 
     memo = extract._indicator_memo()
     labels = ["召开常委会会议", "提出意见建议", "审议通过法规", "组织代表视察", "接待群众", "督促纠正", "受理信访"]

@@ -23,11 +23,14 @@ import opencc
 from hypothesis import assume, given, note
 from hypothesis import strategies as st
 
-from pipeline.clean import check_figures
 from pipeline.errors import UnreadableDocument
-from pipeline.extract import VERBS, extract
-from pipeline.layout import repair
-from pipeline.numerals import (
+from pipeline.extract.clean import check_figures
+from pipeline.extract.figures import VERBS, extract
+from pipeline.extract.rows import figure_rows
+from pipeline.text.document import Document, decode_bytes
+from pipeline.text.layout import repair
+from pipeline.text.normalise import normalise
+from pipeline.text.numerals import (
     APPROX_CLASSES,
     KNOWN_UNITS,
     MID_QUALIFIERS,
@@ -39,8 +42,6 @@ from pipeline.numerals import (
     parse_quantity,
     quantity_from_match,
 )
-from pipeline.sources import Document, decode_bytes, normalise
-from pipeline.tables import figure_rows
 
 # ---------------------------------------------------------------- strategies
 

@@ -7,8 +7,10 @@ import shutil
 
 import pytest
 
-from pipeline import incremental, paths, run
+from pipeline import paths
 from pipeline.errors import NotebookFailed
+from pipeline.run import incremental
+from pipeline.run import runner as run
 
 from .conftest import ROOT, SEED
 
@@ -78,7 +80,7 @@ def fake(project, monkeypatch):
 
 
 def test_the_report_step_reruns_when_its_html_is_gone_or_what_it_reads_changed(project, monkeypatch):
-    from pipeline import render
+    from pipeline.report import render
 
     calls: list[tuple[str, str]] = []
     monkeypatch.setattr(run, "run_notebook", _fake_notebook(calls))
@@ -210,7 +212,8 @@ def test_a_removed_document_leaves_the_panel_and_its_interim_files_are_kept(fake
 
 
 def test_the_panel_leaves_out_a_document_whose_raw_folder_is_gone(project_copy):
-    from pipeline import clean, panel
+    from pipeline import panel
+    from pipeline.extract import clean
 
     clean.clean_document("lvliang", 2023)
     seed_rows = len(panel.build_panel())

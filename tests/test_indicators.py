@@ -3,7 +3,7 @@ import warnings
 import pytest
 
 from pipeline.errors import DataCheckError
-from pipeline.indicators import HarmonisationWarning, harmonise, load_taxonomy, map_label
+from pipeline.reference.indicators import HarmonisationWarning, harmonise, load_taxonomy, map_label
 
 SAME_CONCEPT_OTHER_WORDS = [
     ("sc_sessions", [("召开常委会会议", "次"), ("举行常委会会议", "次"), ("常务委员会会议", "次"), ("举行会议", "次")]),
@@ -126,8 +126,8 @@ def test_malformed_taxonomy(tmp_path, text, message):
 def test_seed_figures_get_the_gold_concepts():
     import csv
 
-    from pipeline.extract import extract
-    from pipeline.sources import read_document
+    from pipeline.extract.figures import extract
+    from pipeline.text.document import read_document
 
     from .conftest import FIXTURES, SEED
 
@@ -140,7 +140,7 @@ def test_seed_figures_get_the_gold_concepts():
 
 
 def test_the_extractors_remembered_mapping_agrees_with_map_label():
-    from pipeline.extract import _indicator_memo
+    from pipeline.extract.figures import _indicator_memo
 
     memo = _indicator_memo()
     cases = [
@@ -159,7 +159,7 @@ def test_the_extractors_remembered_mapping_agrees_with_map_label():
 
 
 def test_titles_stand_for_the_kind_they_name():
-    from pipeline.indicators import titles_as_kinds
+    from pipeline.reference.indicators import titles_as_kinds
 
     assert titles_as_kinds("制定《某市古树名木保护条例》等") == "制定条例"
     assert titles_as_kinds("审议《某某条例（修订草案）》") == "审议条例草案"

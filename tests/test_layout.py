@@ -1,5 +1,5 @@
-from pipeline.layout import BODY, BYLINE, CAPTION, HEADING, HEADLINE, KICKER, classify, repair
-from pipeline.sources import normalise
+from pipeline.text.layout import BODY, BYLINE, CAPTION, HEADING, HEADLINE, KICKER, classify, repair
+from pipeline.text.normalise import normalise
 
 # A made-up newspaper page: a column cut mid-word (…不断加 | 强…) continues after the headline
 # block, another column lost its end, and one lost its start.

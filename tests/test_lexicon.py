@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline import lexicon
+from pipeline.text import lexicon
 
 ROOT = Path(__file__).resolve().parents[1]
 TEXTS = sorted((ROOT / "tests" / "fixtures").rglob("*.txt")) + sorted((ROOT / "data" / "raw").rglob("*.txt"))
@@ -72,7 +72,7 @@ def test_the_copy_is_written_once_and_later_processes_do_not_load_jieba(own_cach
     copies = list(own_cache.glob("jieba-*.sqlite"))
     assert len(copies) == 1 and not list(own_cache.glob("*.tmp"))
     probe = (
-        "import sys; from pipeline import lexicon; w = lexicon.lexicon(); "
+        "import sys; from pipeline.text import lexicon; w = lexicon.lexicon(); "
         "print(w.count('代表'), w.first_word('效维护群众合法'), 'jieba' in sys.modules)"
     )
     env = {**os.environ, "ANNUAL_FIGURES_CACHE": str(own_cache)}

@@ -7,8 +7,9 @@ import shutil
 import papermill
 import pytest
 
-from pipeline import paths, run
+from pipeline import paths
 from pipeline.errors import InputNotFound, UsageError
+from pipeline.run import runner as run
 
 from .conftest import ROOT
 

@@ -2,8 +2,8 @@ from decimal import Decimal
 
 import pytest
 
-from pipeline.numerals import format_value, parse_number, parse_quantity
-from pipeline.sources import normalise
+from pipeline.text.normalise import normalise
+from pipeline.text.numerals import format_value, parse_number, parse_quantity
 
 # (text, value in the base unit, unit, approx)
 QUANTITIES = [

@@ -10,7 +10,7 @@ import pytest
 from matplotlib.figure import Figure
 from PIL import Image
 
-from pipeline import plotting
+from pipeline.report import charts as plotting
 
 CHINESE = "常委会会议 人事任免 执法检查 代表建议 吕梁市 2023 年"
 

@@ -7,9 +7,9 @@ from html.parser import HTMLParser
 import pandas as pd
 import pytest
 
-from pipeline import report
-from pipeline.indicators import by_id
 from pipeline.panel import PANEL_COLUMNS
+from pipeline.reference.indicators import by_id
+from pipeline.report import build as report
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = "<img src=x onerror=alert(1)>"
@@ -284,8 +284,8 @@ def test_the_template_ships_with_the_package():
     from .conftest import ROOT
 
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    globs = config["tool"]["setuptools"]["package-data"]["pipeline"]
-    package = ROOT / "src" / "pipeline"
+    globs = config["tool"]["setuptools"]["package-data"]["pipeline.report"]
+    package = ROOT / "src" / "pipeline" / "report"
     files = [p.relative_to(package).as_posix() for p in (package / "templates").rglob("*") if p.is_file()]
     assert {
         "templates/report/index.html.j2",

@@ -6,8 +6,11 @@ import pytest
 import yaml
 
 from pipeline.errors import InputNotFound, SourceMetadataError, UnreadableDocument
-from pipeline.extract import extract
-from pipeline.sources import Document, decode_bytes, load_source, load_yaml, normalise, read_document
+from pipeline.extract.figures import extract
+from pipeline.reference.readers import load_yaml
+from pipeline.reference.sources import load_source
+from pipeline.text.document import Document, decode_bytes, read_document
+from pipeline.text.normalise import normalise
 
 from .conftest import ROOT, SEED
 

@@ -5,9 +5,9 @@ from decimal import Decimal
 
 import pytest
 
-from pipeline import synth
-from pipeline.extract import extract
-from pipeline.sources import Document
+from pipeline.extract.figures import extract
+from pipeline.text.document import Document
+from tests import synth
 
 from .scoring import full_ok, match, value_ok
 

@@ -66,9 +66,9 @@ def _extract(args: argparse.Namespace) -> int:
             ) from exc
     if len(args.paths) > 1 or args.paths[0].is_dir():
         return _extract_many(args)
-    from pipeline.batch import read_input
-    from pipeline.extract import extract
-    from pipeline.tables import FIGURE_COLUMNS, figure_rows, to_csv_text
+    from pipeline.extract.figures import extract
+    from pipeline.extract.rows import FIGURE_COLUMNS, figure_rows, to_csv_text
+    from pipeline.run.batch import read_input
 
     path: Path = args.paths[0]
     # A raw document with its source.yaml is read as that file declares, after its sha256 is checked.
@@ -91,7 +91,7 @@ def _emit(text: str, output: Path | None) -> None:
     if output is None:
         sys.stdout.write(text)
     else:
-        from pipeline.tables import write_text_atomic
+        from pipeline.atomic import write_text_atomic
 
         write_text_atomic(output, text)
 
@@ -99,8 +99,8 @@ def _emit(text: str, output: Path | None) -> None:
 def _extract_many(args: argparse.Namespace) -> int:
     """Many documents (paths, or the *.txt files of folders) -> one table, in parallel; a document
     that cannot be read is named on stderr and left out, and the exit status says so."""
-    from pipeline.batch import collect_paths, write_table
     from pipeline.errors import InputNotFound
+    from pipeline.run.batch import collect_paths, write_table
 
     paths = collect_paths(args.paths)
     if not paths:
@@ -116,7 +116,7 @@ def _extract_many(args: argparse.Namespace) -> int:
     if args.output is None:
         summary = write_table(paths, sys.stdout, args.format, on_failure=failed, **options)
     else:
-        from pipeline.tables import atomic_path
+        from pipeline.atomic import atomic_path
 
         with atomic_path(args.output) as tmp, tmp.open("w", encoding="utf-8", newline="") as out:
             summary = write_table(paths, out, args.format, on_failure=failed, **options)
@@ -129,7 +129,7 @@ def _extract_many(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from pipeline.run import run_all
+    from pipeline.run.runner import run_all
 
     run_all(body=args.body, year=args.year, force=args.force, keep_going=args.keep_going)
     return 0

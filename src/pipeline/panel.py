@@ -8,19 +8,19 @@ their URL). Checked before it is written; nothing is dropped silently.
 from __future__ import annotations
 
 import re
-import warnings
 from pathlib import Path
 
 import pandas as pd
 
 from pipeline import paths
+from pipeline.atomic import write_atomic, write_processed_csv
 from pipeline.display import note
 from pipeline.errors import DataCheckError
-from pipeline.incremental import interim_figure_tables
-from pipeline.indicators import HarmonisationWarning, by_id, default_taxonomy, harmonise
-from pipeline.numerals import APPROX_CLASSES, is_plausible
-from pipeline.sources import PERIOD_END, PERIOD_KINDS
-from pipeline.tables import write_atomic, write_processed_csv
+from pipeline.paths import interim_figure_tables
+from pipeline.reference.indicators import by_id, default_taxonomy
+from pipeline.reference.published import read_published
+from pipeline.reference.sources import PERIOD_KINDS
+from pipeline.text.numerals import APPROX_CLASSES, is_plausible
 
 PANEL_COLUMNS = [
     "body", "report_year", "period_start", "period_end", "period_kind", "kind",
@@ -38,50 +38,6 @@ def _label_columns(ids: pd.Series) -> dict[str, list[str]]:
         "indicator_en": [indicators[i].en if i else "" for i in ids],
         "category": [indicators[i].category if i else "" for i in ids],
     }
-
-
-PUBLISHED_COLUMNS = {"row", "body", "period_start", "period_end", "period_kind", "indicator_raw", "value", "unit",
-                     "approx", "source_url", "source_title", "source_date"}  # fmt: skip
-
-
-def read_published(path: Path | None = None) -> pd.DataFrame:
-    """data/reference/published_figures.csv, checked row by row, with indicator ids from the taxonomy."""
-    from pipeline.reference import read_bodies, read_csv_rows
-
-    path = path or paths.REFERENCE / "published_figures.csv"
-    rows = read_csv_rows(path, PUBLISHED_COLUMNS)
-    bodies = read_bodies()
-    seen: set[str] = set()
-    for line, row in rows:
-        where = f"{path}: line {line} (row {row['row']!r})"
-        problem = ""
-        if row["row"] in seen:
-            problem = "duplicate row number"
-        elif row["body"] not in bodies:
-            problem = f"body {row['body']!r} is not in data/reference/bodies.csv; add it there first"
-        elif row["period_kind"] not in PERIOD_KINDS:
-            problem = f"period_kind {row['period_kind']!r} is not one of {', '.join(PERIOD_KINDS)}"
-        elif not (PERIOD_END.match(row["period_start"]) and PERIOD_END.match(row["period_end"])):
-            problem = f"period {row['period_start']!r} to {row['period_end']!r} is not YYYY, YYYY-MM or YYYY-MM-DD"
-        elif row["approx"] not in APPROX_CLASSES:
-            problem = f"approx {row['approx']!r} is not one of {', '.join(APPROX_CLASSES)}"
-        else:
-            try:
-                value = float(row["value"])
-            except ValueError:
-                value = float("nan")
-            if not is_plausible(value, row["unit"]):
-                problem = f"value {row['value']!r} is not a plausible number of {row['unit'] or 'units'}"
-        if problem:
-            raise DataCheckError(f"{where}: {problem}")
-        seen.add(row["row"])
-    columns = list(rows[0][1]) if rows else sorted(PUBLISHED_COLUMNS)
-    table = pd.DataFrame([row for _, row in rows], columns=columns, dtype=str)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", HarmonisationWarning)
-        ids = harmonise(list(zip(table["indicator_raw"], table["unit"], strict=True)), warn=False).ids
-    table["indicator_id"] = ids
-    return table
 
 
 def _report_year(period_end: str, period_kind: str) -> object:

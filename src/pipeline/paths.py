@@ -39,3 +39,19 @@ def raw_dir(body: str, year: int) -> Path:
 
 def interim_dir(body: str, year: int) -> Path:
     return INTERIM / body / str(year)
+
+
+def interim_figure_tables(
+    interim_root: Path | None = None, raw_root: Path | None = None
+) -> tuple[list[Path], list[Path]]:
+    """The interim figure tables (data/interim/<body>/<year>/figures.csv) whose raw document is
+    still there, and those whose raw folder (with its source.yaml) was removed or renamed: their
+    figures must leave the panel."""
+    current, orphaned = [], []
+    for table in sorted((interim_root or INTERIM).glob("*/*/figures.csv")):
+        raw = (raw_root or RAW) / table.parent.parent.name / table.parent.name
+        (current if (raw / "source.yaml").is_file() else orphaned).append(table)
+    return current, orphaned
+
+
+REMOVED_INTERIM = ".removed"  # data/interim/.removed/<body>/<year>: the work of removed documents, kept

@@ -9,6 +9,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+# one CJK unified ideograph (the basic block: what Chinese report text is written in)
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
 
 def literal_alternation(words: Iterable[str]) -> str:
     """A pattern matching exactly what `"|".join(sorted(words, key=len, reverse=True))` matches.

@@ -14,9 +14,11 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import lru_cache
 
-from pipeline.indicators import Indicator, by_id, default_taxonomy, only_titles, titles_as_kinds
-from pipeline.layout import Layout, Paragraph, repair
-from pipeline.numerals import (
+from pipeline.reference.indicators import Indicator, by_id, default_taxonomy, only_titles, titles_as_kinds
+from pipeline.text.document import Document
+from pipeline.text.layout import Layout, Paragraph, repair
+from pipeline.text.normalise import traditional_character
+from pipeline.text.numerals import (
     CN_NUMERAL_CHARS,
     EXACT,
     QUANTITY_RE,
@@ -28,8 +30,7 @@ from pipeline.numerals import (
     qualifier_is_part_of_a_word,
     quantity_from_parts,
 )
-from pipeline.regex_util import literal_alternation
-from pipeline.sources import Document, traditional_character
+from pipeline.text.patterns import CJK, literal_alternation
 
 # ---------------------------------------------------------------- what is not a figure
 
@@ -108,7 +109,6 @@ OPENING_QUOTES = "“‘「『《\"'"
 # a number right after these is part of a code or model number (A3, G20), as is one right before a letter
 _CODE_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.")
 _LATIN_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 _WHITE_SPACE = re.compile(r"\s")
 _FREQUENCY = re.compile(r"每(?:周|月|季度|季|年|半年|天|日|旬)")
 _SESSION_ORDINAL = re.compile(r"(?:次|届)(?:会议|全会|全体会议|常委会)")
@@ -629,7 +629,7 @@ def _label_sentence(text: str, delimiters: list[int], s0: int, s1: int, cands: l
         right = _POST_QUALIFIER.sub("", text[cand.e : right_hi])
         if not left and previous is None:  # a digest line gives the figure first: 48场 居民议事会
             right = right.lstrip()
-        pre_nominal = bool(right) and bool(_CJK.match(right[0])) and not _CHANGE_VERB.match(right)
+        pre_nominal = bool(right) and bool(CJK.match(right[0])) and not _CHANGE_VERB.match(right)
         right = _clean(right) if pre_nominal else ""
         cand.subject = left.split("由")[0] if "由" in left else left
 

@@ -18,8 +18,8 @@ import yaml
 from pipeline import paths
 from pipeline.display import clean_text
 from pipeline.errors import DataCheckError
-from pipeline.numerals import KNOWN_UNITS
-from pipeline.sources import IDENTIFIER, load_yaml
+from pipeline.reference.readers import IDENTIFIER, load_yaml
+from pipeline.text.numerals import KNOWN_UNITS
 
 REQUIRED_FIELDS = ("id", "zh", "en", "category", "units", "match")
 OPTIONAL_FIELDS = ("priority", "exclude", "context", "scope")
@@ -134,7 +134,7 @@ def load_taxonomy(path: Path | None = None) -> tuple[Indicator, ...]:
         if unknown:
             raise DataCheckError(
                 f"{where} ({ident}): unknown unit(s) {', '.join(unknown)}; use measure words the extractor knows "
-                "(pipeline.numerals.UNITS)"
+                "(pipeline.text.numerals.UNITS)"
             )
         try:
             match = re.compile(str(entry["match"]))

@@ -24,9 +24,9 @@ from decimal import Decimal
 from pathlib import Path
 
 from pipeline import paths
-from pipeline.numerals import CN_NUMERAL_CHARS, QUANTITY_RE, parse_number
-from pipeline.sources import normalise
-from pipeline.tables import write_atomic
+from pipeline.atomic import write_atomic
+from pipeline.text.normalise import normalise
+from pipeline.text.numerals import CN_NUMERAL_CHARS, QUANTITY_RE, parse_number
 
 GOLD_COLUMNS = [
     "start",
@@ -177,7 +177,7 @@ _NOT_PLACES = {"回顾", "紧扣", "按照", "围绕", "坚持", "聚焦", "全�
 
 
 def _places(norm: str) -> list[str]:
-    from pipeline.extract import VERBS
+    from pipeline.extract.figures import VERBS
 
     found = {m.group(1) for m in _PLACE.finditer(norm)}
     return sorted(

@@ -7,8 +7,8 @@ import re
 
 import pandas as pd
 
-from pipeline.compare import month_index
-from pipeline.sources import Document
+from pipeline.compare.periods import month_index
+from pipeline.text.document import Document
 
 CHECK_COLUMNS = ["body", "report_year", "check", "indicator_id", "status", "expected", "found", "explanation"]
 

@@ -18,10 +18,13 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline import paths, plotting
-from pipeline.compare import month_index, year_figures
-from pipeline.indicators import by_id
-from pipeline.sources import find_source, known_bodies
+from pipeline import paths
+from pipeline.compare.baselines import year_figures
+from pipeline.compare.periods import month_index
+from pipeline.reference.indicators import by_id
+from pipeline.reference.readers import known_bodies
+from pipeline.reference.sources import find_source
+from pipeline.report import charts as plotting
 
 # ---------------------------------------------------------------- bilingual labels
 

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 import pandas as pd
 
 from pipeline import paths
-from pipeline.checks import run_checks
-from pipeline.clean import check_body_year
-from pipeline.compare import compare
+from pipeline.atomic import write_processed_csv
+from pipeline.compare.baselines import compare
+from pipeline.compare.checks import run_checks
 from pipeline.errors import DataCheckError
-from pipeline.sources import find_source
-from pipeline.tables import write_processed_csv
+from pipeline.extract.clean import check_body_year
+from pipeline.reference.sources import find_source
 
 
 @dataclass

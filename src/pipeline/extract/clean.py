@@ -8,11 +8,10 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline import paths
+from pipeline.atomic import write_text_atomic
 from pipeline.errors import DataCheckError
-from pipeline.extract import Extraction, extract
-from pipeline.numerals import APPROX_CLASSES, KNOWN_UNITS, is_plausible
-from pipeline.sources import Source, check_body_year, find_source
-from pipeline.tables import (
+from pipeline.extract.figures import Extraction, extract
+from pipeline.extract.rows import (
     FIGURE_COLUMNS,
     LAYOUT_COLUMNS,
     REJECTION_COLUMNS,
@@ -20,8 +19,9 @@ from pipeline.tables import (
     layout_rows,
     rejection_rows,
     to_csv_text,
-    write_text_atomic,
 )
+from pipeline.reference.sources import Source, check_body_year, find_source
+from pipeline.text.numerals import APPROX_CLASSES, KNOWN_UNITS, is_plausible
 
 INTERIM_COLUMNS = [
     "doc_id", "body", "report_year", "period_start", "period_end", "period_kind", "source_date", "kind",

@@ -243,7 +243,7 @@ def qualifier_is_part_of_a_word(before: str, qualifier: str) -> bool:
 
 @lru_cache(maxsize=4096)
 def _ends_a_common_word(pair: str) -> bool:
-    from pipeline.lexicon import lexicon  # the word list is opened only when such a case comes up
+    from pipeline.text.lexicon import lexicon  # the word list is opened only when such a case comes up
 
     return pair not in PREFIX_QUALIFIERS and lexicon().count(pair) >= _COMMON_WORD
 

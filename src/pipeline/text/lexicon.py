@@ -129,7 +129,7 @@ def _cache_path() -> Path:
 
 
 def _write_copy(path: Path, counts: dict[str, int], total: int) -> None:
-    from pipeline.tables import atomic_path  # tables needs the extractor, which needs this module
+    from pipeline.atomic import atomic_path  # tables needs the extractor, which needs this module
 
     with atomic_path(path) as tmp:
         db = sqlite3.connect(tmp)

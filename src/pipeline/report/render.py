@@ -15,9 +15,11 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from pipeline import paths, report
-from pipeline.sources import discover_sources, known_bodies
-from pipeline.tables import atomic_path, write_text_atomic
+from pipeline import paths
+from pipeline.atomic import atomic_path, write_text_atomic
+from pipeline.reference.readers import known_bodies
+from pipeline.reference.sources import discover_sources
+from pipeline.report import build as report
 
 TEMPLATE = "report"
 # cells that are for the analyst in JupyterLab, not for the reader
@@ -34,11 +36,13 @@ DOWNLOADS = [
 
 
 def template_root() -> Path:
-    return Path(str(resources.files("pipeline") / "templates"))
+    return Path(str(resources.files("pipeline.report") / "templates"))
 
 
 def stylesheet() -> str:
-    return (resources.files("pipeline") / "templates" / TEMPLATE / "static" / "report.css").read_text(encoding="utf-8")
+    return (resources.files("pipeline.report") / "templates" / TEMPLATE / "static" / "report.css").read_text(
+        encoding="utf-8"
+    )
 
 
 def report_path(body: str, year: int) -> Path:

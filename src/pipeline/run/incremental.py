@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import __version__, paths
-from pipeline.sources import Source
+from pipeline.reference.sources import Source
 
 SIDECAR_VERSION = 1
 
@@ -84,7 +84,7 @@ def _tree_sha256(root: Path, pattern: str) -> str:
 def package_fingerprint() -> dict[str, str]:
     """The version and a hash of the package's source: editing the code re-runs what it runs."""
     # every file of the package: the code and the report's template and stylesheet
-    return {"version": __version__, "source_sha256": _tree_sha256(Path(__file__).resolve().parent, "*")}
+    return {"version": __version__, "source_sha256": _tree_sha256(Path(__file__).resolve().parents[1], "*")}
 
 
 # ---------------------------------------------------------------- what each step reads and writes
@@ -121,22 +121,6 @@ def _compare_inputs(source: Source) -> list[Path]:
 def _default_inputs(source: Source) -> list[Path]:
     processed = sorted(p for p in paths.PROCESSED.glob("*") if p.is_file() and not p.name.startswith("."))
     return [*_raw_files(source), *_reference_files(), *processed]
-
-
-def interim_figure_tables(
-    interim_root: Path | None = None, raw_root: Path | None = None
-) -> tuple[list[Path], list[Path]]:
-    """The interim figure tables (data/interim/<body>/<year>/figures.csv) whose raw document is
-    still there, and those whose raw folder (with its source.yaml) was removed or renamed: their
-    figures must leave the panel."""
-    current, orphaned = [], []
-    for table in sorted((interim_root or paths.INTERIM).glob("*/*/figures.csv")):
-        raw = (raw_root or paths.RAW) / table.parent.parent.name / table.parent.name
-        (current if (raw / "source.yaml").is_file() else orphaned).append(table)
-    return current, orphaned
-
-
-REMOVED_INTERIM = ".removed"  # data/interim/.removed/<body>/<year>: the work of removed documents, kept
 
 
 def _interim_tables(source: Source) -> list[Path]:
@@ -259,7 +243,7 @@ def _what_changed(old: dict[str, Any], new: dict[str, Any]) -> str:
 
 def record(step: str, source: Source, decision: Decision) -> Path:
     """After the step succeeded: write its sidecar with the key it ran with and its outputs' hashes."""
-    from pipeline.tables import write_text_atomic
+    from pipeline.atomic import write_text_atomic
 
     outputs = {_rel(p): file_sha256(p) for p in _owned(step, source)}
     sidecar = {

@@ -13,8 +13,9 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from pipeline.lexicon import lexicon
-from pipeline.numerals import QUANTITY_RE
+from pipeline.text.lexicon import lexicon
+from pipeline.text.numerals import QUANTITY_RE
+from pipeline.text.patterns import CJK
 
 BODY, HEADING, TITLE, HEADLINE, KICKER, BYLINE, CAPTION, META = (
     "body",
@@ -59,7 +60,6 @@ _PAGE_FURNITURE = re.compile(
 # How many blocks after a cut its continuation may lie (a caption, a headline, a byline between).
 MAX_JOIN_DISTANCE = 40
 _TITLE_WORDS = re.compile(r"报告|综述|总结|公报|回眸|纪实")
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 
 # Single characters that commonly open a sentence on their own; a paragraph after a caption or
 # headline that opens with any other lone character most likely lost its beginning.
@@ -174,7 +174,7 @@ def _ends_like_a_clause(text: str) -> bool:
 
 
 def _is_heading_like(text: str) -> bool:
-    if len(text) > 30 or len(_CJK.findall(text)) < 2:
+    if len(text) > 30 or len(CJK.findall(text)) < 2:
         return False
     if _ends_like_a_clause(text) or _starts_with_a_count(text):
         return False
@@ -258,7 +258,7 @@ def _boundary_score(left: str, right: str) -> float:
         for m in (1, 2):
             a, b = left[-k:], right[:m]
             word = a + b
-            if len(a) < k or len(b) < m or not all(_CJK.match(ch) for ch in word):
+            if len(a) < k or len(b) < m or not all(CJK.match(ch) for ch in word):
                 continue
             count = words.count(word)
             if count:
@@ -268,12 +268,12 @@ def _boundary_score(left: str, right: str) -> float:
 
 def _starts_with_fragment(text: str) -> bool:
     """'效,维护…': a lone character and then punctuation is the tail of a cut word."""
-    return len(text) > 1 and bool(_CJK.match(text[0])) and text[1] in ",，、;；。"
+    return len(text) > 1 and bool(CJK.match(text[0])) and text[1] in ",，、;；。"
 
 
 def _lone_opening_char(text: str) -> bool:
     """True when the paragraph opens with a single character that does not start sentences."""
-    if not text or not _CJK.match(text[0]) or text[0] in _SENTENCE_OPENERS:
+    if not text or not CJK.match(text[0]) or text[0] in _SENTENCE_OPENERS:
         return False
     return _first_word_length(text[:8]) == 1
 

@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline import incremental, paths
+from pipeline import paths
 from pipeline.display import note
 from pipeline.errors import NotebookFailed, PipelineError, UsageError
-from pipeline.reference import check_reference
-from pipeline.sources import Source, check_body_year, discover_sources
+from pipeline.reference.sources import Source, check_body_year, discover_sources
+from pipeline.run import incremental
+from pipeline.run.preflight import check_reference
 
 KERNEL = "python3"
 # In this order, each for every body and year before the next (a compare step reads the panel of
@@ -80,7 +81,7 @@ def run_notebook(name: str, parameters: dict[str, Any], label: str) -> Path:
     """Execute notebooks/<name> with `parameters`; the executed copy goes to reports/_executed/<label>/."""
     import papermill
 
-    from pipeline.tables import atomic_path
+    from pipeline.atomic import atomic_path
 
     notebook = paths.NOTEBOOKS / name
     if not notebook.is_file():
@@ -174,11 +175,11 @@ def _reference_check_stamp(package: dict[str, str]) -> tuple[Path, str]:
 def _set_aside_removed_documents() -> list[str]:
     """Move the interim folders of removed raw documents to data/interim/.removed/; their labels."""
     moved = []
-    for folder in (table.parent for table in incremental.interim_figure_tables()[1]):
-        from pipeline.tables import move_aside  # tables needs the extractor: only when there is work
+    for folder in (table.parent for table in paths.interim_figure_tables()[1]):
+        from pipeline.atomic import move_aside  # tables needs the extractor: only when there is work
 
         label = f"{folder.parent.name}/{folder.name}"
-        kept = move_aside(folder, paths.INTERIM / incremental.REMOVED_INTERIM / folder.parent.name)
+        kept = move_aside(folder, paths.INTERIM / paths.REMOVED_INTERIM / folder.parent.name)
         note(f"{label}: its raw document is gone; its figures leave the panel, its interim files are kept in {kept}")
         moved.append(label)
     return moved
@@ -196,7 +197,7 @@ def _warm_up_renderer() -> threading.Thread:
 
     def warm_up() -> None:
         try:
-            from pipeline import render
+            from pipeline.report import render
 
             render.warm_up()
         except Exception:  # the real rendering repeats this work and reports any error
@@ -234,7 +235,7 @@ def run_all(
     for source in sources:
         source.read()
     if not checked:  # only once everything passed: a refused run writes nothing
-        from pipeline.tables import write_text_atomic
+        from pipeline.atomic import write_text_atomic
 
         write_text_atomic(stamp, key)
     # a removed document's interim folder is moved aside (kept), and the panel is built again
@@ -271,7 +272,7 @@ def run_all(
                 output = run_notebook(step, parameters, label)
                 renderer.join()
                 if step == REPORT_STEP:
-                    from pipeline import render
+                    from pipeline.report import render
 
                     html = render.render_report(output, source.body, source.report_year)
                     note(f"report {html}")
@@ -288,7 +289,7 @@ def run_all(
     ran = sum(not r.skipped for r in results)
     index = paths.REPORTS / "index.html"
     if ran or not index.is_file():
-        from pipeline import render  # nbconvert is slow to import; a run with nothing to do never needs it
+        from pipeline.report import render  # nbconvert is slow to import; a run with nothing to do never needs it
 
         index = render.write_index()
     note(

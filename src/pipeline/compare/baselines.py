@@ -7,13 +7,11 @@ meeting") only as a cross-check; peers of the same level in nearby years, marked
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-
 import pandas as pd
 
 from pipeline import paths
-from pipeline.indicators import by_id
+from pipeline.compare.periods import month_index, term_period
+from pipeline.reference.indicators import by_id
 
 COMPARISON_COLUMNS = [
     "body",
@@ -27,6 +25,8 @@ COMPARISON_COLUMNS = [
     "baseline_body",
     "baseline_value",
     "baseline_unit",
+    "baseline_start",
+    "baseline_end",
     "baseline_period",
     "baseline_kind",
     "change",
@@ -37,39 +37,9 @@ COMPARISON_COLUMNS = [
 PEER_YEARS = 2
 
 
-@dataclass(frozen=True)
-class Term:
-    months: int
-
-    @property
-    def years(self) -> float:
-        return self.months / 12
-
-
-def month_index(text: str, end: bool = False) -> int | None:
-    """'2023' -> Jan (or Dec when end), '2023-05' -> May, '2023-05-17' -> May; '' -> None."""
-    match = re.fullmatch(r"(\d{4})(?:-(\d{1,2}))?(?:-\d{1,2})?", text.strip())
-    if not match:
-        return None
-    year = int(match.group(1))
-    month = int(match.group(2)) if match.group(2) else (12 if end else 1)
-    return year * 12 + month - 1
-
-
-def term_period(start: str, end: str) -> tuple[Term, str] | None:
-    """A term total's length and what was assumed. Terms run congress to congress: an end given
-    as a month is where the next term begins, and a year-only start is taken in the same month
-    (2017 .. 2022-02 -> 2017-02 .. 2022-02, five years)."""
-    s, e = month_index(start), month_index(end, end=True)
-    if s is None or e is None:
-        return None
-    end_has_month = bool(re.fullmatch(r"\d{4}-\d{1,2}.*", end.strip()))
-    assumption = ""
-    if re.fullmatch(r"\d{4}", start.strip()) and end_has_month:
-        s = int(start) * 12 + e % 12
-        assumption = f"start month not given, taken as {start}-{e % 12 + 1:02d} (terms run congress to congress)"
-    months = e - s if end_has_month else e - s + 1
-    return (Term(months), assumption) if months > 0 else None
+def baseline_period(start: str, end: str) -> str:
+    """The period a baseline covers, for display: "2017 to 2022-02", or the one date of an ordinal."""
+    return f"{start} to {end}" if start else str(end)
 
 
 def _fmt(value: float) -> str:
@@ -97,6 +67,8 @@ def _row(target: pd.Series, **kw) -> dict:
         "approx": target["approx"],
     }
     base.update(kw)
+    if "baseline_end" in base:
+        base["baseline_period"] = baseline_period(base.get("baseline_start", ""), base["baseline_end"])
     value, baseline = base.get("value"), base.get("baseline_value")
     baseline_unit = base.get("baseline_unit")
     if baseline_unit and not units_comparable(str(base["unit"]), str(baseline_unit)):
@@ -116,7 +88,8 @@ def _against(target: pd.Series, b: pd.Series, kind: str, note: str, **overrides)
         "baseline_body": b["body"],
         "baseline_value": b["value"],
         "baseline_unit": b["unit"],
-        "baseline_period": f"{b['period_start']} to {b['period_end']}",
+        "baseline_start": b["period_start"],
+        "baseline_end": b["period_end"],
         "baseline_kind": kind,
         "note": note,
         "baseline_source": b["source"],
@@ -194,7 +167,8 @@ def compare(panel: pd.DataFrame, body: str, year: int, bodies: pd.DataFrame | No
                     baseline_body=body,
                     baseline_value=round(rate, 2),
                     baseline_unit=b["unit"],
-                    baseline_period=f"{b['period_start']} to {b['period_end']}",
+                    baseline_start=b["period_start"],
+                    baseline_end=b["period_end"],
                     baseline_kind="term_total_annualised",
                     note=note,
                     baseline_source=b["source"],
@@ -216,7 +190,8 @@ def compare(panel: pd.DataFrame, body: str, year: int, bodies: pd.DataFrame | No
                     baseline_body=body,
                     baseline_value=difference,
                     baseline_unit=b["unit"],
-                    baseline_period=f"{a['period_end']} to {b['period_end']}",
+                    baseline_start=a["period_end"],
+                    baseline_end=b["period_end"],
                     baseline_kind="cumulative_difference",
                     note=(
                         f"cumulative {_fmt(b['value'])} at {b['period_end']} minus {_fmt(a['value'])} at "
@@ -238,7 +213,8 @@ def compare(panel: pd.DataFrame, body: str, year: int, bodies: pd.DataFrame | No
                     baseline_body=body,
                     baseline_value=b["value"],
                     baseline_unit=b["unit"],
-                    baseline_period=b["period_end"],
+                    baseline_start="",
+                    baseline_end=b["period_end"],
                     baseline_kind="ordinal",
                     change=None,
                     note=(
@@ -279,7 +255,9 @@ def compare(panel: pd.DataFrame, body: str, year: int, bodies: pd.DataFrame | No
                 "baseline_body": body,
                 "baseline_value": b["value"],
                 "baseline_unit": b["unit"],
-                "baseline_period": f"{b['period_start']} to {b['period_end']}",
+                "baseline_start": b["period_start"],
+                "baseline_end": b["period_end"],
+                "baseline_period": baseline_period(b["period_start"], b["period_end"]),
                 "baseline_kind": b["period_kind"],
                 "change": None,
                 "pct_change": None,

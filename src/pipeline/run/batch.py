@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from pipeline.errors import InputNotFound, PipelineError
-from pipeline.sources import Document
-from pipeline.tables import FIGURE_COLUMNS, figure_tuples
+from pipeline.extract.rows import FIGURE_COLUMNS, figure_tuples
+from pipeline.text.document import Document
 
 # A batch table is the one-document table with the document (its path as given) first.
 BATCH_COLUMNS = ["document", *FIGURE_COLUMNS]
@@ -33,7 +33,8 @@ FORMATS = ("csv", "json", "rows")
 def read_input(path: Path, encoding: str | None = None) -> Document:
     """A document as `pipeline extract` reads it: a raw file beside its source.yaml is read as that
     file declares (after its sha256 is checked); anything else is decoded by detection."""
-    from pipeline.sources import Source, load_source, read_document
+    from pipeline.reference.sources import Source, load_source
+    from pipeline.text.document import read_document
 
     meta = path.parent / "source.yaml"
     if encoding is None and path.is_file() and meta.is_file():
@@ -73,7 +74,7 @@ class Chunk:
 
 def extract_chunk(index: int, paths: Sequence[str], fmt: str = "csv", encoding: str | None = None) -> Chunk:
     """Extract each document of one chunk (runs in a worker). Failing documents are reported, not raised."""
-    from pipeline.extract import extract
+    from pipeline.extract.figures import extract
 
     chunk = Chunk(index=index, documents=len(paths), figures=0)
     buffer = io.StringIO()

@@ -1,0 +1,1 @@
+"""Compare: periods, baselines against earlier years and peers, consistency checks."""

@@ -1,0 +1,1 @@
+"""Report: the report's data, charts and HTML; rendering executed notebooks."""

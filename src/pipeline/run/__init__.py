@@ -1,0 +1,1 @@
+"""Run: the step graph, papermill, incremental skipping, many documents on an Executor."""
