@@ -13,8 +13,16 @@ import sys
 from pathlib import Path
 
 from pipeline import __version__
+from pipeline.atomic import atomic_path, write_text_atomic
 from pipeline.display import note
-from pipeline.errors import INTERNAL_ERROR_EXIT, INTERRUPTED_EXIT, OS_ERROR_EXIT, PipelineError, UsageError
+from pipeline.errors import (
+    INTERNAL_ERROR_EXIT,
+    INTERRUPTED_EXIT,
+    OS_ERROR_EXIT,
+    InputNotFound,
+    PipelineError,
+    UsageError,
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -91,15 +99,12 @@ def _emit(text: str, output: Path | None) -> None:
     if output is None:
         sys.stdout.write(text)
     else:
-        from pipeline.atomic import write_text_atomic
-
         write_text_atomic(output, text)
 
 
 def _extract_many(args: argparse.Namespace) -> int:
     """Many documents (paths, or the *.txt files of folders) -> one table, in parallel; a document
     that cannot be read is named on stderr and left out, and the exit status says so."""
-    from pipeline.errors import InputNotFound
     from pipeline.run.batch import collect_paths, write_table
 
     paths = collect_paths(args.paths)
@@ -116,8 +121,6 @@ def _extract_many(args: argparse.Namespace) -> int:
     if args.output is None:
         summary = write_table(paths, sys.stdout, args.format, on_failure=failed, **options)
     else:
-        from pipeline.atomic import atomic_path
-
         with atomic_path(args.output) as tmp, tmp.open("w", encoding="utf-8", newline="") as out:
             summary = write_table(paths, out, args.format, on_failure=failed, **options)
     print(

@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline import paths
+from pipeline import __version__, paths
 from pipeline.compare.baselines import year_figures
 from pipeline.compare.periods import month_index
 from pipeline.reference.indicators import by_id
@@ -1007,8 +1007,6 @@ def quality_html(data: ReportData) -> str:
 
 
 def footer_html(data: ReportData) -> str:
-    from pipeline import __version__
-
     return (
         '<footer class="report-foot">'
         f"<p>由 annual-figures {esc(__version__)} 从原始文本生成；数字与 <code>data/processed/figures.csv</code> 一致。"

@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import __version__, paths
+from pipeline.atomic import write_text_atomic
 from pipeline.reference.sources import Source
 
 SIDECAR_VERSION = 1
@@ -243,8 +244,6 @@ def _what_changed(old: dict[str, Any], new: dict[str, Any]) -> str:
 
 def record(step: str, source: Source, decision: Decision) -> Path:
     """After the step succeeded: write its sidecar with the key it ran with and its outputs' hashes."""
-    from pipeline.atomic import write_text_atomic
-
     outputs = {_rel(p): file_sha256(p) for p in _owned(step, source)}
     sidecar = {
         "key": decision.key,

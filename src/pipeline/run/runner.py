@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import paths
+from pipeline.atomic import atomic_path, move_aside, write_text_atomic
 from pipeline.display import note
 from pipeline.errors import NotebookFailed, PipelineError, UsageError
 from pipeline.reference.sources import Source, check_body_year, discover_sources
@@ -80,8 +81,6 @@ def _kernel_manager_logging_to(stderr):
 def run_notebook(name: str, parameters: dict[str, Any], label: str) -> Path:
     """Execute notebooks/<name> with `parameters`; the executed copy goes to reports/_executed/<label>/."""
     import papermill
-
-    from pipeline.atomic import atomic_path
 
     notebook = paths.NOTEBOOKS / name
     if not notebook.is_file():
@@ -176,8 +175,6 @@ def _set_aside_removed_documents() -> list[str]:
     """Move the interim folders of removed raw documents to data/interim/.removed/; their labels."""
     moved = []
     for folder in (table.parent for table in paths.interim_figure_tables()[1]):
-        from pipeline.atomic import move_aside  # tables needs the extractor: only when there is work
-
         label = f"{folder.parent.name}/{folder.name}"
         kept = move_aside(folder, paths.INTERIM / paths.REMOVED_INTERIM / folder.parent.name)
         note(f"{label}: its raw document is gone; its figures leave the panel, its interim files are kept in {kept}")
@@ -235,8 +232,6 @@ def run_all(
     for source in sources:
         source.read()
     if not checked:  # only once everything passed: a refused run writes nothing
-        from pipeline.atomic import write_text_atomic
-
         write_text_atomic(stamp, key)
     # a removed document's interim folder is moved aside (kept), and the panel is built again
     # without its figures by the first clean step, which runs for that reason

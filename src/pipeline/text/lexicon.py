@@ -23,6 +23,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
+from pipeline.atomic import atomic_path
+
 # what jieba treats as one block of text to segment (its re_han_default), and ASCII word characters
 _HAN_BLOCK = re.compile(r"[\u4E00-\u9FD5a-zA-Z0-9+#&._%\-]+")
 _ASCII_WORD_CHAR = re.compile(r"[a-zA-Z0-9]")
@@ -129,8 +131,6 @@ def _cache_path() -> Path:
 
 
 def _write_copy(path: Path, counts: dict[str, int], total: int) -> None:
-    from pipeline.atomic import atomic_path  # tables needs the extractor, which needs this module
-
     with atomic_path(path) as tmp:
         db = sqlite3.connect(tmp)
         try:

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
+from pipeline.text.lexicon import lexicon
+
 EXACT, MORE_THAN, ABOUT, LESS_THAN = "exact", "more_than", "about", "less_than"
 APPROX_CLASSES = (EXACT, MORE_THAN, ABOUT, LESS_THAN)
 
@@ -243,8 +245,6 @@ def qualifier_is_part_of_a_word(before: str, qualifier: str) -> bool:
 
 @lru_cache(maxsize=4096)
 def _ends_a_common_word(pair: str) -> bool:
-    from pipeline.text.lexicon import lexicon  # the word list is opened only when such a case comes up
-
     return pair not in PREFIX_QUALIFIERS and lexicon().count(pair) >= _COMMON_WORD
 
 
