@@ -1,0 +1,156 @@
+"""The main job at corpus scale: `pipeline run` over N bodies x Y years, measured side by side.
+
+    .venv/bin/python benchmarks/corpus_run.py                       # 1 and 41 documents
+    .venv/bin/python benchmarks/corpus_run.py --sizes 1 41 1000     # and 100 bodies x 10 years
+    .venv/bin/python benchmarks/corpus_run.py --sizes 1 --executor pool dask
+
+For each size it builds a throw-away project (the notebooks, the reference tables, and synthetic
+report-sized documents from tests/synth.py, each filed as data/raw/<body>/<year>/ with its
+source.yaml), then measures three runs of `python -m pipeline run`:
+
+- first: nothing done yet;
+- again: nothing changed (every step should be skipped);
+- add one year: one more document for the first body.
+
+Each with wall time, CPU time of the whole process tree (the run and every kernel or worker it
+waited for) and peak memory, both the largest single process (wait4) and the sum over the tree
+(sampled from /proc every 0.1 s). Output: a Markdown table, plus the marginal cost per document
+between the two largest sizes and what that extrapolates to at 34,000 documents.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench import ROOT, run_measured
+
+FIRST_YEAR = 2015
+COUNTRY = 34_000
+
+
+def _body_id(number: int) -> str:
+    return f"synth_b{number:03d}"
+
+
+def _file_document(project: Path, body: str, year: int, text: str) -> None:
+    folder = project / "data" / "raw" / body / str(year)
+    folder.mkdir(parents=True, exist_ok=True)
+    data = text.encode("utf-8")
+    name = f"report_{year}.txt"
+    (folder / name).write_bytes(data)
+    meta = {
+        "body": body,
+        "report_year": year,
+        "period_start": f"{year}-01-01",
+        "period_end": f"{year}-12-31",
+        "period_kind": "calendar_year",
+        "title": f"{body} {year} 年工作报告（合成）",
+        "publisher": "synthetic (tests/synth.py)",
+        "file": name,
+        "encoding": "utf-8",
+        "sha256": hashlib.sha256(data).hexdigest(),
+    }
+    (folder / "source.yaml").write_text("".join(f"{k}: {v}\n" for k, v in meta.items()), encoding="utf-8")
+
+
+def build_project(where: Path, documents: int, years: int, seed: int) -> tuple[Path, list[tuple[str, int]]]:
+    """A project copy with `documents` synthetic documents, `years` per body (the last body may have fewer)."""
+    from tests import synth
+
+    project = where / f"project_{documents}"
+    if project.exists():
+        shutil.rmtree(project)
+    for part in ("data/reference", "notebooks"):
+        shutil.copytree(ROOT / part, project / part)
+    for part in ("data/raw", "data/interim", "data/processed", "reports"):
+        (project / part).mkdir(parents=True, exist_ok=True)
+    bodies_csv = project / "data" / "reference" / "bodies.csv"
+    slots = [(_body_id(i // years), FIRST_YEAR + i % years) for i in range(documents)]
+    with bodies_csv.open("a", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        for body in sorted({b for b, _ in slots}):
+            writer.writerow([body, f"合成{body[-3:]}县人大常委会", f"Synthetic county {body[-3:]}", "county", "山西"])
+    texts = synth.generate(synth.default_templates(), documents + 1, seed=seed, min_chars=7000)
+    for (body, year), doc in zip(slots, texts, strict=False):
+        _file_document(project, body, year, doc.text)
+    extra = next(synth.generate(synth.default_templates(), 1, seed=seed + 1, min_chars=7000))
+    (where / f"extra_{documents}.txt").write_text(extra.text, encoding="utf-8")
+    return project, slots
+
+
+def measure(project: Path, where: Path, documents: int, slots: list[tuple[str, int]], options: list[str]) -> dict:
+    env = {**os.environ, "ANNUAL_FIGURES_ROOT": str(project)}
+    cmd = [sys.executable, "-m", "pipeline", "run", *options]
+    results = {}
+    for label in ("first", "again"):
+        results[label] = run_measured(cmd, env=env, sample_tree=True)
+        if results[label]["returncode"] != 0:
+            raise SystemExit(f"{label} run of {documents} failed:\n{results[label]['stderr'][-3000:]}")
+    body = slots[0][0]
+    last_year = max(y for b, y in slots if b == body)
+    _file_document(project, body, last_year + 1, (where / f"extra_{documents}.txt").read_text(encoding="utf-8"))
+    results["add one year"] = run_measured(cmd, env=env, sample_tree=True)
+    if results["add one year"]["returncode"] != 0:
+        raise SystemExit(f"adding a year to {documents} failed:\n{results['add one year']['stderr'][-3000:]}")
+    reports = len(list((project / "reports").glob("*/*.html")))
+    results["reports"] = reports
+    results["output_mb"] = sum(p.stat().st_size for p in project.rglob("*") if p.is_file()) / 1e6
+    return results
+
+
+def _row(documents: int, label: str, r: dict) -> str:
+    return (
+        f"| {documents:,} | {label} | {r['seconds']:.1f} | {r['cpu_seconds']:.1f} | "
+        f"{r['peak_mb']:.0f} | {r.get('tree_peak_mb', 0):.0f} |"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1, 41], help="documents per corpus")
+    parser.add_argument("--years", type=int, default=10, help="years per body")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--workdir", type=Path, help="keep the projects here (default: a temp folder)")
+    parser.add_argument("--run-option", action="append", default=[], help="passed to pipeline run (repeatable)")
+    args = parser.parse_args(argv)
+    where = args.workdir or Path(tempfile.mkdtemp(prefix="corpus-bench-"))
+    where.mkdir(parents=True, exist_ok=True)
+    print(f"{os.cpu_count()} cores; projects in {where}; pipeline run {' '.join(args.run_option)}".rstrip())
+    print("\n| documents | run | wall s | CPU s (tree) | largest process MB | tree peak MB |")
+    print("| ---: | --- | ---: | ---: | ---: | ---: |")
+    measured = {}
+    for documents in args.sizes:
+        project, slots = build_project(where, documents, args.years, args.seed)
+        results = measure(project, where, documents, slots, args.run_option)
+        measured[documents] = results
+        for label in ("first", "again", "add one year"):
+            print(_row(documents, label, results[label]), flush=True)
+    print()
+    for documents, results in measured.items():
+        print(f"- {documents:,} documents: {results['reports']} reports, {results['output_mb']:.1f} MB in the project")
+    sizes = sorted(measured)
+    if len(sizes) >= 2:
+        small, large = sizes[-2], sizes[-1]
+        wall = (measured[large]["first"]["seconds"] - measured[small]["first"]["seconds"]) / (large - small)
+        cpu = (measured[large]["first"]["cpu_seconds"] - measured[small]["first"]["cpu_seconds"]) / (large - small)
+        print(
+            f"- marginal first-run cost between {small:,} and {large:,}: {wall:.2f} s wall, {cpu:.2f} s CPU "
+            f"per document; at {COUNTRY:,} documents ≈ {wall * COUNTRY / 3600:.1f} h wall"
+        )
+        ratio = measured[large]["first"]["seconds"] / measured[sizes[0]]["first"]["seconds"]
+        print(f"- first run, {large:,} documents against {sizes[0]:,}: {ratio:.1f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
