@@ -96,6 +96,51 @@ def test_indicator_without_baseline_is_listed():
     assert list(table["baseline_kind"]) == ["none"]
 
 
+def test_each_baseline_kind_states_the_period_it_covers():
+    panel = panel_of(
+        fact("a", "2023-01-01", "2023-12-31", "calendar_year", "sc_sessions", 9, "document", 2023, 1),
+        fact("a", "2022-01-01", "2022-12-31", "calendar_year", "sc_sessions", 8, report_year=2022),
+        fact("a", "2017", "2022-02", "term_total", "sc_sessions", 60),
+        fact("a", "2015-11", "2022-12", "cumulative", "sc_sessions", 20),
+        fact("a", "2015-11", "2024-01", "cumulative", "sc_sessions", 30),
+        fact("a", "2023-12-20", "2023-12-20", "ordinal", "sc_sessions", 39),
+        fact("b", "2023-01-01", "2023-12-31", "calendar_year", "sc_sessions", 7, report_year=2023),
+        fact("a", "2023-01-01", "2023-12-31", "calendar_year", "party_lectures", 5, "document", 2023, 2),
+        fact("a", "2021-01-01", "2021-12-31", "calendar_year", "chair_meetings", 20, report_year=2021),
+    )
+    table = compare(panel, "a", 2023, BODIES)
+    periods = {
+        (row.indicator_id, row.baseline_kind): (row.baseline_start, row.baseline_end, row.baseline_period)
+        for row in table.itertuples()
+        if row.baseline_kind != "none"
+    }
+    assert periods == {
+        ("sc_sessions", "earlier_year"): ("2022-01-01", "2022-12-31", "2022-01-01 to 2022-12-31"),
+        ("sc_sessions", "term_total_annualised"): ("2017", "2022-02", "2017 to 2022-02"),
+        # the window between two cumulative dates, not either total's own period
+        ("sc_sessions", "cumulative_difference"): ("2022-12", "2024-01", "2022-12 to 2024-01"),
+        # an ordinal is a count up to one date: no start
+        ("sc_sessions", "ordinal"): ("", "2023-12-20", "2023-12-20"),
+        ("sc_sessions", "peer"): ("2023-01-01", "2023-12-31", "2023-01-01 to 2023-12-31"),
+        # reported before, not this year: the latest period it was reported for
+        ("chair_meetings", "calendar_year"): ("2021-01-01", "2021-12-31", "2021-01-01 to 2021-12-31"),
+    }
+    none = table[table["baseline_kind"] == "none"]
+    assert list(none["indicator_id"]) == ["party_lectures"]
+    assert none[["baseline_start", "baseline_end", "baseline_period"]].isna().all(axis=None)
+    assert list(table.columns).index("baseline_start") + 1 == list(table.columns).index("baseline_end")
+
+
+def test_an_ordinal_alone_is_no_baseline():
+    panel = panel_of(
+        fact("a", "2023-01-01", "2023-12-31", "calendar_year", "sc_sessions", 9, "document", 2023, 1),
+        fact("a", "2023-12-20", "2023-12-20", "ordinal", "sc_sessions", 39),
+    )
+    table = compare(panel, "a", 2023, BODIES)
+    assert list(table["baseline_kind"]) == ["ordinal", "none"]
+    assert pd.isna(table.iloc[0]["change"])
+
+
 def _doc(text):
     return Document(doc_id="t", raw=text, encoding="utf-8")
 

@@ -178,3 +178,28 @@ def test_a_heading_that_gives_a_figure_is_read_as_text_too():
         ("组织视察3次。", "二、加强监督,助推发展", False),
     ]
     assert not [r for r in layout.repairs if r.kind == "cut_no_continuation"]  # a heading is not cut prose
+
+
+def test_a_continuation_is_read_right_after_its_cut_before_what_was_printed_between():
+    layout = repair(_norm(PAGE))
+    # line 19 continues line 7; the orphan of line 17, printed between them, is read after both
+    assert [p.lines for p in layout.paragraphs] == [(3,), (7, 19), (17,), (23,)]
+
+
+MISSING_START = (
+    "二、监督工作\n\n全年开展执法检查4次。\n\n图为代表视察项目建设\n\n{opening}维护群众合法权益,开展专题询问2次。\n"
+)
+
+
+def test_a_paragraph_after_a_caption_opening_with_a_lone_character_lost_its_start():
+    layout = repair(_norm(MISSING_START.format(opening="效")))
+    missing = [(r.kind, r.line, r.other_line) for r in layout.repairs]
+    assert missing == [("start_missing", 7, None)]
+    # what it belongs to is unknown, so it is not put under the heading above the caption
+    assert [p.section for p in layout.paragraphs] == ["二、监督工作", ""]
+
+
+def test_a_paragraph_after_a_caption_opening_with_a_sentence_opener_is_whole():
+    layout = repair(_norm(MISSING_START.format(opening="为")))
+    assert layout.repairs == []
+    assert [p.section for p in layout.paragraphs] == ["二、监督工作", "二、监督工作"]

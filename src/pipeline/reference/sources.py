@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -14,6 +13,7 @@ import yaml
 from pipeline import paths
 from pipeline.display import UNSAFE
 from pipeline.errors import InputNotFound, SourceMetadataError, UsageError
+from pipeline.hashing import sha256_of
 from pipeline.reference.readers import IDENTIFIER, known_bodies, load_yaml
 from pipeline.text.document import Document, read_document
 
@@ -39,14 +39,6 @@ class Source:
         """Verify the file is the one source.yaml describes, then read it."""
         verify_sha256(self.path, self.sha256)
         return read_document(self.path, declared_encoding=self.encoding, doc_id=self.doc_id)
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def verify_sha256(path: Path, expected: str) -> None:

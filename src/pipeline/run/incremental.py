@@ -42,6 +42,7 @@ from typing import Any
 
 from pipeline import __version__, paths
 from pipeline.atomic import write_text_atomic
+from pipeline.hashing import sha256_of
 from pipeline.reference.sources import Source
 
 SIDECAR_VERSION = 1
@@ -62,11 +63,7 @@ def file_sha256(path: Path) -> str | None:
     key = (str(path), st.st_ino, st.st_size, st.st_mtime_ns)
     digest = _HASHES.get(key)
     if digest is None:
-        h = hashlib.sha256()
-        with open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                h.update(block)
-        digest = _HASHES[key] = h.hexdigest()
+        digest = _HASHES[key] = sha256_of(path)
     return digest
 
 

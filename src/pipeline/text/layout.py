@@ -283,13 +283,32 @@ def _first_word_length(head: str) -> int:
     return len(lexicon().first_word(head))
 
 
-def repair(norm: str, blocks: list[Block] | None = None) -> Layout:
-    """Classify lines, join cut paragraphs to their continuations, and put body text in order."""
-    blocks = blocks if blocks is not None else classify(norm)
-    # 1. Units of body text: consecutive body lines with no blank line between are one paragraph
-    #    when the first ends mid-sentence (hard-wrapped text).
-    units: list[dict] = []
-    repairs: list[Repair] = []
+@dataclass
+class _Unit:
+    """One step of the text in its printed order: a non-body block, or a paragraph of body lines."""
+
+    block: Block | None = None
+    paragraph: Paragraph | None = None
+    cut: bool = False  # the paragraph ends mid-sentence
+    orphan: bool = False  # the paragraph may be the continuation of a column cut earlier
+    direct: _Unit | None = None  # the unit just before, when that one is a paragraph too
+
+
+def _continues_the_line_above(last: _Unit | None, previous: Block | None, adjacent_line: int, block: Block) -> bool:
+    return (
+        last is not None
+        and last.paragraph is not None
+        and previous is not None
+        and previous.role == BODY
+        and adjacent_line + 1 == block.line
+        and (_is_cut(last.paragraph.text) or block.text[0] in _CONTINUING_PUNCTUATION)
+    )
+
+
+def _units(blocks: list[Block], repairs: list[Repair]) -> list[_Unit]:
+    """Consecutive body lines with no blank line between are one paragraph when the first ends
+    mid-sentence (hard-wrapped text); every other block is a unit of its own."""
+    units: list[_Unit] = []
     previous: Block | None = None
     adjacent_line = -1  # the line a wrapped continuation would follow: previous's, or a page number's under it
     for block in blocks:
@@ -298,99 +317,103 @@ def repair(norm: str, blocks: list[Block] | None = None) -> Layout:
             adjacent_line = block.line
             continue
         if block.role != BODY:
-            units.append({"block": block})
-            previous = block
-            adjacent_line = block.line
-            continue
-        last = units[-1] if units else None
-        if (
-            last is not None
-            and "paragraph" in last
-            and previous is not None
-            and previous.role == BODY
-            and adjacent_line + 1 == block.line
-            and (_is_cut(last["paragraph"].text) or block.text[0] in _CONTINUING_PUNCTUATION)
-        ):
-            paragraph: Paragraph = last["paragraph"]
+            units.append(_Unit(block=block))
+        elif _continues_the_line_above(units[-1] if units else None, previous, adjacent_line, block):
+            paragraph = units[-1].paragraph
             repairs.append(Repair("wrapped", previous.line, block.line, previous.end, "line wrap joined"))
             paragraph.text += block.text
             paragraph.offsets.extend(range(block.start, block.end))
             paragraph.lines += (block.line,)
         else:
-            units.append(
-                {
-                    "paragraph": Paragraph(block.text, list(range(block.start, block.end)), (block.line,)),
-                    "after": previous,
-                }
-            )
+            units.append(_Unit(paragraph=Paragraph(block.text, list(range(block.start, block.end)), (block.line,))))
         previous = block
         adjacent_line = block.line
+    return units
 
-    paragraph_indices = [i for i, u in enumerate(units) if "paragraph" in u]
-    # whether each paragraph ends mid-sentence, found once: steps 2 and 3 ask it of each several times
-    for i in paragraph_indices:
-        units[i]["cut"] = _is_cut(units[i]["paragraph"].text)
-    # 2. Orphans: paragraphs that follow a caption/headline/byline/meta block or a cut paragraph
-    #    may be the continuation of a column cut earlier.
+
+def _mark_cuts_and_orphans(units: list[_Unit]) -> None:
+    """Paragraphs that follow a caption/headline/byline/meta block or a cut paragraph may be the
+    continuation of a column cut earlier."""
+    # whether each paragraph ends mid-sentence, found once: joining and ordering ask it several times
+    for unit in units:
+        if unit.paragraph is not None:
+            unit.cut = _is_cut(unit.paragraph.text)
     for i, unit in enumerate(units):
-        if "paragraph" not in unit:
+        if unit.paragraph is None:
             continue
         before = units[i - 1] if i else None
-        unit["orphan"] = before is not None and (
-            ("block" in before and before["block"].role in (CAPTION, HEADLINE, KICKER, BYLINE, META))
-            or ("paragraph" in before and before["cut"])
+        unit.orphan = before is not None and (
+            (before.block is not None and before.block.role in (CAPTION, HEADLINE, KICKER, BYLINE, META))
+            or (before.paragraph is not None and before.cut)
         )
-        unit["direct"] = before if before is not None and "paragraph" in before else None
+        unit.direct = before if before is not None and before.paragraph is not None else None
 
+
+def _join_candidates(units: list[_Unit]) -> list[tuple[float, int, int, int]]:
+    """(-score, distance, index of the cut A, index of the orphan B) for each pair that could be one
+    paragraph, best first once sorted."""
+    paragraph_indices = [i for i, unit in enumerate(units) if unit.paragraph is not None]
     # Indices, not list.index (quadratic), and a bounded look-ahead: a column's continuation is a few
     # blocks after the cut, and a PDF turned to text can hold thousands of cut lines.
     candidates = []
     for n, a_index in enumerate(paragraph_indices):
         a = units[a_index]
-        if not a["cut"]:
+        if not a.cut:
             continue
         for m in range(n + 1, len(paragraph_indices)):  # not a slice: that copies the rest each time
             b_index = paragraph_indices[m]
             if b_index - a_index > MAX_JOIN_DISTANCE:
                 break
             b = units[b_index]
-            if not b.get("orphan"):
+            if not b.orphan:
                 continue
-            score = _boundary_word_score(a["paragraph"].text, b["paragraph"].text)
-            if b["direct"] is a and _starts_with_fragment(b["paragraph"].text):
+            score = _boundary_word_score(a.paragraph.text, b.paragraph.text)
+            if b.direct is a and _starts_with_fragment(b.paragraph.text):
                 score += 10
             if score > 0:
                 candidates.append((-score, b_index - a_index, a_index, b_index))
-    joined_to: dict[int, int] = {}  # index of B -> index of A
+    return candidates
+
+
+def _continuations(units: list[_Unit]) -> dict[int, int]:
+    """Index of each orphan B -> index of the cut A it continues; best pairs first, each used once."""
+    joined_to: dict[int, int] = {}
     used_a: set[int] = set()
-    for _neg, _dist, a_index, b_index in sorted(candidates):
+    for _neg, _dist, a_index, b_index in sorted(_join_candidates(units)):
         if a_index in used_a or b_index in joined_to:
             continue
         joined_to[b_index] = a_index
         used_a.add(a_index)
+    return joined_to
 
-    # 3. Runs: body paragraphs in a row, broken by non-body blocks and after a cut paragraph.
+
+def _runs(units: list[_Unit], joined_to: dict[int, int]) -> list[list[int]]:
+    """Body paragraphs in a row, broken by non-body blocks (a run each) and after a cut paragraph."""
     runs: list[list[int]] = []
     current: list[int] = []
     for i, unit in enumerate(units):
-        if "paragraph" in unit and not (current and (i in joined_to or units[current[-1]]["cut"])):
+        if unit.paragraph is not None and not (current and (i in joined_to or units[current[-1]].cut)):
             current.append(i)
             continue
         if current:
             runs.append(current)
             current = []
-        if "paragraph" in unit:
+        if unit.paragraph is not None:
             current = [i]
         else:
             runs.append([i])
     if current:
         runs.append(current)
+    return runs
 
+
+def _reading_order(runs: list[list[int]], joined_to: dict[int, int]) -> list[int]:
+    """Unit indices in reading order: the runs as printed, each followed at once by the run that
+    continues its last paragraph; a run that continues another is read there, not where it was printed."""
     run_of = {i: r for r, run in enumerate(runs) for i in run}
     moved = {run_of[b] for b in joined_to}
-    order: list[int] = []
-
     continuation = {a_index: b_index for b_index, a_index in joined_to.items()}  # one B per A
+    order: list[int] = []
     emitted: set[int] = set()
 
     def emit(run_index: int) -> None:
@@ -410,63 +433,66 @@ def repair(norm: str, blocks: list[Block] | None = None) -> Layout:
     for r in sorted(moved):
         if runs[r][0] not in emitted:
             emit(r)
+    return order
 
-    # 4. Join, assign sections in reading order, flag what could not be repaired.
+
+def _join(a_par: Paragraph, paragraph: Paragraph, repairs: list[Repair]) -> None:
+    seam = f"…{a_par.text[-6:]} | {paragraph.text[:6]}…"
+    repairs.append(Repair("joined", a_par.lines[-1], paragraph.lines[0], a_par.offsets[-1] + 1, seam))
+    a_par.text += paragraph.text
+    a_par.offsets.extend(paragraph.offsets)
+    a_par.lines += paragraph.lines
+
+
+def _assemble(
+    units: list[_Unit], order: list[int], joined_to: dict[int, int], repairs: list[Repair]
+) -> list[Paragraph]:
+    """Join each continuation to its cut, give paragraphs the section they fall under in reading
+    order, and flag those that begin mid-sentence."""
     out: list[Paragraph] = []
     section = ""
-    by_index: dict[int, Paragraph] = {}
+    by_index: dict[int, Paragraph] = {}  # the paragraph each unit's text ended up in
     for i in order:
         unit = units[i]
-        if "block" in unit:
-            block = unit["block"]
+        if unit.block is not None:
+            block = unit.block
             if block.role == HEADING:
                 section = block.text
                 if _has_a_count(block.text):
                     offsets = list(range(block.start, block.end))
                     out.append(Paragraph(block.text, offsets, (block.line,), section, heading=True))
             continue
-        paragraph = unit["paragraph"]
+        paragraph = unit.paragraph
         if i in joined_to:
-            a_par = by_index[joined_to[i]]
-            a_line = a_par.lines[-1]
-            repairs.append(
-                Repair(
-                    "joined",
-                    a_line,
-                    paragraph.lines[0],
-                    a_par.offsets[-1] + 1,
-                    f"…{a_par.text[-6:]} | {paragraph.text[:6]}…",
-                )
-            )
-            a_par.text += paragraph.text
-            a_par.offsets.extend(paragraph.offsets)
-            a_par.lines += paragraph.lines
-            by_index[i] = a_par
+            by_index[i] = by_index[joined_to[i]]
+            _join(by_index[i], paragraph, repairs)
             continue
-        if unit.get("orphan") and _lone_opening_char(paragraph.text):
+        if unit.orphan and _lone_opening_char(paragraph.text):
             section = ""
-            repairs.append(
-                Repair(
-                    "start_missing",
-                    paragraph.lines[0],
-                    None,
-                    paragraph.offsets[0],
-                    f"{paragraph.text[:12]}…: begins mid-sentence; its start is not in the text",
-                )
-            )
+            why = f"{paragraph.text[:12]}…: begins mid-sentence; its start is not in the text"
+            repairs.append(Repair("start_missing", paragraph.lines[0], None, paragraph.offsets[0], why))
         paragraph.section = section
         by_index[i] = paragraph
         out.append(paragraph)
-    for paragraph in out:
+    return out
+
+
+def _flag_cut_ends(paragraphs: list[Paragraph], repairs: list[Repair]) -> None:
+    for paragraph in paragraphs:
         if not paragraph.heading and _is_cut(paragraph.text):
-            repairs.append(
-                Repair(
-                    "cut_no_continuation",
-                    paragraph.lines[-1],
-                    None,
-                    paragraph.offsets[-1] + 1,
-                    f"…{paragraph.text[-12:]}: ends mid-sentence; its continuation is not in the text",
-                )
-            )
+            why = f"…{paragraph.text[-12:]}: ends mid-sentence; its continuation is not in the text"
+            repairs.append(Repair("cut_no_continuation", paragraph.lines[-1], None, paragraph.offsets[-1] + 1, why))
+
+
+def repair(norm: str, blocks: list[Block] | None = None) -> Layout:
+    """Classify lines, join cut paragraphs to their continuations, and put body text in order."""
+    blocks = blocks if blocks is not None else classify(norm)
+    repairs: list[Repair] = []
+    units = _units(blocks, repairs)
+    _mark_cuts_and_orphans(units)
+    joined_to = _continuations(units)
+    order = _reading_order(_runs(units, joined_to), joined_to)
+    paragraphs = _assemble(units, order, joined_to, repairs)
+    _flag_cut_ends(paragraphs, repairs)
     repairs.sort(key=lambda r: (r.at, r.kind))
-    return Layout(blocks=blocks, paragraphs=out, repairs=repairs)
+    return Layout(blocks=blocks, paragraphs=paragraphs, repairs=repairs)
