@@ -306,3 +306,68 @@ def test_the_template_ships_with_the_package():
         "templates/pages/index.html.j2",
     } <= set(files)
     assert [f for f in files if not any(fnmatch.fnmatch(f, g) for g in globs)] == []
+
+
+# ---------------------------------------------------------------- templates
+
+
+def test_every_baseline_kind_compare_writes_has_a_method_label():
+    from pipeline.compare.baselines import BASELINE_KINDS
+
+    assert set(fmt.METHODS) == set(BASELINE_KINDS)
+
+
+def test_fragments_are_one_line_of_html_however_their_templates_are_laid_out():
+    # the templates are indented over many lines; the notebook's outputs (and so the report's bytes)
+    # were always one line per fragment
+    html = all_fragments(tiny_data(sentence=f"全年召开常委会会议9次{SCRIPT}，\n作出决议决定5项{IMG}。"))
+    assert "\n" not in html and "  <" not in html
+    assert 'class="cut"' in html  # the source's line break is still shown, as a marked cut
+
+
+def test_a_value_a_template_prints_is_cleaned_and_escaped_without_a_filter():
+    template = fragments.environment().from_string("<p title='{{ x }}'>{{ x }}</p>")
+    assert template.render(x=f"{RLO}<b>it's</b>\n") == (
+        "<p title='&lt;b&gt;it&#x27;s&lt;/b&gt; '>&lt;b&gt;it&#x27;s&lt;/b&gt; </p>"
+    )
+
+
+def test_baseline_periods_come_from_baseline_start_and_end():
+    data = tiny_data()
+    data.comparison = data.comparison.drop(columns="baseline_period")
+    assert "2017–2022-02" in fragments.comparison_html(data)
+    assert "（2017–2022-02）" in fragments.headline_html(data)
+    data.comparison["baseline_start"] = "2018"  # the start column, not a string taken apart, says it
+    assert "2018–2022-02" in fragments.comparison_html(data)
+
+
+def test_a_cumulative_difference_cites_the_earlier_running_total_first():
+    data = tiny_data()
+    indicators = by_id()
+    later, earlier = (
+        {
+            "body": "demo", "report_year": 2023, "period_start": "2017-01-01", "period_end": end,
+            "period_kind": "cumulative", "kind": "actual", "indicator_id": "sc_sessions",
+            "indicator_zh": indicators["sc_sessions"].zh, "indicator_en": indicators["sc_sessions"].en,
+            "value": value, "unit": "次", "approx": "exact", "source_type": "published", "source": url,
+        }
+        for end, value, url in (("2023-12", 50.0, "https://example.org/b"), ("2022-12", 40.0, "https://example.org/a"))
+    )  # fmt: skip
+    data.panel = pd.concat([data.panel, pd.DataFrame([later, earlier])], ignore_index=True)
+    row = data.comparison.iloc[0].copy()
+    row.update(
+        {"baseline_kind": "cumulative_difference", "baseline_start": "2022-12", "baseline_end": "2023-12",
+         "baseline_period": "", "baseline_value": "10", "baseline_source": "https://example.org/b"}
+    )  # fmt: skip
+    data.comparison = pd.DataFrame([row])
+    facts = report_data.published_facts(data)
+    ref = dict(zip(facts["period_end"], facts["ref"], strict=False))
+    assert report_data.refs_for(facts, row) == [ref["2022-12"], ref["2023-12"]]
+
+
+def test_index_escapes_download_descriptions_and_inlines_its_own_stylesheet():
+    css = 'main > p { font-family: "Noto Sans SC"; }\n'
+    html = fragments.index_html([], [("figures.csv", "downloads/figures.csv", f"all {SCRIPT}")], css)
+    assert f'<style type="text/css">\n{css}</style>' in html
+    assert "all &lt;script&gt;" in html and "<script" not in html
+    assert html.endswith("</html>\n")
