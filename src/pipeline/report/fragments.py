@@ -137,6 +137,7 @@ def comparison_html(data: ReportData) -> str:
     return render(
         "fragments/comparison.html.j2",
         data=data,
+        compared=not data.comparison.empty,
         body_zh=short_names(data, data.body)[0],
         own=own,
         peer=peer,
@@ -180,7 +181,14 @@ def evidence_html(data: ReportData) -> str:
 
 def quality_html(data: ReportData) -> str:
     return render(
-        "fragments/quality.html.j2", data=data, check_counts=check_counts(data), unmapped=unmapped_figures(data)
+        "fragments/quality.html.j2",
+        data=data,
+        check_counts=check_counts(data),
+        checks=list(data.checks.itertuples()),
+        unmapped=list(unmapped_figures(data).itertuples()),
+        figure_count=len(data.figures),
+        repairs=list(data.repairs.itertuples()),
+        rejections=list(data.rejections.itertuples()),
     )
 
 
