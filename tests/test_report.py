@@ -9,7 +9,9 @@ import pytest
 
 from pipeline.panel import PANEL_COLUMNS
 from pipeline.reference.indicators import by_id
-from pipeline.report import build as report
+from pipeline.report import data as report_data
+from pipeline.report import format as fmt
+from pipeline.report import fragments
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = "<img src=x onerror=alert(1)>"
@@ -38,7 +40,9 @@ def _panel_row(**kw) -> dict:
     return row
 
 
-def tiny_data(sentence: str = f"全年召开常委会会议9次{SCRIPT}，作出决议决定5项{IMG}。", **meta) -> report.ReportData:
+def tiny_data(
+    sentence: str = f"全年召开常委会会议9次{SCRIPT}，作出决议决定5项{IMG}。", **meta
+) -> report_data.ReportData:
     indicators = by_id()
     start_9 = sentence.index("9次")
     start_5 = sentence.index("5项")
@@ -85,7 +89,8 @@ def tiny_data(sentence: str = f"全年召开常委会会议9次{SCRIPT}，作出
                 "body": "demo", "report_year": "2023", "indicator_id": "sc_sessions",
                 "indicator_zh": indicators["sc_sessions"].zh, "indicator_en": indicators["sc_sessions"].en,
                 "value": "9", "unit": "次", "approx": "exact", "baseline_body": "demo", "baseline_value": "12",
-                "baseline_unit": "次", "baseline_period": "2017 to 2022-02", "baseline_kind": "term_total_annualised",
+                "baseline_unit": "次", "baseline_start": "2017", "baseline_end": "2022-02",
+                "baseline_period": "2017 to 2022-02", "baseline_kind": "term_total_annualised",
                 "change": "-3", "pct_change": "-25", "note": f"term total 60 over 5.0 years {SCRIPT}",
                 "baseline_source": "https://example.org/a?b=1&c=\"2\"",
             },
@@ -93,7 +98,8 @@ def tiny_data(sentence: str = f"全年召开常委会会议9次{SCRIPT}，作出
                 "body": "demo", "report_year": "2023", "indicator_id": "sc_sessions",
                 "indicator_zh": indicators["sc_sessions"].zh, "indicator_en": indicators["sc_sessions"].en,
                 "value": "9", "unit": "次", "approx": "exact", "baseline_body": "peer", "baseline_value": "10",
-                "baseline_unit": "次", "baseline_period": "2022-01-01 to 2022-12-31", "baseline_kind": "peer",
+                "baseline_unit": "次", "baseline_start": "2022-01-01", "baseline_end": "2022-12-31",
+                "baseline_period": "2022-01-01 to 2022-12-31", "baseline_kind": "peer",
                 "change": "-1", "pct_change": "-10", "note": "another city body, 2022: a peer, not a trend",
                 "baseline_source": "javascript:alert(1)",
             },
@@ -122,7 +128,7 @@ def tiny_data(sentence: str = f"全年召开常委会会议9次{SCRIPT}，作出
         "sha256": "ab" * 32,
     }
     base_meta.update(meta)
-    return report.ReportData(
+    return report_data.ReportData(
         body="demo",
         year=2023,
         meta=base_meta,
@@ -140,17 +146,17 @@ def tiny_data(sentence: str = f"全年召开常委会会议9次{SCRIPT}，作出
     )
 
 
-def all_fragments(data: report.ReportData) -> str:
+def all_fragments(data: report_data.ReportData) -> str:
     return "".join(
         f(data)
         for f in (
-            report.header_html,
-            report.headline_html,
-            report.comparison_html,
-            report.charts_html,
-            report.evidence_html,
-            report.quality_html,
-            report.footer_html,
+            fragments.header_html,
+            fragments.headline_html,
+            fragments.comparison_html,
+            fragments.charts_html,
+            fragments.evidence_html,
+            fragments.quality_html,
+            fragments.footer_html,
         )
     )
 
@@ -159,14 +165,18 @@ def all_fragments(data: report.ReportData) -> str:
 
 
 def test_clean_text_strips_bidi_and_control_characters_but_keeps_newlines():
-    assert report.clean_text(f"a{RLO}b\u2066c\u200fd\x00e\x07f\ng\th") == "abcdef\ng h"
-    assert report.clean_text(None) == "" and report.clean_text(float("nan")) == "" and report.clean_text(pd.NA) == ""
+    assert fmt.clean_keeping_line_breaks(f"a{RLO}b\u2066c\u200fd\x00e\x07f\ng\th") == "abcdef\ng h"
+    assert (
+        fmt.clean_keeping_line_breaks(None) == ""
+        and fmt.clean_keeping_line_breaks(float("nan")) == ""
+        and fmt.clean_keeping_line_breaks(pd.NA) == ""
+    )
 
 
 def test_esc_escapes_markup_and_quotes():
-    assert report.esc(SCRIPT) == "&lt;script&gt;alert(1)&lt;/script&gt;"
-    assert report.esc('" onmouseover="x') == "&quot; onmouseover=&quot;x"
-    assert report.esc("一\n二") == "一 二"
+    assert fmt.esc(SCRIPT) == "&lt;script&gt;alert(1)&lt;/script&gt;"
+    assert fmt.esc('" onmouseover="x') == "&quot; onmouseover=&quot;x"
+    assert fmt.esc("一\n二") == "一 二"
 
 
 @pytest.mark.parametrize(
@@ -183,7 +193,7 @@ def test_esc_escapes_markup_and_quotes():
     ],
 )
 def test_only_plain_http_urls_become_links(url, is_link):
-    html = report.link(url)
+    html = fragments.link(url)
     tags = Tags(html).tags
     assert (tags == [("a", {"href": url, "rel": "noopener noreferrer"})]) is is_link
     if not is_link:  # shown as text, in a span that may wrap anywhere
@@ -193,16 +203,16 @@ def test_only_plain_http_urls_become_links(url, is_link):
 
 def test_highlight_marks_the_figure_at_its_offset_and_escapes_the_rest():
     sentence = f"召开会议9次{SCRIPT}，其中9次为专题会议"
-    out = report.highlight(sentence, sentence.index("9次", 6), "9次")
+    out = fragments.highlight(sentence, sentence.index("9次", 6), "9次")
     assert out.count("<mark>") == 1
     assert "&lt;script&gt;" in out and "<script" not in out
     # the second 9次 is marked, not the first
     assert out.index("<mark>") > out.index("&lt;/script&gt;")
     # an offset that misses falls back to the first occurrence; a line break shows as a cut
-    out = report.highlight("审查质\n\n效，审查14件", 99, "14件")
+    out = fragments.highlight("审查质\n\n效，审查14件", 99, "14件")
     assert "<mark>14件</mark>" in out and 'class="cut"' in out
     # a figure with markup of its own is escaped inside the mark
-    assert report.highlight(f"x{IMG}y", 1, IMG) == f"x<mark>{report.esc(IMG)}</mark>y"
+    assert fragments.highlight(f"x{IMG}y", 1, IMG) == f"x<mark>{fmt.esc(IMG)}</mark>y"
 
 
 # ---------------------------------------------------------------- hostile fragments
@@ -226,11 +236,11 @@ def test_hostile_text_in_every_fragment_stays_text():
 
 def test_numbers_methods_and_evidence_as_the_data_says():
     data = tiny_data()
-    comparison = report.comparison_html(data)
+    comparison = fragments.comparison_html(data)
     assert "年均" in comparison and "annualised" in comparison and "12 次 /年" in comparison
     assert "2017–2022-02" in comparison and "-25.0%" in comparison
     assert "邻市" in comparison and "Peer" in comparison  # the peer's short names, both languages
-    evidence = report.evidence_html(data)
+    evidence = fragments.evidence_html(data)
     rows = [a for t, a in Tags(evidence).tags if t == "tr" and "data-start" in a]
     assert [(r["data-value"], r["data-unit"], r["data-indicator"]) for r in rows] == [
         ("9", "次", "sc_sessions"),
@@ -239,17 +249,17 @@ def test_numbers_methods_and_evidence_as_the_data_says():
     assert "<mark>9次</mark>" in evidence and "<mark>5项</mark>" in evidence
     assert "未归入指标" in evidence  # the unmapped figure says so
     assert 'href="https://example.org/a?b=1&amp;c=&quot;2&quot;"' not in evidence  # a quote in a URL: no link
-    headline = report.headline_html(data)
+    headline = fragments.headline_html(data)
     assert 'href="#fig-' in headline and ">9</span>" in headline and "任期年均 12/年" in headline
 
 
 def test_index_lists_reports_newest_first_and_escapes():
     entries = [
-        report.IndexEntry("a", 2021, "甲", "A", "二〇二一", "s1", "a/2021.html"),
-        report.IndexEntry("b", 2023, "乙", "B", f"标题{SCRIPT}", "s2", "b/2023.html"),
-        report.IndexEntry("a", 2023, "甲", "A", "二〇二三", "s3", "a/2023.html"),
+        report_data.IndexEntry("a", 2021, "甲", "A", "二〇二一", "s1", "a/2021.html"),
+        report_data.IndexEntry("b", 2023, "乙", "B", f"标题{SCRIPT}", "s2", "b/2023.html"),
+        report_data.IndexEntry("a", 2023, "甲", "A", "二〇二三", "s3", "a/2023.html"),
     ]
-    html = report.index_html(entries, [("figures.csv", "downloads/figures.csv", "all figures")], "body{}")
+    html = fragments.index_html(entries, [("figures.csv", "downloads/figures.csv", "all figures")], "body{}")
     assert html.startswith("<!DOCTYPE html>") and '<html lang="zh">' in html
     links = [a["href"] for t, a in Tags(html).tags if t == "a"]
     assert links == ["a/2023.html", "b/2023.html", "a/2021.html", "downloads/figures.csv"]
@@ -257,7 +267,7 @@ def test_index_lists_reports_newest_first_and_escapes():
 
 
 def test_summary_line_gives_headline_figures_and_checks():
-    text = report.summary_text(tiny_data())
+    text = report_data.summary_text(tiny_data())
     assert text.startswith("常委会会议 9 次")
     assert "2 figures, 1 mapped to 1 indicators" in text and "checks: 1 pass" in text
 
@@ -267,13 +277,13 @@ def test_summary_line_gives_headline_figures_and_checks():
     [("2022-01-01", "2022-12-31", "2022"), ("2017", "2022-02", "2017–2022-02"), ("2023-12", "2023-12", "2023-12")],
 )
 def test_period_labels(start, end, expected):
-    assert report.period_label(start, end) == expected
+    assert fmt.period_label(start, end) == expected
 
 
 def test_number_formats():
-    assert report.number(20000.0) == "20,000" and report.number("3.8") == "3.8" and report.number("") == ""
-    assert report.percent("-28.571") == "-28.6%" and report.percent("0.01") == "0%" and report.percent("") == ""
-    assert re.fullmatch(r"\+1,937", report.signed(1937.0))
+    assert fmt.number(20000.0) == "20,000" and fmt.number("3.8") == "3.8" and fmt.number("") == ""
+    assert fmt.percent("-28.571") == "-28.6%" and fmt.percent("0.01") == "0%" and fmt.percent("") == ""
+    assert re.fullmatch(r"\+1,937", fmt.signed(1937.0))
 
 
 def test_the_template_ships_with_the_package():
@@ -291,5 +301,73 @@ def test_the_template_ships_with_the_package():
         "templates/report/index.html.j2",
         "templates/report/conf.json",
         "templates/report/static/report.css",
+        "templates/fragments/macros.html.j2",
+        "templates/fragments/comparison.html.j2",
+        "templates/pages/index.html.j2",
     } <= set(files)
     assert [f for f in files if not any(fnmatch.fnmatch(f, g) for g in globs)] == []
+
+
+# ---------------------------------------------------------------- templates
+
+
+def test_every_baseline_kind_compare_writes_has_a_method_label():
+    from pipeline.compare.baselines import BASELINE_KINDS
+
+    assert set(fmt.METHODS) == set(BASELINE_KINDS)
+
+
+def test_fragments_are_one_line_of_html_however_their_templates_are_laid_out():
+    # the templates are indented over many lines; the notebook's outputs (and so the report's bytes)
+    # were always one line per fragment
+    html = all_fragments(tiny_data(sentence=f"全年召开常委会会议9次{SCRIPT}，\n作出决议决定5项{IMG}。"))
+    assert "\n" not in html and "  <" not in html
+    assert 'class="cut"' in html  # the source's line break is still shown, as a marked cut
+
+
+def test_a_value_a_template_prints_is_cleaned_and_escaped_without_a_filter():
+    template = fragments.environment().from_string("<p title='{{ x }}'>{{ x }}</p>")
+    assert template.render(x=f"{RLO}<b>it's</b>\n") == (
+        "<p title='&lt;b&gt;it&#x27;s&lt;/b&gt; '>&lt;b&gt;it&#x27;s&lt;/b&gt; </p>"
+    )
+
+
+def test_baseline_periods_come_from_baseline_start_and_end():
+    data = tiny_data()
+    data.comparison = data.comparison.drop(columns="baseline_period")
+    assert "2017–2022-02" in fragments.comparison_html(data)
+    assert "（2017–2022-02）" in fragments.headline_html(data)
+    data.comparison["baseline_start"] = "2018"  # the start column, not a string taken apart, says it
+    assert "2018–2022-02" in fragments.comparison_html(data)
+
+
+def test_a_cumulative_difference_cites_the_earlier_running_total_first():
+    data = tiny_data()
+    indicators = by_id()
+    later, earlier = (
+        {
+            "body": "demo", "report_year": 2023, "period_start": "2017-01-01", "period_end": end,
+            "period_kind": "cumulative", "kind": "actual", "indicator_id": "sc_sessions",
+            "indicator_zh": indicators["sc_sessions"].zh, "indicator_en": indicators["sc_sessions"].en,
+            "value": value, "unit": "次", "approx": "exact", "source_type": "published", "source": url,
+        }
+        for end, value, url in (("2023-12", 50.0, "https://example.org/b"), ("2022-12", 40.0, "https://example.org/a"))
+    )  # fmt: skip
+    data.panel = pd.concat([data.panel, pd.DataFrame([later, earlier])], ignore_index=True)
+    row = data.comparison.iloc[0].copy()
+    row.update(
+        {"baseline_kind": "cumulative_difference", "baseline_start": "2022-12", "baseline_end": "2023-12",
+         "baseline_period": "", "baseline_value": "10", "baseline_source": "https://example.org/b"}
+    )  # fmt: skip
+    data.comparison = pd.DataFrame([row])
+    facts = report_data.published_facts(data)
+    ref = dict(zip(facts["period_end"], facts["ref"], strict=False))
+    assert report_data.refs_for(facts, row) == [ref["2022-12"], ref["2023-12"]]
+
+
+def test_index_escapes_download_descriptions_and_inlines_its_own_stylesheet():
+    css = 'main > p { font-family: "Noto Sans SC"; }\n'
+    html = fragments.index_html([], [("figures.csv", "downloads/figures.csv", f"all {SCRIPT}")], css)
+    assert f'<style type="text/css">\n{css}</style>' in html
+    assert "all &lt;script&gt;" in html and "<script" not in html
+    assert html.endswith("</html>\n")

@@ -37,6 +37,12 @@ COMPARISON_COLUMNS = [
     "baseline_source",
 ]
 PEER_YEARS = 2
+# The baseline methods, in the order a comparison lists them: the body's own earlier periods, then
+# peers. An indicator with none of them gets one row of kind NO_BASELINE.
+OWN_BASELINE_KINDS = ("earlier_year", "term_total_annualised", "cumulative_difference", "ordinal")
+PEER_KIND = "peer"
+BASELINE_KINDS = (*OWN_BASELINE_KINDS, PEER_KIND)
+NO_BASELINE = "none"
 
 
 def baseline_period(start: str, end: str) -> str:

@@ -19,7 +19,8 @@ from pipeline import paths
 from pipeline.atomic import atomic_path, write_text_atomic
 from pipeline.reference.readers import known_bodies
 from pipeline.reference.sources import discover_sources
-from pipeline.report import build as report
+from pipeline.report import data as report_data
+from pipeline.report.fragments import index_html
 
 TEMPLATE = "report"
 # cells that are for the analyst in JupyterLab, not for the reader
@@ -104,7 +105,7 @@ def render_report(executed: Path, body: str, year: int, target: Path | None = No
     import nbformat
 
     nb = nbformat.read(str(executed), as_version=4)
-    title = report.report_title(body, year, known_bodies())
+    title = report_data.report_title(body, year, known_bodies())
     return write_text_atomic(target or report_path(body, year), to_html(nb, title))
 
 
@@ -114,7 +115,7 @@ def write_index(root: Path | None = None) -> Path:
     entries = []
     for source in discover_sources():
         if (root / source.body / f"{source.report_year}.html").is_file():
-            entries.append(report.index_entry(report.load(source.body, source.report_year)))
+            entries.append(report_data.index_entry(report_data.load(source.body, source.report_year)))
     downloads = []
     for name, description in DOWNLOADS:
         original = paths.PROCESSED / name
@@ -126,5 +127,5 @@ def write_index(root: Path | None = None) -> Path:
             rows = sum(1 for _ in csv.reader(handle)) - 1
         size = original.stat().st_size
         described = f"{description} ({rows:,} rows, {size / 1024:,.0f} KiB)"
-        downloads.append((name, f"downloads/{name}", report.esc(described)))
-    return write_text_atomic(root / "index.html", report.index_html(entries, downloads, stylesheet()))
+        downloads.append((name, f"downloads/{name}", described))
+    return write_text_atomic(root / "index.html", index_html(entries, downloads, stylesheet()))

@@ -1,0 +1,88 @@
+"""What the report's three charts draw, taken from a `ReportData`; `report.charts` draws them."""
+
+from __future__ import annotations
+
+from pipeline.compare.baselines import BASELINE_KINDS, PEER_KIND
+from pipeline.compare.periods import month_index
+from pipeline.report import charts as plotting
+from pipeline.report.data import ReportData, short_names
+from pipeline.report.format import CATEGORIES, PERIOD_KINDS, as_float, period_label
+
+# a meeting number bounds a count but is not one: it gets no bar
+CHARTED_KINDS = tuple(kind for kind in BASELINE_KINDS if kind != "ordinal")
+# the bars of derived baselines, hatched, and the words that say how they were derived
+DERIVED = {"term_total_annualised": "任期年均", "cumulative_difference": "累计之差"}
+
+
+def parts_of_work(data: ReportData) -> list[tuple[str, int, int]]:
+    """(label, mapped, unmapped) per category, the largest first."""
+    figures = data.figures
+    if figures.empty:
+        return []
+    grouped = figures.assign(mapped=figures["indicator_id"] != "").groupby("category", sort=True)["mapped"]
+    rows = [(cat, int(m.sum()), int((~m).sum())) for cat, m in grouped]
+    rows.sort(key=lambda r: (-(r[1] + r[2]), r[0]))
+    return [(f"{CATEGORIES.get(c, (c, c))[0]} {CATEGORIES.get(c, (c, c))[1]}", m, u) for c, m, u in rows]
+
+
+def baseline_panels(data: ReportData) -> list[plotting.Panel]:
+    """Per indicator, this year's bar beside each baseline that is a count."""
+    panels = []
+    body_zh, _ = short_names(data, data.body)
+    for _, rows in data.comparison.groupby("indicator_id", sort=False):
+        rows = rows[rows["baseline_kind"].isin(CHARTED_KINDS)]
+        rows = rows[[as_float(v) is not None for v in rows["baseline_value"]]]
+        if rows.empty or as_float(rows.iloc[0]["value"]) is None:
+            continue
+        first = rows.iloc[0]
+        bars = [plotting.Bar(f"{body_zh} {data.year} 本年", float(first["value"]), "this_year")]
+        for _, r in rows.iterrows():
+            period = period_label(r["baseline_start"], r["baseline_end"])
+            kind, value = r["baseline_kind"], float(r["baseline_value"])
+            if kind == PEER_KIND:
+                zh, en = short_names(data, r["baseline_body"])
+                bars.append(plotting.Bar(f"{zh} {en} {period}", value, "peer"))
+            elif kind in DERIVED:
+                bars.append(plotting.Bar(f"{body_zh} {period} {DERIVED[kind]}", value, "own_past", True))
+            else:
+                bars.append(plotting.Bar(f"{body_zh} {period}", value, "own_past"))
+        title = f"{first['indicator_zh']}（{first['unit']}）\n{first['indicator_en']}"
+        panels.append(plotting.Panel(title, tuple(bars)))
+    # panels of similar length side by side, so a row wastes little space
+    return sorted(panels, key=lambda p: len(p.bars))
+
+
+def series_list(data: ReportData) -> list[plotting.Series]:
+    """The body's own figures over time, per indicator and kind of period, wherever there are two or
+    more points: single years (calendar or session years apart) and cumulative counts."""
+    own = data.panel[
+        (data.panel["body"] == data.body)
+        & (data.panel["indicator_id"] != "")
+        & (data.panel["kind"] == "actual")
+        & data.panel["period_kind"].isin(["calendar_year", "session_year", "cumulative"])
+    ]
+    out = []
+    for (ident, kind), rows in own.groupby(["indicator_id", "period_kind"], sort=True):
+        rows = rows.assign(xm=[month_index(e, end=True) for e in rows["period_end"]]).dropna(subset=["xm"])
+        rows = rows.sort_values(["xm", "source_type", "start"], kind="mergesort").drop_duplicates("xm")
+        if len(rows) < 2:
+            continue
+        points = []
+        this_x = None
+        for r in rows.itertuples():
+            x = (r.xm + 0.5) / 12 if kind == "cumulative" else float(r.xm // 12)
+            span = r.period_end if kind == "cumulative" else str(int(r.xm // 12))
+            points.append((x, float(r.value), span))
+            if r.source == data.doc_id:
+                this_x = x
+        indicator = data.indicators.get(ident)
+        zh, en = (indicator.zh, indicator.en) if indicator else (ident, "")
+        kind_zh, kind_en = PERIOD_KINDS[kind]
+        starts = sorted(set(rows["period_start"])) if kind == "cumulative" else []
+        since = f"，起点 {'/'.join(starts)}" if starts else ""
+        out.append(
+            plotting.Series(
+                f"{zh}（{kind_zh}{since}）\n{en}, {kind_en}", "/".join(sorted(set(rows["unit"]))), tuple(points), this_x
+            )
+        )
+    return out

@@ -1,0 +1,314 @@
+"""What one report shows, as data: `ReportData` and the rows each section of the report lists.
+
+`load` reads the panel (data/processed/), the comparison and checks, the document's interim tables
+and its source.yaml into one `ReportData`; the functions below pick and order what a section
+shows. They are pure over a `ReportData`, so the report can be tested on tiny tables, and they
+return values, never markup: the templates under templates/fragments/ turn them into HTML.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from pipeline import paths
+from pipeline.compare.baselines import BASELINE_KINDS, NO_BASELINE, OWN_BASELINE_KINDS, PEER_KIND, year_figures
+from pipeline.reference.indicators import by_id
+from pipeline.reference.readers import known_bodies
+from pipeline.reference.sources import find_source
+from pipeline.report.format import clean_keeping_line_breaks, number, period_label
+
+# the body's own figures of a single year: what a headline figure is set beside
+HEADLINE_KINDS = ("earlier_year", "term_total_annualised")
+
+
+@dataclass
+class ReportData:
+    body: str
+    year: int
+    meta: dict[str, Any]
+    doc_id: str
+    bodies: dict[str, dict[str, str]]
+    figures: pd.DataFrame  # this document's figures: panel columns + sentence_start
+    panel: pd.DataFrame
+    comparison: pd.DataFrame
+    checks: pd.DataFrame
+    repairs: pd.DataFrame
+    rejections: pd.DataFrame
+    indicators: dict[str, Any] = field(default_factory=dict)
+
+
+def _read_csv(path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+
+
+def _this(frame: pd.DataFrame, body: str, year: int) -> pd.DataFrame:
+    if frame.empty:
+        return frame
+    return frame[(frame["body"] == body) & (frame["report_year"] == str(year))].reset_index(drop=True)
+
+
+def load(body: str, year: int) -> ReportData:
+    """Read what the report shows: the panel, the comparison and checks, the interim tables."""
+    source = find_source(body, year)
+    panel = pd.read_parquet(paths.PROCESSED / "figures.parquet")
+    doc = panel[(panel["source_type"] == "document") & (panel["source"] == source.doc_id)].copy()
+    interim = paths.interim_dir(body, year)
+    detail = _read_csv(interim / "figures.csv")
+    offsets = {
+        (int(s), int(e)): int(ss)
+        for s, e, ss in zip(detail["start"], detail["end"], detail["sentence_start"], strict=True)
+    }
+    doc["sentence_start"] = [offsets.get((int(s), int(e))) for s, e in zip(doc["start"], doc["end"], strict=True)]
+    doc = doc.sort_values("start", kind="mergesort").reset_index(drop=True)
+    return ReportData(
+        body=body,
+        year=year,
+        meta=dict(source.meta),
+        doc_id=source.doc_id,
+        bodies=known_bodies(),
+        figures=doc,
+        panel=panel,
+        comparison=_this(_read_csv(paths.PROCESSED / "comparison.csv"), body, year),
+        checks=_this(_read_csv(paths.PROCESSED / "checks.csv"), body, year),
+        repairs=_read_csv(interim / "layout_repairs.csv"),
+        rejections=_read_csv(interim / "rejected_numerals.csv"),
+        indicators=by_id(),
+    )
+
+
+# ---------------------------------------------------------------- names
+
+
+def body_names(data: ReportData, body: Any) -> tuple[str, str]:
+    row = data.bodies.get(clean_keeping_line_breaks(body), {})
+    return clean_keeping_line_breaks(row.get("name_zh") or body), clean_keeping_line_breaks(row.get("name_en") or "")
+
+
+def short_names(data: ReportData, body: Any) -> tuple[str, str]:
+    """Short chart labels: 湖州市人大常委会 -> 湖州市; '... of the Huzhou Municipal ...' -> Huzhou."""
+    zh, en = body_names(data, body)
+    short_zh = re.sub(r"（.*?）|\(.*?\)", "", zh).replace("人大常委会", "").strip()
+    if len(short_zh) < 2:
+        inside = re.search(r"（(.*?)[，）]", zh)
+        short_zh = inside.group(1) if inside else clean_keeping_line_breaks(body)
+    match = re.search(r"of the (.+?) (?:Municipal|Provincial|County|District|People's)", en)
+    if match:
+        short_en = match.group(1)
+    else:
+        unnamed = re.search(r"unnamed (\w+)", en)
+        short_en = f"unnamed {unnamed.group(1)}" if unnamed else clean_keeping_line_breaks(body)
+    return short_zh, short_en
+
+
+def report_title(body: str, year: int, bodies: dict[str, dict[str, str]]) -> str:
+    row = bodies.get(body, {})
+    zh = clean_keeping_line_breaks(row.get("name_zh") or body)
+    en = re.sub(r"\s*\(.*\)$", "", clean_keeping_line_breaks(row.get("name_en") or ""))
+    return f"{zh} {year} 年工作数字 · {en}: figures of {year}" if en else f"{zh} {year} 年工作数字"
+
+
+# ---------------------------------------------------------------- counts and the headline
+
+
+def headline(data: ReportData) -> pd.DataFrame:
+    """The year's figure for each indicator (its first mention), in the order the text gives them."""
+    mapped = year_figures(data.panel, data.body, data.year)
+    mapped = mapped[mapped["source"] == data.doc_id]
+    return mapped.sort_values("start", kind="mergesort").reset_index(drop=True)
+
+
+def check_counts(data: ReportData) -> dict[str, int]:
+    counts = data.checks["status"].value_counts().to_dict() if not data.checks.empty else {}
+    return {k: int(counts.get(k, 0)) for k in ("pass", "fail", "inconclusive") if counts.get(k)}
+
+
+@dataclass(frozen=True)
+class FigureCounts:
+    figures: int
+    mapped: int
+    indicators: int
+
+
+def figure_counts(data: ReportData) -> FigureCounts:
+    mapped = data.figures["indicator_id"] != ""
+    return FigureCounts(len(data.figures), int(mapped.sum()), data.figures.loc[mapped, "indicator_id"].nunique())
+
+
+def summary_text(data: ReportData, figures: int = 3) -> str:
+    """One line for the index: the first headline figures, counts, and the checks' outcome (plain text)."""
+    top = headline(data).head(figures)
+    shown = "、".join(
+        f"{r.indicator_zh} {number(r.value)}{'余' if r.approx == 'more_than' else ''} {r.unit}"
+        for r in top.itertuples()
+    )
+    counts = figure_counts(data)
+    checks = ", ".join(f"{v} {k_}" for k_, v in check_counts(data).items()) or "none"
+    counted = f"{counts.figures} figures, {counts.mapped} mapped to {counts.indicators} indicators; checks: {checks}"
+    return f"{shown} · {counted}" if shown else counted
+
+
+def own_baseline(data: ReportData, ident: str) -> pd.Series | None:
+    """The first of the body's own single-year baselines of an indicator, if it has one."""
+    rows = data.comparison[
+        (data.comparison["indicator_id"] == ident) & data.comparison["baseline_kind"].isin(HEADLINE_KINDS)
+    ]
+    return rows.iloc[0] if len(rows) else None
+
+
+def first_start(data: ReportData, ident: str) -> str:
+    """Where the document first gives a figure of the indicator ('' when it gives none)."""
+    rows = data.figures[data.figures["indicator_id"] == ident]
+    return str(int(rows["start"].min())) if len(rows) else ""
+
+
+# ---------------------------------------------------------------- published figures and the comparison
+
+
+def published_facts(data: ReportData) -> pd.DataFrame:
+    """Published figures the comparison rests on: the body's own facts of the compared indicators,
+    and the peers' facts it cites; numbered P1, P2, … for reference."""
+    if data.comparison.empty:
+        return data.panel.iloc[0:0].assign(ref="")
+    ids = set(data.comparison["indicator_id"])
+    pub = data.panel[(data.panel["source_type"] == "published") & data.panel["indicator_id"].isin(ids)]
+    peers = data.comparison[data.comparison["baseline_kind"] == PEER_KIND]
+    cited = set(zip(peers["baseline_body"], peers["baseline_source"], peers["indicator_id"], strict=True))
+    is_cited = pd.Series(
+        [(b, s, i) in cited for b, s, i in zip(pub["body"], pub["source"], pub["indicator_id"], strict=True)],
+        index=pub.index,
+        dtype=bool,
+    )
+    keep = (pub["body"] == data.body) | is_cited
+    facts = (
+        pub[keep].sort_values(["indicator_id", "body", "period_end", "source"], kind="mergesort").reset_index(drop=True)
+    )
+    return facts.assign(ref=[f"P{i + 1}" for i in range(len(facts))])
+
+
+def refs_for(facts: pd.DataFrame, row: pd.Series) -> list[str]:
+    """The published figures (P1, …) a comparison row rests on."""
+    same = facts[
+        (facts["indicator_id"] == row["indicator_id"])
+        & (facts["body"] == row["baseline_body"])
+        & (facts["source"] == row["baseline_source"])
+    ]
+    refs = list(same["ref"])
+    if row["baseline_kind"] == "cumulative_difference":  # the earlier end of the window too
+        earlier = facts[
+            (facts["indicator_id"] == row["indicator_id"])
+            & (facts["body"] == row["baseline_body"])
+            & (facts["period_kind"] == "cumulative")
+            & (facts["period_end"] == row["baseline_start"])
+        ]
+        refs = list(earlier["ref"]) + [r for r in refs if r not in set(earlier["ref"])]
+    return refs
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """One comparison row as the report shows it."""
+
+    kind: str
+    row: pd.Series  # the comparison.csv row
+    period: str
+    refs: list[str]
+    peer_zh: str = ""
+    peer_en: str = ""
+
+
+@dataclass(frozen=True)
+class IndicatorGroup:
+    """An indicator with its baselines: its name and this year's value span their rows."""
+
+    indicator_id: str
+    first_start: str
+    head: pd.Series  # the comparison row whose indicator and value head the group
+    baselines: list[Baseline]
+
+
+def comparison_groups(data: ReportData) -> tuple[list[IndicatorGroup], list[IndicatorGroup]]:
+    """The baselines of each indicator: the body's own earlier periods, and peers (in file order)."""
+    facts = published_facts(data)
+    own: dict[str, list[Baseline]] = {}
+    peer: dict[str, list[Baseline]] = {}
+    heads: dict[str, pd.Series] = {}
+    for _, r in data.comparison.iterrows():
+        kind = r["baseline_kind"]
+        if kind not in BASELINE_KINDS:
+            continue
+        heads[r["indicator_id"]] = r
+        period = period_label(r["baseline_start"], r["baseline_end"])
+        if kind in OWN_BASELINE_KINDS:
+            own.setdefault(r["indicator_id"], []).append(Baseline(kind, r, period, refs_for(facts, r)))
+        elif kind == PEER_KIND:
+            zh, en = short_names(data, r["baseline_body"])
+            peer.setdefault(r["indicator_id"], []).append(Baseline(kind, r, period, refs_for(facts, r), zh, en))
+
+    def grouped(groups: dict[str, list[Baseline]]) -> list[IndicatorGroup]:
+        return [IndicatorGroup(i, first_start(data, i), heads[i], rows) for i, rows in groups.items()]
+
+    return grouped(own), grouped(peer)
+
+
+def without_baseline(data: ReportData) -> pd.DataFrame:
+    return data.comparison[data.comparison["baseline_kind"] == NO_BASELINE]
+
+
+def not_reported(data: ReportData) -> list[Baseline]:
+    """Indicators the body reported in an earlier period but not this year (their kind: the period's)."""
+    comp = data.comparison
+    gone = comp[comp["value"].eq("") & ~comp["baseline_kind"].isin([*BASELINE_KINDS, NO_BASELINE])]
+    facts = published_facts(data)
+    return [
+        Baseline(r["baseline_kind"], r, period_label(r["baseline_start"], r["baseline_end"]), refs_for(facts, r))
+        for _, r in gone.iterrows()
+    ]
+
+
+# ---------------------------------------------------------------- evidence
+
+
+def evidence_rows(data: ReportData) -> list[dict[str, Any]]:
+    """The document's figures, each with its offset into its sentence (None when not known)."""
+    rows = []
+    for r in data.figures.itertuples():
+        offset = None
+        if r.sentence_start is not None and r.sentence_start == r.sentence_start:
+            offset = int(r.start) - int(r.sentence_start)
+        rows.append({**r._asdict(), "offset": offset})
+    return rows
+
+
+def unmapped_figures(data: ReportData) -> pd.DataFrame:
+    return data.figures[data.figures["indicator_id"] == ""]
+
+
+# ---------------------------------------------------------------- the index
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    body: str
+    year: int
+    body_zh: str
+    body_en: str
+    title: str
+    summary: str
+    href: str
+
+
+def index_entry(data: ReportData) -> IndexEntry:
+    zh, en = body_names(data, data.body)
+    return IndexEntry(
+        body=data.body,
+        year=data.year,
+        body_zh=zh,
+        body_en=en,
+        title=clean_keeping_line_breaks(data.meta.get("title")),
+        summary=summary_text(data),
+        href=f"{data.body}/{data.year}.html",
+    )

@@ -1,0 +1,206 @@
+"""The report's HTML: a `ReportData` rendered by the Jinja2 templates under templates/fragments/.
+
+notebooks/30-report.ipynb displays one fragment per section; `report.render` writes the index page
+(templates/pages/). Python hands the templates data and plain-text filters (`report.format`); the
+markup is all in the templates. Autoescaping is on, and every value a template prints passes
+through `esc` first (the environment's finalize step): control characters and bidi overrides are
+stripped and the rest escaped, whichever template prints it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2.ext import Extension
+from markupsafe import Markup
+
+from pipeline import __version__
+from pipeline.report import chart_data
+from pipeline.report import charts as plotting
+from pipeline.report import format as fmt
+from pipeline.report.data import (
+    IndexEntry,
+    ReportData,
+    body_names,
+    check_counts,
+    comparison_groups,
+    evidence_rows,
+    figure_counts,
+    first_start,
+    headline,
+    not_reported,
+    own_baseline,
+    published_facts,
+    short_names,
+    unmapped_figures,
+    without_baseline,
+)
+
+ONE_LINE_FOLDER = "fragments/"
+
+
+class OneLine(Extension):
+    """Templates under fragments/ render to one line of HTML, as the notebook's outputs always were:
+    each source line loses its indentation and its line break, so the templates can be laid out
+    for reading without the layout reaching the page (a space that matters sits inside a line)."""
+
+    def preprocess(self, source: str, name: str | None, filename: str | None = None) -> str:
+        if name is None or not name.startswith(ONE_LINE_FOLDER):
+            return source
+        return "".join(line.lstrip() for line in source.splitlines())
+
+
+def escaped(value: Any) -> Markup:
+    """What a template prints: markup from a macro as it is, any value cleaned and escaped."""
+    if isinstance(value, Markup):
+        return value
+    return Markup(fmt.esc(value))
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("pipeline.report", "templates"),
+        autoescape=True,
+        finalize=escaped,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        extensions=[OneLine],
+    )
+    env.filters.update(
+        clean=fmt.clean_keeping_line_breaks,
+        number=fmt.number,
+        signed=fmt.signed,
+        percent=fmt.percent,
+        plain_number=fmt.plain_number,
+        period=fmt.period_label,
+        url_host=fmt.url_host,
+    )
+    env.globals.update(
+        labels=fmt.LABEL_TABLES,
+        sections=fmt.SECTIONS,
+        label_pair=fmt.label_pair,
+        safe_url=fmt.safe_url,
+        highlight_parts=fmt.highlight_parts,
+        line_pieces=fmt.line_pieces,
+        version=__version__,
+    )
+    return env
+
+
+def render(template: str, **context: Any) -> str:
+    return environment().get_template(template).render(**context)
+
+
+def _macro(name: str):
+    return getattr(environment().get_template("fragments/macros.html.j2").module, name)
+
+
+def link(url: Any, text: Any = None) -> str:
+    """An <a> for a plain http(s) URL; anything else (javascript:, data:, junk) stays visible text."""
+    return str(_macro("link")(url, text))
+
+
+def highlight(sentence: Any, offset: int | None, text: Any) -> str:
+    """The sentence, escaped, with the figure's text marked where the offsets say it is."""
+    return str(_macro("highlight")(sentence, offset, text))
+
+
+# ---------------------------------------------------------------- the sections
+
+
+def header_html(data: ReportData) -> str:
+    zh, en = body_names(data, data.body)
+    return render(
+        "fragments/header.html.j2",
+        data=data,
+        body_zh=zh,
+        body_en=en,
+        counts=figure_counts(data),
+        checks=check_counts(data),
+    )
+
+
+def headline_html(data: ReportData) -> str:
+    cards = [(r, own_baseline(data, r.indicator_id)) for r in headline(data).itertuples()]
+    return render("fragments/headline.html.j2", cards=cards)
+
+
+def comparison_html(data: ReportData) -> str:
+    own, peer = comparison_groups(data)
+    return render(
+        "fragments/comparison.html.j2",
+        data=data,
+        compared=not data.comparison.empty,
+        body_zh=short_names(data, data.body)[0],
+        own=own,
+        peer=peer,
+        without_baseline=[
+            (first_start(data, r.indicator_id), r.indicator_zh, r.indicator_en)
+            for r in without_baseline(data).itertuples()
+        ],
+        not_reported=not_reported(data),
+    )
+
+
+@dataclass(frozen=True)
+class Chart:
+    uri: str  # the PNG as a data: URI
+    alt: str  # what it shows, in words: the labels and values it draws
+
+
+def _chart(figure, alt: str) -> Chart:
+    return Chart(plotting.png_data_uri(figure), alt)
+
+
+def charts_html(data: ReportData) -> str:
+    parts = chart_data.parts_of_work(data)
+    panels = chart_data.baseline_panels(data)
+    series = chart_data.series_list(data)
+    parts_alt = "; ".join(f"{p[0]}: {p[1] + p[2]}" for p in parts)
+    panels_alt = "; ".join(f"{p.title}: " + ", ".join(f"{b.label} {b.value:g}" for b in p.bars) for p in panels)
+    series_alt = "; ".join(f"{s.title}: " + ", ".join(f"{p[2]} {p[1]:g}" for p in s.points) for s in series)
+    return render(
+        "fragments/charts.html.j2",
+        parts=_chart(plotting.parts_chart(parts), parts_alt) if parts else None,
+        baselines=_chart(plotting.baselines_chart(panels), panels_alt) if panels else None,
+        series=_chart(plotting.series_chart(series), series_alt) if series else None,
+    )
+
+
+def evidence_html(data: ReportData) -> str:
+    facts = [(r, *body_names(data, r.body)) for r in published_facts(data).itertuples()]
+    return render("fragments/evidence.html.j2", data=data, figures=evidence_rows(data), facts=facts)
+
+
+def quality_html(data: ReportData) -> str:
+    return render(
+        "fragments/quality.html.j2",
+        data=data,
+        check_counts=check_counts(data),
+        checks=list(data.checks.itertuples()),
+        unmapped=list(unmapped_figures(data).itertuples()),
+        figure_count=len(data.figures),
+        repairs=list(data.repairs.itertuples()),
+        rejections=list(data.rejections.itertuples()),
+    )
+
+
+def footer_html(data: ReportData) -> str:
+    return render("fragments/footer.html.j2")
+
+
+# ---------------------------------------------------------------- the index
+
+
+def index_html(entries: Iterable[IndexEntry], downloads: Iterable[tuple[str, str, str]], css: str) -> str:
+    """reports/index.html: every report, newest first, and the CSV downloads (name, href, plain-text
+    description); `css` is the package's own stylesheet, inlined as it is."""
+    newest_first = sorted(entries, key=lambda e: (-e.year, e.body))
+    return render("pages/index.html.j2", entries=newest_first, downloads=list(downloads), css=css)
