@@ -38,15 +38,14 @@ def _word_end_before(text: str, s: int) -> int:
 
 
 @lru_cache(maxsize=65536)  # the same numbers with the same measure words recur in every report
-def _checked_quantity(groups: tuple[str | None, ...], prefix_approx: str) -> tuple[Quantity, bool, bool]:
-    """The Quantity of a match's groups, whether its value is a finite count, and whether it is plausible.
+def _checked_quantity(groups: tuple[str | None, ...], prefix_approx: str) -> tuple[Quantity, bool]:
+    """The Quantity of a match's groups, and whether its value is plausible (finite, at least zero,
+    not too large for its unit: numerals.is_plausible).
 
     Raises ValueError when the number is not a numeral."""
     percent_of, number, mid, scale, unit, post = groups
     quantity = quantity_from_parts(number, scale, unit or "", percent_of, mid, post, prefix_approx)
-    if quantity.value < 0 or not quantity.value.is_finite():
-        return quantity, False, True
-    return quantity, True, is_plausible(float(quantity.value), quantity.unit)
+    return quantity, is_plausible(float(quantity.value), quantity.unit)
 
 
 def _fixed_spans(text: str) -> list[tuple[int, int]]:
@@ -65,7 +64,7 @@ def _looked_at(text: str, s: int, e: int, groups: tuple[str | None, ...]) -> Mat
     prefix_approx, qualifier_len = prefix_qualifier(text[max(0, lead - 3) : lead], is_bare_scale(number))
     m = Match(text, s, e, percent_of, number, mid, scale, unit or "", post, lead, qualifier_len)
     try:
-        m.quantity, m.finite, m.plausible = _checked_quantity(groups, prefix_approx)
+        m.quantity, m.plausible = _checked_quantity(groups, prefix_approx)
     except ValueError as exc:
         m.parse_error = str(exc)
     return m

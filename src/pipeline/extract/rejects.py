@@ -43,8 +43,8 @@ class Match:
 
     `s`, `e` are the match's span in `text`, `lead` where the word before it ends (one space may
     stand between them), `qualifier_len` the length of the 约/近/逾 that ends there. `quantity` is
-    None when the number is no numeral (`parse_error` says why); `finite` and `plausible` are what
-    the value check found."""
+    None when the number is no numeral (`parse_error` says why); `plausible` is what the value
+    check found (numerals.is_plausible)."""
 
     text: str
     s: int
@@ -59,7 +59,6 @@ class Match:
     qualifier_len: int
     quantity: Quantity | None = None
     parse_error: str = ""
-    finite: bool = True
     plausible: bool = True
     in_fixed: bool = False
 
@@ -147,7 +146,8 @@ def _longer_numeral(m: Match) -> bool:
 
 
 # The rules in the order they are tried. The first two look at the numeral itself; the last two at
-# its value (the clean step refuses such a value: a typo or a phone number must not fail the document).
+# its value (the clean step refuses such a value: a typo or a phone number must not fail the document;
+# numerals.is_plausible also refuses a value below zero or not finite).
 RULES: tuple[Rule, ...] = (
     Rule("not_a_numeral", lambda m: m.quantity is None, "not a numeral ({m.parse_error})",
          "会上宣读了一二三次的记录。"),
@@ -158,10 +158,10 @@ RULES: tuple[Rule, ...] = (
     Rule("quoted_name", _in_quotes, "opens a quoted name or slogan",
          "开展“三个一批”活动。"),
     Rule("code", _in_code, "part of a code or model number",
-         "出席G20峰会的代表团。"),
+         "采购了A3台设备。"),
     Rule("bare_scale", lambda m: m.quantity.bare_scale and m.quantity.approx == EXACT and not m.percent_of,
          "bare 百/千/万 without a qualifier is an idiom (征程万里, 千家万户)",
-         "奋斗征程万里长。"),
+         "万人空巷。"),
     Rule("session_ordinal", _session_ordinal, "session ordinal (四届人大一次会议)",
          "在市四届人大一次会议上。"),
     Rule("article", _is_article, "一 + measure word before a noun is an article (一项重要内容, 一批成果)",
@@ -176,9 +176,9 @@ RULES: tuple[Rule, ...] = (
     Rule("frequency", _is_frequency, "a frequency (每月两次), not a count",
          "主任会议每月召开两次。"),
     Rule("unit_word_collision", _collides, "measure word is part of the word {m.word}",
-         "在十四五期间全面推进。"),
+         "全市14亿人民。"),
     Rule("longer_numeral", _longer_numeral, "part of a longer numeral expression",
-         "四五次会议。"),
+         "共3万五千人参加。"),
     Rule("slogan_length", lambda m: m.unit == "字" and m.number[0] in CN_NUMERAL_CHARS and not m.scale,
          "the length of a slogan (十六字方针), not a count",
          "贯彻十六字方针。"),
@@ -186,8 +186,6 @@ RULES: tuple[Rule, ...] = (
     Rule("announced_list", lambda m: m.unit == "个" and _ANNOUNCED_ENUMERATION.match(m.text, m.e) is not None,
          "a rhetorical count announcing a list (有三个方面。一是…), not a figure",
          "概括起来有三个方面。一是加强立法。"),
-    Rule("not_finite", lambda m: not m.finite, "not a finite count",
-         "同比增长-3次。"),
     Rule("implausible_magnitude", lambda m: not m.plausible,
          "implausible magnitude for {m.quantity.unit} (a typo, a phone or document number?)",
          "受理来信13912345678件。"),
