@@ -77,7 +77,13 @@ def test_every_lexicon_file_says_what_it_is_for():
 
     folder = resources.files("pipeline.extract").joinpath("lexicons")
     names = sorted(p.name for p in folder.iterdir() if p.name.endswith(".yaml"))
-    assert names == ["categories.yaml", "fixed_expressions.yaml", "label_words.yaml", "unit_word_collisions.yaml", "verbs.yaml"]
+    assert names == [
+        "categories.yaml",
+        "fixed_expressions.yaml",
+        "label_words.yaml",
+        "unit_word_collisions.yaml",
+        "verbs.yaml",
+    ]
     for name in names:
         text = folder.joinpath(name).read_text(encoding="utf-8")
         assert re.match(r"# \S", text), name

@@ -10,7 +10,7 @@ import unicodedata
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.extract import figures as extract
+from pipeline.extract import classify, clauses, labels, quantities, rejects
 from pipeline.text import document, layout, normalise
 from pipeline.text.numerals import QUANTITY_RE
 from pipeline.text.patterns import CJK, literal_alternation
@@ -34,7 +34,7 @@ def test_prefix_tree_alternation_matches_the_longest_first_alternation(words, te
 
 
 def test_verb_and_fixed_expression_patterns_are_the_plain_ones():
-    for words, pattern in ((extract.VERBS, extract._VERB_RE), (extract.FIXED_EXPRESSIONS, extract._FIXED_RE)):
+    for words, pattern in ((labels.VERBS, labels._VERB_RE), (rejects.FIXED_EXPRESSIONS, rejects._FIXED_RE)):
         plain = re.compile("|".join(sorted(words, key=len, reverse=True)))
         text = "，".join(words) + "".join(words) + "召开组织开展审议通过听取审议"
         assert [m.span() for m in pattern.finditer(text)] == [m.span() for m in plain.finditer(text)]
@@ -43,7 +43,7 @@ def test_verb_and_fixed_expression_patterns_are_the_plain_ones():
 @settings(deadline=None)  # no timing in tests: the first example loads dictionaries
 @given(texts)
 def test_quantity_scan_finds_what_quantity_re_finds(text):
-    fast = [(m.span(), m.groupdict()) for m in extract._QUANTITY_SCAN.finditer(text)]
+    fast = [(m.span(), m.groupdict()) for m in quantities._QUANTITY_SCAN.finditer(text)]
     plain = [(m.span(), m.groupdict()) for m in QUANTITY_RE.finditer(text)]
     assert fast == plain
 
@@ -82,7 +82,7 @@ def test_control_count_skips_only_characters_that_are_not_control(text):
 def _sentences_plain(text):
     spans, start = [], 0
     for i, ch in enumerate(text):
-        if ch in extract.SENTENCE_END:
+        if ch in clauses.SENTENCE_END:
             j = i + 1
             while j < len(text) and text[j] in "”’」』)）":
                 j += 1
@@ -96,7 +96,7 @@ def _sentences_plain(text):
 @settings(deadline=None)  # no timing in tests: the first example loads dictionaries
 @given(texts)
 def test_sentences_are_split_as_before(text):
-    assert extract._sentences(text) == _sentences_plain(text)
+    assert clauses._sentences(text) == _sentences_plain(text)
 
 
 @settings(deadline=None)  # no timing in tests: the first example loads dictionaries
@@ -109,7 +109,7 @@ def test_raw_span_slices_or_joins(gaps, data):
     raw = "".join(chr(0x4E00 + i % 500) for i in range(position + 2))
     s0 = data.draw(st.integers(min_value=0, max_value=len(offsets)))
     s1 = data.draw(st.integers(min_value=s0, max_value=len(offsets)))
-    assert extract._raw_span(raw, offsets, s0, s1) == "".join(raw[o] for o in offsets[s0:s1])
+    assert clauses._raw_span(raw, offsets, s0, s1) == "".join(raw[o] for o in offsets[s0:s1])
 
 
 @settings(deadline=None)  # no timing in tests: the first example loads dictionaries
@@ -121,14 +121,14 @@ def test_boundary_score_depends_on_two_characters_each_side(left, right):
 
 def _last_delimiter_plain(text, lo, hi):
     for i in range(hi - 1, lo - 1, -1):
-        if text[i] in extract.CLAUSE_DELIMITERS:
+        if text[i] in clauses.CLAUSE_DELIMITERS:
             return i + 1
     return lo
 
 
 def _next_delimiter_plain(text, lo, hi):
     for i in range(lo, hi):
-        if text[i] in extract.CLAUSE_DELIMITERS:
+        if text[i] in clauses.CLAUSE_DELIMITERS:
             return i
     return hi
 
@@ -136,30 +136,32 @@ def _next_delimiter_plain(text, lo, hi):
 @settings(deadline=None)
 @given(texts, st.data())
 def test_bisected_delimiters_are_the_ones_a_walk_finds(text, data):
-    delimiters = extract._delimiter_positions(text)
+    delimiters = clauses._delimiter_positions(text)
     lo = data.draw(st.integers(min_value=0, max_value=len(text)))
     hi = data.draw(st.integers(min_value=0, max_value=len(text)))  # hi < lo happens too: nothing to find
-    assert extract._last_delimiter(delimiters, lo, hi) == _last_delimiter_plain(text, lo, hi)
-    assert extract._next_delimiter(delimiters, lo, hi) == _next_delimiter_plain(text, lo, hi)
+    assert clauses._last_delimiter(delimiters, lo, hi) == _last_delimiter_plain(text, lo, hi)
+    assert clauses._next_delimiter(delimiters, lo, hi) == _next_delimiter_plain(text, lo, hi)
 
 
 def _categorise_plain(label, section):
-    for category, words in extract.CATEGORY_KEYWORDS:
+    for category, words in classify.CATEGORY_KEYWORDS:
         if any(w in label for w in words):
             return category
-    for category, words in extract.SECTION_CATEGORIES:
+    for category, words in classify.SECTION_CATEGORIES:
         if any(w in section for w in words):
             return category
     return "other"
 
 
-_CATEGORY_WORDS = "".join({w for _, words in (*extract.CATEGORY_KEYWORDS, *extract.SECTION_CATEGORIES) for w in words})
+_CATEGORY_WORDS = "".join(
+    {w for _, words in (*classify.CATEGORY_KEYWORDS, *classify.SECTION_CATEGORIES) for w in words}
+)
 
 
 @settings(deadline=None)
 @given(st.text(alphabet=_CATEGORY_WORDS + "召开件次", max_size=12), st.text(alphabet=_CATEGORY_WORDS, max_size=8))
 def test_category_patterns_find_what_the_keyword_loops_find(label, section):
-    assert extract.categorise.__wrapped__(label, section) == _categorise_plain(label, section)
+    assert classify.categorise.__wrapped__(label, section) == _categorise_plain(label, section)
 
 
 _CAPTION_PLAIN = re.compile(r"^(?:图为|图片为|图[:：]|图片[:：]|[(（]图|图注|▲|△)|(?:记者|通讯员|摄影).{0,20}摄[)）]?$")
@@ -175,7 +177,7 @@ def test_caption_patterns_find_what_the_one_alternation_found(line):
 def test_a_label_is_matched_only_against_the_entries_that_take_its_unit():
     from pipeline.reference.indicators import default_taxonomy
 
-    memo = extract._indicator_memo()
+    memo = classify._indicator_memo()
     labels = ["召开常委会会议", "提出意见建议", "审议通过法规", "组织代表视察", "接待群众", "督促纠正", "受理信访"]
     units = [*sorted({u for i in default_taxonomy() for u in i.units}), "棵"]
     for label in labels:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from pipeline.extract.classify import CATEGORY_KEYWORDS, SECTION_CATEGORIES, _IndicatorMemo, _indicator_memo, categorise
+from pipeline.extract.classify import CATEGORY_KEYWORDS, SECTION_CATEGORIES, _indicator_memo, _IndicatorMemo, categorise
 from pipeline.extract.clauses import (
     CLAUSE_DELIMITERS,
     EVIDENCE_WINDOW,
@@ -151,9 +151,7 @@ def _paragraph_figures(
             continue
         _label_sentence(text, delimiters, s0, s1, in_sentence)
         figures.extend(
-            _sentence_figures(
-                paragraph, raw, raw_text, (s0, s1), in_sentence, delimiters, memo, own_forms, rejected
-            )
+            _sentence_figures(paragraph, raw, raw_text, (s0, s1), in_sentence, delimiters, memo, own_forms, rejected)
         )
     rejections = [
         Rejection(offsets[s], offsets[e - 1] + 1, raw[offsets[s] : offsets[e - 1] + 1], reason)

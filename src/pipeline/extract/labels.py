@@ -61,7 +61,6 @@ _TOTAL_WORDS = re.compile(r"^(?:总数|总量|总计|合计|累计|共计|累计
 _POST_QUALIFIER = re.compile(r"^(?:以上|以下|以内|左右|上下|之多)")
 
 
-
 @lru_cache(maxsize=65536)  # a pure function of the label; the same labels recur across reports
 def _clean(label: str) -> str:
     label = _LEADING_FILLER.sub("", label)

@@ -136,8 +136,9 @@ def _in_code(m: Match) -> bool:
 
 
 def _session_ordinal(m: Match) -> bool:
-    before = m.before
-    return m.unit == "次" and bool(before) and before in "届大会委" and _SESSION_ORDINAL.match(m.text, m.e - 1) is not None
+    if m.unit != "次" or not m.before or m.before not in "届大会委":
+        return False
+    return _SESSION_ORDINAL.match(m.text, m.e - 1) is not None
 
 
 def _longer_numeral(m: Match) -> bool:

@@ -6,13 +6,13 @@ A file that is missing or not of the expected shape is a bug of the package, not
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 
 import yaml
 
 
-@lru_cache(maxsize=None)
+@cache
 def load(name: str) -> dict:
     """The mapping in lexicons/<name>.yaml (read once per process)."""
     text = resources.files("pipeline.extract").joinpath("lexicons", f"{name}.yaml").read_text(encoding="utf-8")
