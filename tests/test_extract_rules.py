@@ -36,9 +36,11 @@ def test_the_example_needs_its_rule(rule):
     original = rejects.RULES
     try:
         rejects.RULES = without
+        rejects._BY_UNIT.clear()  # the rules by measure word are picked from RULES as units come up
         found = _rejections(rule.example)
     finally:
         rejects.RULES = original
+        rejects._BY_UNIT.clear()
     assert not any(rule.gives(reason) for _text, reason in found), (rule.name, found)
 
 
@@ -96,3 +98,24 @@ def test_a_malformed_word_list_is_refused(monkeypatch):
     monkeypatch.setattr(wordlists, "load", lambda name: {"label_keywords": ["党组"]})
     with pytest.raises(TypeError, match="map names"):
         wordlists.groups("categories", "label_keywords")
+
+
+def test_a_rule_limited_to_some_measure_words_is_skipped_for_others():
+    limited = [r for r in RULES if r.units]
+    assert {r.name for r in limited} == {"session_ordinal", "slogan_length", "announced_list"}
+    for rule in limited:  # the filter only saves work: with another measure word the rule does not fire
+        unit = next(iter(rule.units))
+        assert unit in rule.example
+        found = _rejections(rule.example.replace(unit, "项"))
+        assert not any(rule.gives(reason) for _t, reason in found), (rule.name, found)
+
+
+def test_steps_that_lean_on_the_previous_figure_give_nothing_for_the_first():
+    from pipeline.extract.model import Candidate
+    from pipeline.text.numerals import Quantity
+
+    cand = Candidate(0, 2, Quantity(value=3, unit="件", approx="exact"))
+    around = labels._Around(0, cand, None, "修订", "修订", "", False, "", "修订", "", {})
+    for step in labels._LEANING:
+        assert step(around) is None, step.__name__
+    assert [s.__name__ for s in labels._FIRST_STEPS] == ["_given_out", "_named_after", "_own_words"]

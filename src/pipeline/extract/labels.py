@@ -235,6 +235,11 @@ LABEL_STEPS: tuple[Callable[[_Around], str | None], ...] = (
     _noun_borrows_verb,
     _own_words,
 )
+# the steps that lean on the figure before: none of them labels the first figure of a sentence
+_LEANING = frozenset(
+    {_new_level, _relative_change, _total, _measured_otherwise, _verb_borrows_object, _noun_borrows_verb}
+)
+_FIRST_STEPS = tuple(step for step in LABEL_STEPS if step not in _LEANING)
 
 
 def _clause_around(
@@ -285,7 +290,7 @@ def _label_sentence(text: str, delimiters: list[int], s0: int, s1: int, cands: l
         if "分别" in left_raw and n not in distributed:
             distributed.update(_respectively(text, cands, n, left_raw, left))
         around = _Around(n, cand, previous, left_raw, left, right, pre_nominal, separator, verb, obj, distributed)
-        for step in LABEL_STEPS:
+        for step in LABEL_STEPS if previous is not None else _FIRST_STEPS:
             label = step(around)
             if label is not None:
                 break

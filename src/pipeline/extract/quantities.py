@@ -31,12 +31,6 @@ _QUANTITY_SCAN = re.compile(rf"(?=[\d{CN_NUMERAL_CHARS}])" + QUANTITY_RE.pattern
 _GROUPS = ("percent_of", "number", "mid", "scale", "unit", "post")
 
 
-def _word_end_before(text: str, s: int) -> int:
-    """Where the word before the number at `s` ends: one space may stand between them (第 3 次,
-    约 3000 人), as between number and unit (numerals.QUANTITY_RE)."""
-    return s - 1 if s and text[s - 1] in " \u00a0" else s
-
-
 @lru_cache(maxsize=65536)  # the same numbers with the same measure words recur in every report
 def _checked_quantity(groups: tuple[str | None, ...], prefix_approx: str) -> tuple[Quantity, bool]:
     """The Quantity of a match's groups, and whether its value is plausible (finite, at least zero,
@@ -57,17 +51,37 @@ def _is_minus_sign(text: str, at: int) -> bool:
     return at >= 0 and text[at] in "-−" and (at == 0 or (text[at - 1] not in _CODE_CHARACTERS and text[at - 1] != "-"))
 
 
-def _looked_at(text: str, s: int, e: int, groups: tuple[str | None, ...]) -> Match:
-    """The Match the rules look at: the groups parsed, the qualifier before it read."""
+def _looked_at(
+    text: str,
+    s: int,
+    e: int,
+    groups: tuple[str | None, ...],
+    fixed: list[tuple[int, int]],
+    fixed_starts: list[int],
+) -> Match:
+    """The Match the rules look at: the groups parsed, the qualifier before it read, whether it
+    lies in a fixed expression (`fixed` and their starts: sorted and disjoint, so the last one
+    starting before the match's end is the one to check)."""
     percent_of, number, mid, scale, unit, post = groups
-    lead = _word_end_before(text, s)
+    # where the word before the number ends: one space may stand between them (第 3 次, 约 3000 人),
+    # as between number and unit (numerals.QUANTITY_RE)
+    lead = s - 1 if s and text[s - 1] in " \u00a0" else s
     prefix_approx, qualifier_len = prefix_qualifier(text[max(0, lead - 3) : lead], is_bare_scale(number))
-    m = Match(text, s, e, percent_of, number, mid, scale, unit or "", post, lead, qualifier_len)
+    at = lead - qualifier_len
+    last = bisect.bisect_left(fixed_starts, e) - 1
     try:
-        m.quantity, m.plausible = _checked_quantity(groups, prefix_approx)
+        quantity, plausible = _checked_quantity(groups, prefix_approx)
+        parse_error = ""
     except ValueError as exc:
-        m.parse_error = str(exc)
-    return m
+        quantity, plausible, parse_error = None, True, str(exc)
+    return Match(
+        text, s, e, percent_of, number, mid, scale, unit or "", post, lead, qualifier_len,
+        text[lead - 1] if lead else "",
+        text[e] if e < len(text) else "",
+        text[at - 1] if at > 0 else "",
+        quantity, parse_error, plausible,
+        last >= 0 and fixed[last][1] > s,
+    )  # fmt: skip
 
 
 def find_quantities(text: str) -> tuple[list[Candidate], list[tuple[int, int, str]]]:
@@ -81,9 +95,7 @@ def find_quantities(text: str) -> tuple[list[Candidate], list[tuple[int, int, st
         if not (groups[4] or groups[0]):  # neither a unit nor a 百分之
             continue
         s, e = match.span()
-        m = _looked_at(text, s, e, groups)
-        last = bisect.bisect_left(fixed_starts, e) - 1
-        m.in_fixed = last >= 0 and fixed[last][1] > s
+        m = _looked_at(text, s, e, groups, fixed, fixed_starts)
         reason = reject_reason(m)
         if reason:
             rejected.append((s, e, reason))

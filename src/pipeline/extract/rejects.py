@@ -57,28 +57,18 @@ class Match:
     post: str | None
     lead: int
     qualifier_len: int
-    quantity: Quantity | None = None
-    parse_error: str = ""
-    plausible: bool = True
-    in_fixed: bool = False
-
-    @property
-    def before(self) -> str:
-        return self.text[self.lead - 1] if self.lead else ""
-
-    @property
-    def after(self) -> str:
-        return self.text[self.e] if self.e < len(self.text) else ""
+    before: str  # the character before the word end `lead` ("" at the paragraph's start)
+    after: str  # the character after the match ("" at the paragraph's end)
+    before_qualifier: str  # the character before the qualifier that ends at `lead`
+    quantity: Quantity | None
+    parse_error: str
+    plausible: bool
+    in_fixed: bool
 
     @property
     def word(self) -> str:
         """The last character of the measure word and the one after it (期间 of 十四五期间)."""
         return self.unit[-1:] + self.after
-
-    @property
-    def before_qualifier(self) -> str:
-        at = self.lead - self.qualifier_len
-        return self.text[at - 1] if at > 0 else ""
 
 
 @dataclass(frozen=True)
@@ -87,6 +77,8 @@ class Rule:
     test: Callable[[Match], bool]
     reason: str  # may name attributes of the Match: {m.unit} (filled in only when the rule fires)
     example: str  # a sentence in which this rule, and no earlier one, rejects a numeral
+    # the measure words the rule can hold for (empty: any); only lets reject_reason skip it for others
+    units: frozenset[str] = frozenset()
 
     def reason_for(self, m: Match) -> str:
         return self.reason.format(m=m) if "{" in self.reason else self.reason
@@ -164,7 +156,7 @@ RULES: tuple[Rule, ...] = (
          "bare 百/千/万 without a qualifier is an idiom (征程万里, 千家万户)",
          "万人空巷。"),
     Rule("session_ordinal", _session_ordinal, "session ordinal (四届人大一次会议)",
-         "在市四届人大一次会议上。"),
+         "在市四届人大一次会议上。", frozenset({"次"})),
     Rule("article", _is_article, "一 + measure word before a noun is an article (一项重要内容, 一批成果)",
          "这是一项重要内容。"),
     Rule("threshold_above", lambda m: m.post in ("以上", "以下") and m.text.startswith(_AFTER_THRESHOLD, m.e),
@@ -182,20 +174,27 @@ RULES: tuple[Rule, ...] = (
          "共3万五千人参加。"),
     Rule("slogan_length", lambda m: m.unit == "字" and m.number[0] in CN_NUMERAL_CHARS and not m.scale,
          "the length of a slogan (十六字方针), not a count",
-         "贯彻十六字方针。"),
+         "贯彻十六字方针。", frozenset({"字"})),
     # 概括起来有三个方面。一是…: it announces the list that follows (围绕4个方面27项内容 counts)
     Rule("announced_list", lambda m: m.unit == "个" and _ANNOUNCED_ENUMERATION.match(m.text, m.e) is not None,
          "a rhetorical count announcing a list (有三个方面。一是…), not a figure",
-         "概括起来有三个方面。一是加强立法。"),
+         "概括起来有三个方面。一是加强立法。", frozenset({"个"})),
     Rule("implausible_magnitude", lambda m: not m.plausible,
          "implausible magnitude for {m.quantity.unit} (a typo, a phone or document number?)",
          "受理来信13912345678件。"),
 )  # fmt: skip
 
 
+# measure word -> the (test, rule) pairs of RULES that can hold for it, in order; filled as units come up
+_BY_UNIT: dict[str, tuple[tuple[Callable[[Match], bool], Rule], ...]] = {}
+
+
 def reject_reason(m: Match) -> str | None:
     """Why `m` is not a figure (the first rule that holds), or None when it is one."""
-    for rule in RULES:
-        if rule.test(m):
+    rules = _BY_UNIT.get(m.unit)
+    if rules is None:
+        rules = _BY_UNIT[m.unit] = tuple((r.test, r) for r in RULES if not r.units or m.unit in r.units)
+    for test, rule in rules:
+        if test(m):
             return rule.reason_for(m)
     return None
