@@ -119,3 +119,18 @@ def test_steps_that_lean_on_the_previous_figure_give_nothing_for_the_first():
     for step in labels._LEANING:
         assert step(around) is None, step.__name__
     assert [s.__name__ for s in labels._FIRST_STEPS] == ["_given_out", "_named_after", "_own_words"]
+
+
+def test_steps_that_read_the_words_before_give_nothing_when_there_are_none():
+    from pipeline.extract.model import Candidate
+    from pipeline.text.numerals import Quantity
+
+    previous = Candidate(0, 2, Quantity(value=3, unit="人", approx="exact"), label="发放补贴", verb="发放", obj="补贴")
+    cand = Candidate(3, 5, Quantity(value=4, unit="元", approx="exact"))
+    around = labels._Around(1, cand, previous, "", "", "", False, ",", "", "", {})
+    for step in labels._READING_LEFT:
+        assert step(around) is None, step.__name__
+    assert [s.__name__ for s in labels._AFTER_NOTHING_STEPS] == [
+        "_given_out", "_named_after", "_measured_otherwise", "_own_words"
+    ]  # fmt: skip
+    assert labels._measured_otherwise(around) == "发放补贴金额"

@@ -240,35 +240,9 @@ _LEANING = frozenset(
     {_new_level, _relative_change, _total, _measured_otherwise, _verb_borrows_object, _noun_borrows_verb}
 )
 _FIRST_STEPS = tuple(step for step in LABEL_STEPS if step not in _LEANING)
-
-
-def _clause_around(
-    text: str, delimiters: list[int], s0: int, s1: int, cands: list[Candidate], n: int
-) -> tuple[int, int, str, str]:
-    """Where the words before cands[n] start and those after it end, the separator from the
-    previous figure, and the words before it as written."""
-    cand = cands[n]
-    previous = cands[n - 1] if n else None
-    # a delimiter before the previous figure changes nothing (left_lo becomes previous.e), so
-    # the search stops there: a long clause of figures is not scanned once per figure
-    left_lo = _last_delimiter(delimiters, s0 if previous is None else max(s0, previous.s), cand.s)
-    separator = ""
-    if previous is not None and previous.e > left_lo:
-        left_lo = previous.e
-        separator = "、" if text[previous.e : cand.s].startswith("、") else ""
-    elif previous is not None:
-        separator = text[left_lo - 1] if left_lo > s0 else ""
-    next_start = cands[n + 1].s if n + 1 < len(cands) else s1
-    right_hi = _next_delimiter(delimiters, cand.e, next_start)
-    left_raw = text[left_lo : cand.s]
-    if left_lo > s0 and text[left_lo - 1] in ":：" and only_titles(left_raw):
-        # 主任会议：21次, 执法检查：《…条例》等4部 — the item's name is the clause before the colon
-        colon = left_lo - 1
-        left_lo = _last_delimiter(delimiters, s0 if previous is None else max(s0, previous.e), colon)
-        left_raw = text[left_lo:colon] + left_raw.strip()
-    if previous is not None and previous.quantity.unit in TIME_UNITS and previous.e == left_lo:
-        left_raw = _TIME_POSTPOSITION.sub("", left_raw)
-    return left_lo, right_hi, separator, left_raw
+# the steps that read words before the figure: none of them labels a figure with none (32241人,3400余万元)
+_READING_LEFT = frozenset({_new_level, _relative_change, _total, _verb_borrows_object, _noun_borrows_verb})
+_AFTER_NOTHING_STEPS = tuple(step for step in LABEL_STEPS if step not in _READING_LEFT)
 
 
 def _label_sentence(text: str, delimiters: list[int], s0: int, s1: int, cands: list[Candidate]) -> None:
@@ -276,7 +250,25 @@ def _label_sentence(text: str, delimiters: list[int], s0: int, s1: int, cands: l
     previous: Candidate | None = None
     distributed: dict[int, str] = {}
     for n, cand in enumerate(cands):
-        left_lo, right_hi, separator, left_raw = _clause_around(text, delimiters, s0, s1, cands, n)
+        # where the words before the figure start: a delimiter before the previous figure changes
+        # nothing (left_lo becomes previous.e), so the search stops there: a long clause of figures
+        # is not scanned once per figure
+        left_lo = _last_delimiter(delimiters, s0 if previous is None else max(s0, previous.s), cand.s)
+        separator = ""  # "、" when the figure follows the previous one in a tight list
+        if previous is not None and previous.e > left_lo:
+            left_lo = previous.e
+            separator = "、" if text[previous.e : cand.s].startswith("、") else ""
+        elif previous is not None:
+            separator = text[left_lo - 1] if left_lo > s0 else ""
+        right_hi = _next_delimiter(delimiters, cand.e, cands[n + 1].s if n + 1 < len(cands) else s1)
+        left_raw = text[left_lo : cand.s]
+        if left_lo > s0 and text[left_lo - 1] in ":：" and only_titles(left_raw):
+            # 主任会议：21次, 执法检查：《…条例》等4部 — the item's name is the clause before the colon
+            colon = left_lo - 1
+            left_lo = _last_delimiter(delimiters, s0 if previous is None else max(s0, previous.e), colon)
+            left_raw = text[left_lo:colon] + left_raw.strip()
+        if previous is not None and previous.quantity.unit in TIME_UNITS and previous.e == left_lo:
+            left_raw = _TIME_POSTPOSITION.sub("", left_raw)
         left = _clean(left_raw)
         if _TIME_ONLY.match(left):
             left = ""
@@ -290,7 +282,7 @@ def _label_sentence(text: str, delimiters: list[int], s0: int, s1: int, cands: l
         if "分别" in left_raw and n not in distributed:
             distributed.update(_respectively(text, cands, n, left_raw, left))
         around = _Around(n, cand, previous, left_raw, left, right, pre_nominal, separator, verb, obj, distributed)
-        for step in LABEL_STEPS if previous is not None else _FIRST_STEPS:
+        for step in _FIRST_STEPS if previous is None else LABEL_STEPS if left else _AFTER_NOTHING_STEPS:
             label = step(around)
             if label is not None:
                 break
