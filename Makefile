@@ -34,7 +34,7 @@ lint: $(STAMP)
 
 ## lab: JupyterLab on the notebooks (installs the [lab] extra once; works as root too)
 lab: $(LAB_STAMP)
-	JUPYTER_CONFIG_DIR=$(CURDIR)/jupyter $(BIN)/jupyter lab --notebook-dir=$(CURDIR)/notebooks
+	JUPYTER_CONFIG_PATH=$(CURDIR)/jupyter $(BIN)/jupyter lab --notebook-dir=$(CURDIR)/notebooks
 
 ## clean: delete the machine outputs (data/interim, data/processed, reports); raw data stays
 clean:
