@@ -64,7 +64,7 @@ def collect_paths(inputs: Iterable[Path | str]) -> list[Path]:
         elif path.exists():
             found.setdefault(str(path), path)
         else:
-            raise InputNotFound(f"{path}: no such file or folder")
+            raise InputNotFound(f"{path}: no such file or folder; check the path (relative to the folder you run from)")
     return [found[key] for key in sorted(found)]
 
 
