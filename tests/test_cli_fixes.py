@@ -135,7 +135,8 @@ def test_the_table_has_rows_to_walk():
 @pytest.mark.parametrize(("ident", "fix"), ROWS, ids=[ident for ident, _fix in ROWS])
 def test_each_row_s_message_says_what_to_do(tmp_path, request, ident, fix):
     case = cases().get(ident)
-    assert case is not None, f"docs/robustness.md row {ident!r} has no case: add one to EXTRA_CASES or tests/test_bad_inputs.py"
+    where = "EXTRA_CASES or tests/test_bad_inputs.py"
+    assert case is not None, f"docs/robustness.md row {ident!r} has no case: add one to {where}"
     line = case(tmp_path, request)
     assert fix in line, f"{ident}: the message does not say what to do ({fix!r}):\n{line}"
 

@@ -233,7 +233,10 @@ def _extract_many(args: argparse.Namespace) -> int:
 
     paths = collect_paths(args.paths)
     if not paths:
-        raise InputNotFound(f"{args.paths[0]}: is a directory with no *.txt document in it; give a text file, or a folder of *.txt files")
+        raise InputNotFound(
+            f"{args.paths[0]}: is a directory with no *.txt document in it; "
+            "give a text file, or a folder of *.txt files"
+        )
     worst = 0
 
     def failed(name: str, code: int, message: str) -> None:

@@ -43,7 +43,10 @@ def read_published(path: Path | None = None) -> pd.DataFrame:
             except ValueError:
                 value = float("nan")
             if not is_plausible(value, row["unit"]):
-                problem = f"value {row['value']!r} is not a plausible number of {row['unit'] or 'units'}; give the figure as the source states it, in its unit"
+                problem = (
+                    f"value {row['value']!r} is not a plausible number of {row['unit'] or 'units'}; "
+                    "give the figure as the source states it, in its unit"
+                )
         if problem:
             raise DataCheckError(f"{where}: {problem}")
         seen.add(row["row"])

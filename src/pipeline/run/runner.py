@@ -52,7 +52,10 @@ def check_parameters(notebook: Path, parameters: dict[str, Any]) -> None:
     if unknown:
         raise UsageError(f"{notebook.name}: unknown parameter(s) {', '.join(unknown)}; it takes {', '.join(declared)}")
     if missing:
-        raise UsageError(f"{notebook.name}: parameter(s) {', '.join(missing)} not given; pass each one the notebook's parameters cell names")
+        raise UsageError(
+            f"{notebook.name}: parameter(s) {', '.join(missing)} not given; "
+            "pass each one the notebook's parameters cell names"
+        )
     for name, spec in declared.items():
         # papermill infers no type without annotations; the literal default says what is expected
         try:

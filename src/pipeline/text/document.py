@@ -112,7 +112,9 @@ def _detect(data: bytes, name: str) -> str:
         for encoding in ("utf_16_le", "utf_16_be"):
             if _plausible_text_share(data, encoding) > 0.95:
                 return encoding
-        raise UnreadableDocument(f"{name}: contains NUL bytes; this is a binary file, not text; convert it to UTF-8 text first")
+        raise UnreadableDocument(
+            f"{name}: contains NUL bytes; this is a binary file, not text; convert it to UTF-8 text first"
+        )
     # Chinese text: GB18030 and Big5 share their byte ranges, so either decodes the other into
     # valid but wrong characters. Real text is made of each standard's common characters.
     chinese = _common_chinese(data)
