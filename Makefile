@@ -45,13 +45,13 @@ $(STAMP): pyproject.toml
 	@echo "setting up $(VENV) with the project and its tools (about a minute, once)…"
 	@start=$$(date +%s); \
 	  { test -x $(BIN)/python || $(PYTHON) -m venv $(VENV); } && \
-	  $(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]' && \
+	  $(BIN)/python -m pip install --quiet --quiet --disable-pip-version-check -e '.[dev]' && \
 	  touch $(STAMP) && \
 	  echo "… ready in $$(( $$(date +%s) - start )) s"
 
 $(LAB_STAMP): $(STAMP)
 	@echo "installing JupyterLab into $(VENV) (about half a minute, once)…"
 	@start=$$(date +%s); \
-	  $(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[lab]' && \
+	  $(BIN)/python -m pip install --quiet --quiet --disable-pip-version-check -e '.[lab]' && \
 	  touch $(LAB_STAMP) && \
 	  echo "… ready in $$(( $$(date +%s) - start )) s"
