@@ -7,3 +7,14 @@ c = get_config()  # noqa: F821 (Jupyter's config loader defines it)
 
 if hasattr(os, "geteuid") and os.geteuid() == 0:
     c.ServerApp.allow_root = True
+
+# Kernels started from JupyterLab get CurveZMQ keys (ipykernel's kernelspec declares it can use
+# them), so their traffic is encrypted and ipykernel does not warn "running over TCP without
+# encryption" at each start; where libzmq has no CurveZMQ, jupyter_client's default stays.
+try:
+    import zmq
+
+    if zmq.has("curve"):
+        c.KernelManager.transport_encryption = "auto"
+except ImportError:
+    pass

@@ -7,6 +7,8 @@ and stopped: as whoever runs the tests, and as a normal user made with useradd w
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import os
 import pwd
@@ -19,6 +21,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
 from pathlib import Path
 
 import pytest
@@ -59,8 +62,10 @@ def test_make_lab_points_jupyter_at_the_config():
     assert re.search(rf"JUPYTER_CONFIG_PATH={re.escape(str(CONFIG_DIR))}\b", line), line
 
 
-def serve_and_ask_status(tmp_path: Path, user: str | None = None) -> dict:
-    """Start the server as `make lab` does (headless, a free port), wait for /api/status, stop it."""
+@contextlib.contextmanager
+def serving(tmp_path: Path, user: str | None = None, config_dir: Path = CONFIG_DIR):
+    """The server as `make lab` starts it (headless, on a free port), up once /api/status answers;
+    yields (port, token, status, log path) and stops it."""
     app = "lab" if shutil.which("jupyter-lab", path=str(BIN)) else "server"
     home = tmp_path / "home"
     home.mkdir(exist_ok=True)
@@ -69,7 +74,7 @@ def serve_and_ask_status(tmp_path: Path, user: str | None = None) -> dict:
     env = {
         "PATH": f"{BIN}:/usr/bin:/bin",
         "HOME": str(home),
-        "JUPYTER_CONFIG_PATH": str(CONFIG_DIR),
+        "JUPYTER_CONFIG_PATH": str(config_dir),
         "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
         "JUPYTER_DATA_DIR": str(home / "data"),
         "JUPYTER_CONFIG_DIR": str(home / "config"),
@@ -81,7 +86,8 @@ def serve_and_ask_status(tmp_path: Path, user: str | None = None) -> dict:
         options = {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
     command = [str(BIN / "jupyter"), app, "--no-browser", f"--port={port}", "--ServerApp.port_retries=0"]
     command += [f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={ROOT / 'notebooks'}"]
-    log = (tmp_path / "server.log").open("w")
+    log_path = tmp_path / "server.log"
+    log = log_path.open("w")
     server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=home, **options)
     try:
         request = urllib.request.Request(
@@ -90,14 +96,16 @@ def serve_and_ask_status(tmp_path: Path, user: str | None = None) -> dict:
         deadline = time.monotonic() + 120  # a bound on the wait, not a measurement
         while True:
             if server.poll() is not None:
-                pytest.fail(f"jupyter {app} exited with {server.returncode}: {(tmp_path / 'server.log').read_text()}")
+                pytest.fail(f"jupyter {app} exited with {server.returncode}: {log_path.read_text()}")
             try:
                 with urllib.request.urlopen(request, timeout=5) as response:
-                    return json.loads(response.read())
+                    status = json.loads(response.read())
+                    break
             except (urllib.error.URLError, ConnectionError):
                 if time.monotonic() > deadline:
-                    pytest.fail(f"no /api/status from jupyter {app}: {(tmp_path / 'server.log').read_text()}")
+                    pytest.fail(f"no /api/status from jupyter {app}: {log_path.read_text()}")
                 time.sleep(0.5)
+        yield port, token, status, log_path
     finally:
         server.terminate()
         try:
@@ -106,6 +114,50 @@ def serve_and_ask_status(tmp_path: Path, user: str | None = None) -> dict:
             server.kill()
             server.wait()
         log.close()
+
+
+def serve_and_ask_status(tmp_path: Path, user: str | None = None) -> dict:
+    with serving(tmp_path, user) as (_port, _token, status, _log):
+        return status
+
+
+async def _print_in_a_kernel(port: int, token: str) -> str:
+    """Start a kernel through the server's REST API and run print(6 * 7) over its websocket."""
+    from tornado.httpclient import HTTPRequest
+    from tornado.websocket import websocket_connect
+
+    headers = {"Authorization": f"token {token}"}
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/kernels", data=b'{"name": "python3"}', headers=headers, method="POST"
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        kernel = json.loads(response.read())
+    socket = await websocket_connect(
+        HTTPRequest(f"ws://127.0.0.1:{port}/api/kernels/{kernel['id']}/channels", headers=headers)
+    )
+    header = {"msg_id": uuid.uuid4().hex, "msg_type": "execute_request", "username": "", "version": "5.3"}
+    message = {"header": {**header, "session": uuid.uuid4().hex}, "parent_header": {}, "metadata": {}}
+    message.update(channel="shell", content={"code": "print(6 * 7)", "silent": False})
+    socket.write_message(json.dumps(message))
+    while True:
+        reply = json.loads(await asyncio.wait_for(socket.read_message(), 60))
+        if reply["msg_type"] == "stream":
+            socket.close()
+            return reply["content"]["text"].strip()
+
+
+def test_lab_kernels_run_encrypted_without_the_warning(tmp_path):
+    # without the project's config (root allowed only) a kernel warns; with it, it does not
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    (plain / "jupyter_server_config.py").write_text("c = get_config()\nc.ServerApp.allow_root = True\n")
+    for config_dir, warns in ((plain, True), (CONFIG_DIR, False)):
+        run = tmp_path / config_dir.name
+        run.mkdir(exist_ok=True)
+        with serving(run, config_dir=config_dir) as (port, token, _status, log):
+            assert asyncio.run(_print_in_a_kernel(port, token)) == "42"
+            time.sleep(1)  # let the kernel's start-up log reach the server's log
+            assert ("without encryption" in log.read_text()) is warns, log.read_text()
 
 
 def test_the_server_starts_as_whoever_runs_the_tests(tmp_path):
