@@ -129,11 +129,11 @@ def test_cli_json_of_two_files(tmp_path):
     two.write_text("共收到代表建议２６件。", encoding="utf-8")
     result = run_cli("extract", two, one, "--format", "json", "--jobs", "1")
     assert result.returncode == 0, result.stderr
-    rows = json.loads(result.stdout)
+    rows = [json.loads(line) for line in result.stdout.splitlines()]  # JSON Lines for many files
     assert [(r["document"], r["text"], r["value"]) for r in rows] == [
-        (str(one), "１０次", "10"),
-        (str(one), "3件", "3"),
-        (str(two), "２６件", "26"),
+        (str(one), "１０次", 10),
+        (str(one), "3件", 3),
+        (str(two), "２６件", 26),
     ]
 
 

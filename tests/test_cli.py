@@ -43,7 +43,7 @@ def test_extract_json(tmp_path):
     result = run_cli("extract", path, "--format", "json")
     assert result.returncode == 0, result.stderr
     rows = json.loads(result.stdout)
-    assert [(r["text"], r["value"], r["unit"]) for r in rows] == [("１０次", "10", "次"), ("3件", "3", "件")]
+    assert [(r["text"], r["value"], r["unit"]) for r in rows] == [("１０次", 10, "次"), ("3件", 3, "件")]
 
 
 def test_a_utf8_document_leaves_stderr_empty():

@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-from pipeline import __version__
+from pipeline import __version__, errors
 from pipeline.atomic import atomic_path, write_text_atomic
 from pipeline.display import note
 from pipeline.errors import (
@@ -30,13 +30,119 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see {self.prog} --help)")
 
 
-def _build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="pipeline", description="Figures from Chinese people's congress work reports.")
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("--debug", action="store_true", help="show the traceback of an error")
-    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """Keeps the description and the examples as written, and shows an option's default where it
+    has one that is not already said in its help."""
 
-    ex = sub.add_parser("extract", help="print the figures of one document, or of many as one table")
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        default = action.default
+        if "default" in text or default in (None, False, argparse.SUPPRESS) or not action.option_strings:
+            return text
+        return f"{text} (default: %(default)s)"
+
+
+# Exit statuses that are not an error class (pipeline.errors), with what they mean.
+_OTHER_EXITS = {
+    OS_ERROR_EXIT: "the operating system refused a read or write (permissions, a full disk)",
+    INTERNAL_ERROR_EXIT: "a bug in the pipeline; --debug shows the traceback",
+    INTERRUPTED_EXIT: "interrupted (Ctrl-C)",
+}
+
+
+def exit_codes() -> list[tuple[int, str]]:
+    """(status, meaning) for every exit status, read from pipeline.errors so the help cannot drift."""
+    codes = [(0, "done (also when a document has no figures: a note says so)")]
+    for value in vars(errors).values():
+        if isinstance(value, type) and issubclass(value, PipelineError) and value is not PipelineError:
+            doc = (value.__doc__ or value.__name__).strip().splitlines()[0]
+            codes.append((value.exit_code, f"{value.__name__}: {doc}"))
+    codes.extend(_OTHER_EXITS.items())
+    return sorted(codes)
+
+
+def exit_code_table() -> str:
+    return "exit status:\n" + "\n".join(f"  {code:>3}  {meaning}" for code, meaning in exit_codes())
+
+
+def _epilog(examples: str) -> str:
+    return f"examples:\n{examples.rstrip()}\n\n{exit_code_table()}\n\nMore in README.md and docs/robustness.md."
+
+
+_MAIN_DESCRIPTION = """\
+Figures from the annual work reports of Chinese people's congress standing committees, as clean,
+cited data: each figure with its value in the base unit, its unit, how exact it is, what was
+counted, and character offsets into the raw text.
+
+  pipeline run       the whole job for the documents under data/raw/ (skips what is up to date)
+  pipeline extract   the figures of one document, or of many as one table, on stdout
+"""
+_MAIN_EXAMPLES = """\
+  pipeline run                                   # data/raw -> data/processed -> reports/index.html
+  pipeline extract report.txt                    # its figures as CSV
+  pipeline extract corpus/ -o figures.csv        # every *.txt under corpus/ as one table
+  pipeline run --help                            # the options of one command
+"""
+_RUN_DESCRIPTION = """\
+Run the whole job for every document under data/raw/<body>/<year>/ (each with its source.yaml):
+execute notebooks/10-clean, 20-compare and 30-report with papermill, and write
+  data/interim/<body>/<year>/          each document's figures, layout repairs and rejected numerals
+  data/processed/                      figures.csv and figures.parquet (the panel), comparison.csv,
+                                       checks.csv
+  reports/<body>/<year>.html           one report per document, listed in reports/index.html
+  reports/_executed/, reports/_failed/ the executed notebooks (a failed one is kept for inspection)
+
+Before the first notebook starts it checks the reference tables, every source.yaml, each raw
+file's sha256 and its decoding. A step whose inputs, parameters, code and outputs are unchanged
+since it last succeeded is skipped ("skipped (up to date)"); --force runs everything. Raw files
+are never written, and every output is written to a temp file and renamed.
+"""
+_RUN_EXAMPLES = """\
+  pipeline run                           # every document, skipping what is up to date
+  pipeline run --body lvliang --year 2023
+  pipeline run --force                   # re-run every step
+  pipeline run -k                        # a failed document does not stop the others
+"""
+_EXTRACT_DESCRIPTION = """\
+Print the figures of a document: one row per figure, with its offsets into the decoded text
+(text == raw[start:end]), its value in the base unit, unit, approx, indicator and the sentence.
+Reads only the files given; writes only stdout, or the file given with -o (atomically).
+
+Several paths, or a folder (every *.txt under it), give one table with a `document` column
+first, extracted in parallel; a document that cannot be read is named on stderr and left out.
+A raw file beside its source.yaml is read as that file declares, after its sha256 is checked.
+A file that is not UTF-8 is named on stderr with the encoding it was decoded as.
+
+--format json gives typed values: numbers as numbers, null for an empty field. One input file
+gives one JSON array; several files or a folder give JSON Lines (one object per line).
+"""
+_EXTRACT_EXAMPLES = """\
+  pipeline extract data/raw/lvliang/2023/000_27d8ef8a85ace649.txt       # CSV on stdout
+  pipeline extract report.txt --format json                              # one JSON array
+  pipeline extract report.txt --encoding gb18030
+  pipeline extract corpus/ -o figures.csv                                # one table of many
+  pipeline extract a.txt b.txt --jobs 4 --format json                    # JSON Lines
+"""
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="pipeline",
+        description=_MAIN_DESCRIPTION,
+        epilog=_epilog(_MAIN_EXAMPLES),
+        formatter_class=_Formatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an error (default: one line)")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
+
+    ex = sub.add_parser(
+        "extract",
+        help="print the figures of one document, or of many as one table",
+        description=_EXTRACT_DESCRIPTION,
+        epilog=_epilog(_EXTRACT_EXAMPLES),
+        formatter_class=_Formatter,
+    )
     ex.add_argument(
         "paths",
         type=Path,
@@ -44,20 +150,38 @@ def _build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="a text file (UTF-8, UTF-16, GB18030/GBK or Big5); several, or a folder (its *.txt files): one table",
     )
-    ex.add_argument("--format", choices=["csv", "json"], default="csv")
-    ex.add_argument("--encoding", help="decode with this encoding instead of detecting it")
+    ex.add_argument(
+        "--format",
+        choices=["csv", "json"],
+        default="csv",
+        help="csv (with a header), or json: an array for one file, JSON Lines for many",
+    )
+    ex.add_argument(
+        "--encoding", help="decode with this encoding instead of detecting it (default: detected, or source.yaml's)"
+    )
     ex.add_argument("--jobs", "-j", type=int, help="worker processes for many documents (default: one per core)")
-    ex.add_argument("--output", "-o", type=Path, help="write the table here (atomically) instead of to stdout")
+    ex.add_argument(
+        "--output", "-o", type=Path, help="write the table here, atomically (default: stdout)", metavar="FILE"
+    )
 
-    run = sub.add_parser("run", help="raw text -> figures -> reports, for all shipped data")
-    run.add_argument("--body", help="only this body (id as in data/reference/bodies.csv)")
-    run.add_argument("--year", type=int, help="only this report year")
-    run.add_argument("--force", action="store_true", help="run every step, even those that are up to date")
+    run = sub.add_parser(
+        "run",
+        help="raw text -> figures -> reports, for every document under data/raw (skips what is up to date)",
+        description=_RUN_DESCRIPTION,
+        epilog=_epilog(_RUN_EXAMPLES),
+        formatter_class=_Formatter,
+    )
+    run.add_argument("--body", help="only this body, an id as in data/reference/bodies.csv (default: every body)")
+    run.add_argument("--year", type=int, help="only this report year (default: every year)")
+    run.add_argument(
+        "--force", action="store_true", help="run every step, even those that are up to date (default: skip them)"
+    )
     run.add_argument(
         "--keep-going",
         "-k",
         action="store_true",
-        help="when a document's step fails, go on with the other documents; fail at the end, naming each",
+        help="when a document's step fails, go on with the other documents; fail at the end, naming each "
+        "(default: stop at the first failure)",
     )
     return parser
 
@@ -75,22 +199,22 @@ def _extract(args: argparse.Namespace) -> int:
     if len(args.paths) > 1 or args.paths[0].is_dir():
         return _extract_many(args)
     from pipeline.extract.figures import extract
-    from pipeline.extract.rows import FIGURE_COLUMNS, figure_rows, to_csv_text
-    from pipeline.run.batch import read_input
+    from pipeline.extract.rows import FIGURE_COLUMNS, figure_rows, figure_tuples, json_record, to_csv_text
+    from pipeline.run.batch import decoding_note, read_input
 
     path: Path = args.paths[0]
     # A raw document with its source.yaml is read as that file declares, after its sha256 is checked.
     document = read_input(path, args.encoding)
-    if document.encoding not in ("utf-8", "utf-8-sig") and args.encoding is None:
-        note(f"note: {path} decoded as {document.encoding} (detected)")
+    if (said := decoding_note(path, document, args.encoding)) is not None:
+        note(f"note: {said}")
     result = extract(document)
-    rows = figure_rows(result)
-    if not rows:
+    if not result.figures:
         note(f"note: {path}: no figures found")
     if args.format == "json":
-        text = json.dumps(rows, ensure_ascii=False, indent=1) + "\n"
+        records = [json_record(FIGURE_COLUMNS, values) for values in figure_tuples(result)]
+        text = json.dumps(records, ensure_ascii=False, indent=1) + "\n"
     else:
-        text = to_csv_text(rows, FIGURE_COLUMNS)
+        text = to_csv_text(figure_rows(result), FIGURE_COLUMNS)
     _emit(text, args.output)
     return 0
 
@@ -109,7 +233,10 @@ def _extract_many(args: argparse.Namespace) -> int:
 
     paths = collect_paths(args.paths)
     if not paths:
-        raise InputNotFound(f"{args.paths[0]}: is a directory with no *.txt document in it")
+        raise InputNotFound(
+            f"{args.paths[0]}: is a directory with no *.txt document in it; "
+            "give a text file, or a folder of *.txt files"
+        )
     worst = 0
 
     def failed(name: str, code: int, message: str) -> None:
@@ -117,12 +244,15 @@ def _extract_many(args: argparse.Namespace) -> int:
         worst = max(worst, code)
         note(f"error: {message}")
 
+    def said(message: str) -> None:
+        note(f"note: {message}")
+
     options = {"jobs": args.jobs, "encoding": args.encoding}
     if args.output is None:
-        summary = write_table(paths, sys.stdout, args.format, on_failure=failed, **options)
+        summary = write_table(paths, sys.stdout, args.format, on_failure=failed, on_note=said, **options)
     else:
         with atomic_path(args.output) as tmp, tmp.open("w", encoding="utf-8", newline="") as out:
-            summary = write_table(paths, out, args.format, on_failure=failed, **options)
+            summary = write_table(paths, out, args.format, on_failure=failed, on_note=said, **options)
     print(
         f"pipeline: {summary.documents} document(s), {summary.figures} figure(s)"
         + (f"; {len(summary.failures)} document(s) could not be read" if summary.failures else ""),

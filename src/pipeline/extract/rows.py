@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 from pipeline.display import clean_text
@@ -25,6 +26,25 @@ FIGURE_COLUMNS = [
     "sentence_start",
     "sentence_end",
 ]
+# What a column holds, as `pipeline extract --format json` types it: "integer" and "number" are
+# JSON numbers (a value is an integer when it is whole), "text" a string, and an empty text field
+# (a label that maps to no indicator, a figure outside any section) is null.
+COLUMN_TYPES = {
+    "document": "text",
+    "start": "integer",
+    "end": "integer",
+    "text": "text",
+    "value": "number",
+    "unit": "text",
+    "approx": "text",
+    "indicator": "text",
+    "indicator_id": "text",
+    "category": "text",
+    "section": "text",
+    "sentence": "text",
+    "sentence_start": "integer",
+    "sentence_end": "integer",
+}
 LAYOUT_COLUMNS = ["kind", "line", "other_line", "at", "detail"]
 REJECTION_COLUMNS = ["start", "end", "text", "reason"]
 
@@ -56,6 +76,21 @@ def figure_tuples(extraction: Extraction) -> list[tuple]:
         )
         for f in extraction.figures
     ]
+
+
+def json_record(columns: list[str], values: tuple) -> dict[str, Any]:
+    """One row for JSON output, typed by COLUMN_TYPES: numbers as numbers, an empty text as null."""
+    record: dict[str, Any] = {}
+    for name, value in zip(columns, values, strict=True):
+        kind = COLUMN_TYPES[name]
+        if kind == "integer":
+            record[name] = int(value)
+        elif kind == "number":
+            number = Decimal(str(value))
+            record[name] = int(number) if number == number.to_integral_value() else float(number)
+        else:
+            record[name] = value if value != "" else None
+    return record
 
 
 def layout_rows(extraction: Extraction) -> list[dict[str, Any]]:

@@ -108,7 +108,8 @@ def load_taxonomy(path: Path | None = None) -> tuple[Indicator, ...]:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise DataCheckError(f"{path}: not valid YAML{where} ({problem})") from exc
+        fix = "fix it there, or restore the file from git"
+        raise DataCheckError(f"{path}: not valid YAML{where} ({problem}); {fix}") from exc
     if not isinstance(entries, list):
         raise DataCheckError(f"{path}: expected a list of indicators")
     seen: set[str] = set()

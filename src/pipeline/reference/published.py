@@ -28,7 +28,7 @@ def read_published(path: Path | None = None) -> pd.DataFrame:
         where = f"{path}: line {line} (row {row['row']!r})"
         problem = ""
         if row["row"] in seen:
-            problem = "duplicate row number"
+            problem = "duplicate row number; give each row its own number"
         elif row["body"] not in bodies:
             problem = f"body {row['body']!r} is not in data/reference/bodies.csv; add it there first"
         elif row["period_kind"] not in PERIOD_KINDS:
@@ -43,7 +43,10 @@ def read_published(path: Path | None = None) -> pd.DataFrame:
             except ValueError:
                 value = float("nan")
             if not is_plausible(value, row["unit"]):
-                problem = f"value {row['value']!r} is not a plausible number of {row['unit'] or 'units'}"
+                problem = (
+                    f"value {row['value']!r} is not a plausible number of {row['unit'] or 'units'}; "
+                    "give the figure as the source states it, in its unit"
+                )
         if problem:
             raise DataCheckError(f"{where}: {problem}")
         seen.add(row["row"])

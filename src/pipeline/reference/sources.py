@@ -17,6 +17,8 @@ from pipeline.hashing import sha256_of
 from pipeline.reference.readers import IDENTIFIER, known_bodies, load_yaml
 from pipeline.text.document import Document, read_document
 
+# The shipped source.yaml a message points to as the model of one.
+_MODEL = "data/raw/lvliang/2023/source.yaml"
 REQUIRED_SOURCE_FIELDS = ("body", "report_year", "file", "title", "publisher", "encoding", "sha256")
 
 
@@ -58,7 +60,10 @@ PERIOD_END = re.compile(r"^(?:\d{4}(?:-\d{2}(?:-\d{2})?)?)?$")
 def check_body_year(body: object, year: object) -> tuple[str, int]:
     """Validate notebook/CLI parameters; a body id is never a path."""
     if not isinstance(body, str) or not IDENTIFIER.match(body):
-        raise UsageError(f"body {body!r} is not an id like 'lvliang' (lower-case letters, digits, _)")
+        raise UsageError(
+            f"body {body!r} is not an id like 'lvliang' (lower-case letters, digits, _); "
+            "give an id from data/reference/bodies.csv"
+        )
     if isinstance(year, bool) or not isinstance(year, int):
         try:
             year = int(str(year), 10)
@@ -78,12 +83,14 @@ def load_source(folder: Path) -> Source:
         meta = load_yaml(meta_path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise SourceMetadataError(f"{meta_path}: not valid YAML ({first})") from exc
+        raise SourceMetadataError(
+            f"{meta_path}: not valid YAML ({first}); fix it, copying {_MODEL} as a model"
+        ) from exc
     if not isinstance(meta, dict):
         raise SourceMetadataError(f"{meta_path}: expected a mapping of fields, got {type(meta).__name__}")
     missing = [key for key in REQUIRED_SOURCE_FIELDS if not meta.get(key)]
     if missing:
-        raise SourceMetadataError(f"{meta_path}: missing field(s) {', '.join(missing)}")
+        raise SourceMetadataError(f"{meta_path}: missing field(s) {', '.join(missing)}; add them ({_MODEL} shows each)")
     body = str(meta["body"])
     if not IDENTIFIER.match(body):
         raise SourceMetadataError(f"{meta_path}: body {body!r} is not a lower-case id like 'lvliang'")

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from pipeline.errors import InputNotFound, PipelineError
-from pipeline.extract.rows import FIGURE_COLUMNS, figure_tuples
+from pipeline.extract.rows import FIGURE_COLUMNS, figure_tuples, json_record
 from pipeline.text.document import Document
 
 # A batch table is the one-document table with the document (its path as given) first.
@@ -44,6 +44,14 @@ def read_input(path: Path, encoding: str | None = None) -> Document:
     return read_document(path, declared_encoding=encoding)
 
 
+def decoding_note(path: Path | str, document: Document, encoding: str | None) -> str | None:
+    """What to say on stderr about how a document was decoded: a non-UTF-8 file is named with the
+    encoding found, alone or in a batch, so nothing is guessed silently."""
+    if encoding is None and document.encoding not in ("utf-8", "utf-8-sig"):
+        return f"{path} decoded as {document.encoding} (detected)"
+    return None
+
+
 def collect_paths(inputs: Iterable[Path | str]) -> list[Path]:
     """Files as given and every *.txt under a folder given, each once, sorted by its path text."""
     found: dict[str, Path] = {}
@@ -56,7 +64,7 @@ def collect_paths(inputs: Iterable[Path | str]) -> list[Path]:
         elif path.exists():
             found.setdefault(str(path), path)
         else:
-            raise InputNotFound(f"{path}: no such file or folder")
+            raise InputNotFound(f"{path}: no such file or folder; check the path (relative to the folder you run from)")
     return [found[key] for key in sorted(found)]
 
 
@@ -70,6 +78,7 @@ class Chunk:
     text: str = ""  # csv or json rows, ready to write
     rows: list[tuple] = field(default_factory=list)  # for fmt="rows"
     failures: list[tuple[str, int, str]] = field(default_factory=list)  # (path, exit code, message)
+    notes: list[str] = field(default_factory=list)  # how a non-UTF-8 document was decoded
 
 
 def extract_chunk(index: int, paths: Sequence[str], fmt: str = "csv", encoding: str | None = None) -> Chunk:
@@ -82,18 +91,21 @@ def extract_chunk(index: int, paths: Sequence[str], fmt: str = "csv", encoding: 
     json_rows: list[str] = []
     for name in paths:
         try:
-            rows = [(name, *values) for values in figure_tuples(extract(read_input(Path(name), encoding)))]
+            document = read_input(Path(name), encoding)
+            rows = [(name, *values) for values in figure_tuples(extract(document))]
         except PipelineError as exc:
             chunk.failures.append((name, exc.exit_code, str(exc)))
             continue
+        if (said := decoding_note(name, document, encoding)) is not None:
+            chunk.notes.append(said)
         chunk.figures += len(rows)
         if fmt == "csv":
             writer.writerows(rows)
         elif fmt == "json":
-            json_rows.extend(json.dumps(dict(zip(BATCH_COLUMNS, r, strict=True)), ensure_ascii=False) for r in rows)
+            json_rows.extend(json.dumps(json_record(BATCH_COLUMNS, r), ensure_ascii=False) + "\n" for r in rows)
         else:
             chunk.rows.extend(rows)
-    chunk.text = buffer.getvalue() if fmt == "csv" else ",\n".join(json_rows)
+    chunk.text = buffer.getvalue() if fmt == "csv" else "".join(json_rows)
     return chunk
 
 
@@ -183,17 +195,16 @@ def write_table(
     fmt: str = "csv",
     executor: Executor | None = None,
     on_failure: Callable[[str, int, str], None] | None = None,
+    on_note: Callable[[str], None] | None = None,
     **options: Any,
 ) -> BatchSummary:
-    """Write one combined table (csv or json) of every document's figures to `out`."""
+    """Write one combined table of every document's figures to `out`: CSV with a header, or JSON
+    Lines (one typed object per figure, no enclosing array)."""
     if fmt not in ("csv", "json"):
         raise ValueError(f"format {fmt!r} is not csv or json")
     summary = BatchSummary()
     if fmt == "csv":
         csv.writer(out, lineterminator="\n").writerow(BATCH_COLUMNS)
-    else:
-        out.write("[")
-    first = True
     for chunk in iter_chunks(paths, executor, fmt=fmt, **options):
         summary.documents += chunk.documents - len(chunk.failures)
         summary.figures += chunk.figures
@@ -201,13 +212,10 @@ def write_table(
             summary.failures.append(failure)
             if on_failure is not None:
                 on_failure(*failure)
-        if chunk.text:
-            if fmt == "json":
-                out.write("\n" if first else ",\n")
-            out.write(chunk.text)
-            first = False
-    if fmt == "json":
-        out.write("\n]\n")
+        if on_note is not None:
+            for said in chunk.notes:
+                on_note(said)
+        out.write(chunk.text)
     return summary
 
 

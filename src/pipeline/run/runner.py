@@ -20,7 +20,7 @@ from pipeline.atomic import atomic_path, move_aside, write_text_atomic
 from pipeline.display import note
 from pipeline.errors import NotebookFailed, PipelineError, UsageError
 from pipeline.reference.sources import Source, check_body_year, discover_sources
-from pipeline.run import incremental
+from pipeline.run import incremental, kernels
 from pipeline.run.preflight import check_reference
 
 KERNEL = "python3"
@@ -52,7 +52,10 @@ def check_parameters(notebook: Path, parameters: dict[str, Any]) -> None:
     if unknown:
         raise UsageError(f"{notebook.name}: unknown parameter(s) {', '.join(unknown)}; it takes {', '.join(declared)}")
     if missing:
-        raise UsageError(f"{notebook.name}: parameter(s) {', '.join(missing)} not given")
+        raise UsageError(
+            f"{notebook.name}: parameter(s) {', '.join(missing)} not given; "
+            "pass each one the notebook's parameters cell names"
+        )
     for name, spec in declared.items():
         # papermill infers no type without annotations; the literal default says what is expected
         try:
@@ -70,7 +73,7 @@ def _kernel_manager_logging_to(stderr):
     """nbclient's kernel manager, with the kernel process's stderr sent to `stderr`."""
     from jupyter_client.manager import AsyncKernelManager
 
-    class KernelManager(AsyncKernelManager):
+    class KernelManager(kernels.secure(AsyncKernelManager)):
         async def start_kernel(self, **kw: Any) -> None:
             kw.setdefault("stderr", stderr)
             await super().start_kernel(**kw)

@@ -65,7 +65,7 @@ class Document:
 def decode_bytes(data: bytes, declared: str | None = None, name: str = "<bytes>") -> tuple[str, str]:
     """Return (text, encoding). `declared` (from source.yaml) is used strictly when given."""
     if not data:
-        raise UnreadableDocument(f"{name}: the file is empty")
+        raise UnreadableDocument(f"{name}: the file is empty; give the file with the report's text")
     if declared:
         try:
             codec = codecs.lookup(declared).name
@@ -112,7 +112,9 @@ def _detect(data: bytes, name: str) -> str:
         for encoding in ("utf_16_le", "utf_16_be"):
             if _plausible_text_share(data, encoding) > 0.95:
                 return encoding
-        raise UnreadableDocument(f"{name}: contains NUL bytes; this is a binary file, not text")
+        raise UnreadableDocument(
+            f"{name}: contains NUL bytes; this is a binary file, not text; convert it to UTF-8 text first"
+        )
     # Chinese text: GB18030 and Big5 share their byte ranges, so either decodes the other into
     # valid but wrong characters. Real text is made of each standard's common characters.
     chinese = _common_chinese(data)
@@ -214,14 +216,14 @@ _COMMON_TEXT = _common_text_pattern()
 
 def _check_text(text: str, name: str) -> str:
     if not text.strip():
-        raise UnreadableDocument(f"{name}: contains only white space")
+        raise UnreadableDocument(f"{name}: contains only white space; give the file with the report's text")
     sample = _COMMON_TEXT.sub("", text[:20000])  # what is left may be control or unassigned
     control = sum(1 for ch in sample if unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn") and ch not in "\r\n\t\f")
     sample = text[:20000]
     if control > max(3, len(sample) // 100):
         raise UnreadableDocument(
             f"{name}: decodes to {control} control or unassigned characters in its first "
-            f"{len(sample)}; this is binary data, not a text document"
+            f"{len(sample)}; this is binary data, not a text document; convert it to UTF-8 text first"
         )
     return text
 
@@ -230,7 +232,7 @@ def read_document(path: Path | str, declared_encoding: str | None = None, doc_id
     """Read one text file into a Document, refusing anything that is not a text document."""
     path = Path(path)
     if not path.exists():
-        raise InputNotFound(f"{path}: no such file")
+        raise InputNotFound(f"{path}: no such file; check the path (relative to the folder you run from)")
     if path.is_dir():
         raise InputNotFound(f"{path}: is a directory, not a document")
     if not path.is_file():
