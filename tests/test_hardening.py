@@ -164,7 +164,8 @@ def _symlink_outside(root: Path) -> None:
 BAD_SOURCES = {
     "alias-bomb": (_bomb, "aliases expand to more than 10,000 values"),
     "title-a-mapping": (_edit(SOURCE_YAML, "title: ", "title: {a: 1}\nold_title: "), "title is a mapping"),
-    "title-too-long": (_edit(SOURCE_YAML, "title: ", f"title: {'长' * 5000}\nold_title: "), "title is 5,000 characters"),
+    "title-too-long": (_edit(SOURCE_YAML, "title: ", f"title: {'长' * 5000}\nold_title: "),
+                       "title is 5,000 characters"),
     "duplicate-key": (_edit(SOURCE_YAML, "period_kind:", "body: datong\nperiod_kind:"), "duplicate key 'body'"),
     "impossible-month": (_edit(SOURCE_YAML, "period_start: 2023-01-01", "period_start: 2023-13-45"),
                          "period_start '2023-13-45' names no real day or month"),
@@ -366,9 +367,8 @@ def test_the_streamed_writer_matches_the_json_and_csv_of_a_whole_table():
     rows = figure_tuples(extract(document))
     out = io.StringIO()
     assert write_figure_table(iter(rows), out, "json") == len(rows)
-    assert (
-        out.getvalue() == json.dumps([dict(zip(FIGURE_COLUMNS, r)) for r in rows], ensure_ascii=False, indent=1) + "\n"
-    )
+    whole = [dict(zip(FIGURE_COLUMNS, row, strict=True)) for row in rows]
+    assert out.getvalue() == json.dumps(whole, ensure_ascii=False, indent=1) + "\n"
     empty = io.StringIO()
     write_figure_table(iter([]), empty, "json")
     assert empty.getvalue() == "[]\n"
@@ -386,9 +386,12 @@ def test_a_dense_document_is_written_in_bounded_memory(tmp_path):
 
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
+    script = (
+        "import sys; from pipeline.extract import rows; rows.PIECE_CHARS = 200_000; "
+        "from pipeline import cli; sys.exit(cli.main(sys.argv[1:]))"
+    )
     result = subprocess.run(
-        [sys.executable, "-c", "import sys; from pipeline.extract import rows; rows.PIECE_CHARS = 200_000; "
-         "from pipeline import cli; sys.exit(cli.main(sys.argv[1:]))", "extract", str(path), "-o", str(tmp_path / "o.csv")],
+        [sys.executable, "-c", script, "extract", str(path), "-o", str(tmp_path / "o.csv")],
         capture_output=True, text=True, timeout=600, preexec_fn=cap,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-2000:]
