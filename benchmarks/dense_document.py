@@ -49,7 +49,8 @@ def main(argv: list[str]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for size in sizes:
             seconds, peak, out_bytes, figures = measure(size, Path(tmp))
-            print(f"| {size:g} MiB | {figures:,} | {seconds:.1f} s | {peak:.0f} MB | {out_bytes / 1e6:.0f} MB |", flush=True)
+            row = f"| {size:g} MiB | {figures:,} | {seconds:.1f} s | {peak:.0f} MB | {out_bytes / 1e6:.0f} MB |"
+            print(row, flush=True)
 
 
 if __name__ == "__main__":
