@@ -397,3 +397,17 @@ def test_a_dense_document_is_written_in_bounded_memory(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     with (tmp_path / "o.csv").open(encoding="utf-8") as handle:
         assert sum(1 for _ in handle) == 3 * 1024 * 1024 // len(DENSE.encode()) + 1
+
+
+@given(
+    digits=st.text(alphabet="0123456789", min_size=2, max_size=6).filter(lambda d: d[0] != "0"),
+    marks=st.lists(st.sampled_from(["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"]), min_size=1, max_size=3),
+    at=st.integers(min_value=1, max_value=5),
+)
+def test_a_number_with_zero_width_characters_reads_as_the_number_without(digits, marks, at):
+    at = min(at, len(digits) - 1)
+    raw = f"今年审议议案{digits[:at]}{''.join(marks)}{digits[at:]}件。"
+    plain = [(f.value, f.unit) for f in extract(Document("x", raw.replace("".join(marks), ""), "utf-8")).figures]
+    figures = extract(Document("x", raw, "utf-8")).figures
+    assert [(f.value, f.unit) for f in figures] == plain
+    assert all(raw[f.start : f.end] == f.text for f in figures)
