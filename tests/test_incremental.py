@@ -124,7 +124,11 @@ def _rewrite_raw(folder, transform):
     raw.write_bytes(data)
     meta = folder / "source.yaml"
     text = meta.read_text(encoding="utf-8")
-    meta.write_text(re.sub(r"sha256: \w+", f"sha256: {hashlib.sha256(data).hexdigest()}", text), encoding="utf-8")
+    text = re.sub(r"sha256: \w+", f"sha256: {hashlib.sha256(data).hexdigest()}", text)
+    # bytes: and characters: are checked when given (a new version updates them, like its sha256)
+    text = re.sub(r"bytes: \d+", f"bytes: {len(data)}", text)
+    text = re.sub(r"characters: \d+", f"characters: {len(data.decode('utf-8-sig'))}", text)
+    meta.write_text(text, encoding="utf-8")
 
 
 def _ran(results):

@@ -10,6 +10,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from pipeline.csv_safety import safe_frame
+
 
 def _current_umask() -> int:
     mask = os.umask(0)
@@ -43,10 +45,12 @@ def write_atomic(target: Path, writer: Callable[[Path], Any]) -> Path:
 
 
 def write_processed_csv(target: Path, frame: Any) -> Path:
-    """A processed table as analysts open it: UTF-8 with BOM (Excel), LF, numbers without .0."""
+    """A processed table as analysts open it: UTF-8 with BOM (Excel), LF, numbers without .0, and no
+    text cell a spreadsheet would run as a formula (pipeline.csv_safety)."""
+    safe = safe_frame(frame)
     return write_atomic(
         target,
-        lambda tmp: frame.to_csv(tmp, index=False, encoding="utf-8-sig", float_format="%.15g", lineterminator="\n"),
+        lambda tmp: safe.to_csv(tmp, index=False, encoding="utf-8-sig", float_format="%.15g", lineterminator="\n"),
     )
 
 

@@ -7,13 +7,11 @@ Problems with the user's input end in one line on stderr and an exit status per 
 from __future__ import annotations
 
 import argparse
-import codecs
-import json
 import sys
 from pathlib import Path
 
 from pipeline import __version__, errors
-from pipeline.atomic import atomic_path, write_text_atomic
+from pipeline.atomic import atomic_path
 from pipeline.display import note
 from pipeline.errors import (
     INTERNAL_ERROR_EXIT,
@@ -23,6 +21,7 @@ from pipeline.errors import (
     PipelineError,
     UsageError,
 )
+from pipeline.text.document import text_codec
 
 
 class _Parser(argparse.ArgumentParser):
@@ -144,8 +143,8 @@ def _build_parser() -> argparse.ArgumentParser:
         formatter_class=_Formatter,
     )
     ex.add_argument(
-        "paths",
-        type=Path,
+        "raw_paths",
+        type=str,
         nargs="+",
         metavar="PATH",
         help="a text file (UTF-8, UTF-16, GB18030/GBK or Big5); several, or a folder (its *.txt files): one table",
@@ -186,20 +185,27 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _extract(args: argparse.Namespace) -> int:
+def _check_extract_args(args: argparse.Namespace) -> None:
+    """Refuse what would otherwise run on the wrong thing, or fail late with a confusing name."""
     if args.jobs is not None and args.jobs < 1:
         raise UsageError(f"--jobs {args.jobs}: give at least 1")
+    for given in args.raw_paths:
+        if not given.strip():  # Path("") is ".": an unset variable would extract the whole folder
+            raise UsageError("an empty path was given (an unset variable?); name the file or folder to read")
     if args.encoding is not None:
         try:
-            codecs.lookup(args.encoding)
+            text_codec(args.encoding)
         except LookupError as exc:
-            raise UsageError(
-                f"--encoding {args.encoding!r}: no such encoding (e.g. utf-8, gb18030, big5, utf-16)"
-            ) from exc
+            raise UsageError(f"--encoding {args.encoding!r}: {exc} (e.g. utf-8, gb18030, big5, utf-16)") from exc
+    if args.output is not None and args.output.is_dir():
+        raise UsageError(f"--output {args.output}: is a directory; give the name of the file to write")
+
+
+def _extract(args: argparse.Namespace) -> int:
+    _check_extract_args(args)
     if len(args.paths) > 1 or args.paths[0].is_dir():
         return _extract_many(args)
-    from pipeline.extract.figures import extract
-    from pipeline.extract.rows import FIGURE_COLUMNS, figure_rows, figure_tuples, json_record, to_csv_text
+    from pipeline.extract.rows import document_figure_tuples, write_figure_table
     from pipeline.run.batch import decoding_note, read_input
 
     path: Path = args.paths[0]
@@ -207,23 +213,16 @@ def _extract(args: argparse.Namespace) -> int:
     document = read_input(path, args.encoding)
     if (said := decoding_note(path, document, args.encoding)) is not None:
         note(f"note: {said}")
-    result = extract(document)
-    if not result.figures:
+    # rows are written as they are found, a piece of the document at a time: memory stays bounded
+    rows = document_figure_tuples(document)
+    if args.output is None:
+        count = write_figure_table(rows, sys.stdout, args.format)
+    else:
+        with atomic_path(args.output) as tmp, tmp.open("w", encoding="utf-8", newline="") as out:
+            count = write_figure_table(rows, out, args.format)
+    if not count:
         note(f"note: {path}: no figures found")
-    if args.format == "json":
-        records = [json_record(FIGURE_COLUMNS, values) for values in figure_tuples(result)]
-        text = json.dumps(records, ensure_ascii=False, indent=1) + "\n"
-    else:
-        text = to_csv_text(figure_rows(result), FIGURE_COLUMNS)
-    _emit(text, args.output)
     return 0
-
-
-def _emit(text: str, output: Path | None) -> None:
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        write_text_atomic(output, text)
 
 
 def _extract_many(args: argparse.Namespace) -> int:
@@ -231,12 +230,6 @@ def _extract_many(args: argparse.Namespace) -> int:
     that cannot be read is named on stderr and left out, and the exit status says so."""
     from pipeline.run.batch import collect_paths, write_table
 
-    paths = collect_paths(args.paths)
-    if not paths:
-        raise InputNotFound(
-            f"{args.paths[0]}: is a directory with no *.txt document in it; "
-            "give a text file, or a folder of *.txt files"
-        )
     worst = 0
 
     def failed(name: str, code: int, message: str) -> None:
@@ -246,6 +239,13 @@ def _extract_many(args: argparse.Namespace) -> int:
 
     def said(message: str) -> None:
         note(f"note: {message}")
+
+    paths = collect_paths(args.paths, on_refused=failed)
+    if not paths:
+        raise InputNotFound(
+            f"{args.paths[0]}: is a directory with no *.txt document in it; "
+            "give a text file, or a folder of *.txt files"
+        )
 
     options = {"jobs": args.jobs, "encoding": args.encoding}
     if args.output is None:
@@ -274,6 +274,8 @@ def main(argv: list[str] | None = None) -> int:
     debug = "--debug" in argv
     try:
         args = parser.parse_args(argv)
+        if args.command == "extract":
+            args.paths = [Path(given) for given in args.raw_paths]
         if args.command == "extract":
             return _extract(args)
         if args.command == "run":

@@ -14,6 +14,7 @@ import pandas as pd
 
 from pipeline import paths
 from pipeline.atomic import write_atomic, write_processed_csv
+from pipeline.csv_safety import restore_frame
 from pipeline.display import note
 from pipeline.errors import DataCheckError
 from pipeline.paths import interim_figure_tables
@@ -89,7 +90,7 @@ def current_interim_tables(interim_root: Path, raw_root: Path) -> list[Path]:
 
 def document_rows(interim_root: Path, raw_root: Path | None = None) -> pd.DataFrame:
     frames = [
-        pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+        restore_frame(pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8"))
         for path in current_interim_tables(interim_root, raw_root or paths.RAW)
     ]
     if not frames:

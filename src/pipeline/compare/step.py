@@ -10,6 +10,7 @@ from pipeline import paths
 from pipeline.atomic import write_processed_csv
 from pipeline.compare.baselines import compare
 from pipeline.compare.checks import run_checks
+from pipeline.csv_safety import restore_frame
 from pipeline.errors import DataCheckError
 from pipeline.extract.clean import check_body_year
 from pipeline.reference.sources import find_source
@@ -36,7 +37,7 @@ def _merge_into(name: str, frame: pd.DataFrame, body: str, year: int, keys: list
     frame = frame.astype(object).map(_as_text)
     path = paths.PROCESSED / name
     if path.is_file():
-        old = pd.read_csv(path, encoding="utf-8-sig", keep_default_na=False, dtype=str)
+        old = restore_frame(pd.read_csv(path, encoding="utf-8-sig", keep_default_na=False, dtype=str))
         if list(old.columns) == list(frame.columns):
             old = old[~((old["body"] == body) & (old["report_year"] == str(year)))]
             frame = pd.concat([old, frame], ignore_index=True)

@@ -11,7 +11,7 @@ from pipeline import paths
 from pipeline.errors import DataCheckError
 from pipeline.reference.indicators import HarmonisationWarning, harmonise
 from pipeline.reference.readers import read_bodies, read_csv_rows
-from pipeline.reference.sources import PERIOD_END, PERIOD_KINDS
+from pipeline.reference.sources import PERIOD_KINDS, is_period_end
 from pipeline.text.numerals import APPROX_CLASSES, is_plausible
 
 PUBLISHED_COLUMNS = {"row", "body", "period_start", "period_end", "period_kind", "indicator_raw", "value", "unit",
@@ -33,7 +33,7 @@ def read_published(path: Path | None = None) -> pd.DataFrame:
             problem = f"body {row['body']!r} is not in data/reference/bodies.csv; add it there first"
         elif row["period_kind"] not in PERIOD_KINDS:
             problem = f"period_kind {row['period_kind']!r} is not one of {', '.join(PERIOD_KINDS)}"
-        elif not (PERIOD_END.match(row["period_start"]) and PERIOD_END.match(row["period_end"])):
+        elif not (is_period_end(row["period_start"]) and is_period_end(row["period_end"])):
             problem = f"period {row['period_start']!r} to {row['period_end']!r} is not YYYY, YYYY-MM or YYYY-MM-DD"
         elif row["approx"] not in APPROX_CLASSES:
             problem = f"approx {row['approx']!r} is not one of {', '.join(APPROX_CLASSES)}"

@@ -21,7 +21,7 @@ from pipeline.display import clean_text
 from pipeline.errors import DataCheckError
 
 # ids of bodies and indicators: never a path, never a display name
-IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
+IDENTIFIER = re.compile(r"\A[a-z][a-z0-9_]*\Z")  # \Z: `$` would let a final line break through
 BODY_COLUMNS = ("body", "name_zh", "name_en", "level", "province")
 BODY_LEVELS = ("national", "province", "city", "county", "aggregate", "unknown")
 
@@ -81,6 +81,88 @@ def load_yaml(text: str) -> Any:
         except yaml.YAMLError:
             pass
     return yaml.safe_load(text)
+
+
+class StrictYAMLError(ValueError):
+    """A YAML document that parses, but is refused: a duplicate key, or aliases that expand too far."""
+
+
+# A hand-written metadata file has a few dozen values; an alias bomb (nine levels of nine aliases)
+# has hundreds of millions once expanded. Counting nodes as they would expand stops it at once.
+MAX_EXPANDED_NODES = 10_000
+
+
+def _strict_loader() -> type:
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class StrictLoader(base):  # type: ignore[misc, valid-type]
+        """safe_load without timestamps (a date stays the text it is written as, so 2023-02-30 is
+        checked by us, not a ValueError inside the parser) and with duplicate keys refused."""
+
+        def construct_mapping(self, node, deep=False):
+            seen: dict[Any, int] = {}
+            for key_node, _value in node.value:
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    hash(key)
+                except TypeError as exc:
+                    raise StrictYAMLError(f"line {key_node.start_mark.line + 1}: a key that is not a scalar") from exc
+                if key in seen:
+                    raise StrictYAMLError(
+                        f"line {key_node.start_mark.line + 1}: duplicate key {key!r} (first at line {seen[key]}); "
+                        "each field once"
+                    )
+                seen[key] = key_node.start_mark.line + 1
+            return super().construct_mapping(node, deep=deep)
+
+    StrictLoader.yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in base.yaml_implicit_resolvers.items()
+    }
+    return StrictLoader
+
+
+_STRICT_LOADER = _strict_loader()
+
+
+def _expanded_size(node: Any, sizes: dict[int, int]) -> int:
+    """How many nodes `node` stands for once every alias is expanded (each shared node counted once
+    per use, computed once)."""
+    known = sizes.get(id(node))
+    if known is not None:
+        return known
+    sizes[id(node)] = MAX_EXPANDED_NODES + 1  # a recursive alias expands without end
+    if isinstance(node, yaml.MappingNode):
+        children = [part for pair in node.value for part in pair]
+    elif isinstance(node, yaml.SequenceNode):
+        children = node.value
+    else:
+        children = []
+    total = 1
+    for child in children:
+        total += _expanded_size(child, sizes)
+        if total > MAX_EXPANDED_NODES:
+            break
+    sizes[id(node)] = total
+    return total
+
+
+def load_yaml_strict(text: str) -> Any:
+    """A small hand-written YAML document (source.yaml): yaml.YAMLError when it does not parse,
+    StrictYAMLError for a duplicate key or aliases that expand beyond MAX_EXPANDED_NODES nodes.
+    Dates are read as their text."""
+    loader = _STRICT_LOADER(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        if _expanded_size(node, {}) > MAX_EXPANDED_NODES:
+            raise StrictYAMLError(
+                f"its aliases expand to more than {MAX_EXPANDED_NODES:,} values (an alias bomb?); write the values out"
+            )
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
 
 
 def known_bodies() -> dict[str, dict[str, str]]:

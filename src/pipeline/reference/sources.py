@@ -14,12 +14,22 @@ from pipeline import paths
 from pipeline.display import UNSAFE
 from pipeline.errors import InputNotFound, SourceMetadataError, UsageError
 from pipeline.hashing import sha256_of
-from pipeline.reference.readers import IDENTIFIER, known_bodies, load_yaml
+from pipeline.reference.readers import IDENTIFIER, StrictYAMLError, known_bodies, load_yaml_strict
 from pipeline.text.document import Document, read_document
 
 # The shipped source.yaml a message points to as the model of one.
 _MODEL = "data/raw/lvliang/2023/source.yaml"
 REQUIRED_SOURCE_FIELDS = ("body", "report_year", "file", "title", "publisher", "encoding", "sha256")
+# fields that hold one value; any other field may also be a list of values (reporters: [..])
+SCALAR_FIELDS = (
+    *REQUIRED_SOURCE_FIELDS, "period_start", "period_end", "period_kind", "date_published", "date_accessed",
+    "url", "characters", "bytes", "body_name", "body_name_en", "committee", "document_kind",
+)  # fmt: skip
+DATE_FIELDS = ("period_start", "period_end", "date_published", "date_accessed")
+# source.yaml is written by hand: a few hundred bytes of fields, a paragraph of notes at most
+MAX_SOURCE_YAML_BYTES = 64 * 1024
+MAX_FIELD_CHARS = 2000
+MAX_LIST_ITEMS = 100
 
 
 @dataclass(frozen=True)
@@ -40,7 +50,22 @@ class Source:
     def read(self) -> Document:
         """Verify the file is the one source.yaml describes, then read it."""
         verify_sha256(self.path, self.sha256)
-        return read_document(self.path, declared_encoding=self.encoding, doc_id=self.doc_id)
+        document = read_document(self.path, declared_encoding=self.encoding, doc_id=self.doc_id)
+        # the file is the one described (its sha256 matches) and reads: a size that differs is stale metadata
+        meta_path = self.path.parent / "source.yaml"
+        size = self.path.stat().st_size
+        if self.meta.get("bytes") is not None and self.meta["bytes"] != size:
+            raise SourceMetadataError(
+                f"{meta_path}: bytes: says {self.meta['bytes']}, {self.path.name} has {size} (its sha256 matches); "
+                "correct the field (wc -c gives it) or remove it"
+            )
+        stated = self.meta.get("characters")
+        if stated is not None and stated != len(document.raw):
+            raise SourceMetadataError(
+                f"{meta_path}: characters: says {stated}, the decoded text has {len(document.raw)} "
+                "(a BOM not counted, a CR counted); correct the field or remove it"
+            )
+        return document
 
 
 def verify_sha256(path: Path, expected: str) -> None:
@@ -54,7 +79,31 @@ def verify_sha256(path: Path, expected: str) -> None:
 
 # what span a value covers (data/reference/README.md); a period's ends are YYYY, YYYY-MM or YYYY-MM-DD
 PERIOD_KINDS = ("calendar_year", "session_year", "term_total", "cumulative", "point_in_time", "ordinal", "partial_year")
-PERIOD_END = re.compile(r"^(?:\d{4}(?:-\d{2}(?:-\d{2})?)?)?$")
+PERIOD_END = re.compile(r"\A(?:\d{4}(?:-\d{2}(?:-\d{2})?)?)?\Z", re.ASCII)  # \Z, not $: no final line break
+
+
+def period_bounds(text: str) -> tuple[date, date] | None:
+    """The first and last day a period end (YYYY, YYYY-MM or YYYY-MM-DD) stands for; None when it is
+    not one, or names no real day (2023-13, 2023-02-30). The empty text is no bound: None too."""
+    if not text or not PERIOD_END.match(text):
+        return None
+    parts = [int(p) for p in text.split("-")]
+    try:
+        if len(parts) == 3:
+            day = date(*parts)
+            return day, day
+        if len(parts) == 2:
+            first = date(parts[0], parts[1], 1)
+            following = date(parts[0] + (parts[1] == 12), parts[1] % 12 + 1, 1)
+            return first, date.fromordinal(following.toordinal() - 1)
+        return date(parts[0], 1, 1), date(parts[0], 12, 31)
+    except ValueError:
+        return None
+
+
+def is_period_end(text: str) -> bool:
+    """'' (not given), or YYYY, YYYY-MM or YYYY-MM-DD naming a real year, month or day."""
+    return text == "" or period_bounds(text) is not None
 
 
 def check_body_year(body: object, year: object) -> tuple[str, int]:
@@ -74,36 +123,93 @@ def check_body_year(body: object, year: object) -> tuple[str, int]:
     return body, year
 
 
-def load_source(folder: Path) -> Source:
-    """Read and check `folder/source.yaml`; the body must be one of data/reference/bodies.csv."""
+def _inside(path: Path, root: Path) -> bool:
+    return path.resolve().is_relative_to(root.resolve())
+
+
+def _read_meta(folder: Path) -> tuple[Path, dict[str, Any]]:
+    """source.yaml parsed strictly: a mapping, within size, no duplicate key, no alias bomb."""
     meta_path = folder / "source.yaml"
+    if meta_path.is_dir():
+        raise SourceMetadataError(f"{meta_path}: is a directory, not a file; source.yaml is a YAML file of fields")
     if not meta_path.is_file():
         raise SourceMetadataError(f"{meta_path}: missing; every raw document needs its source.yaml")
+    if not _inside(meta_path, folder.parent.parent):
+        raise SourceMetadataError(
+            f"{meta_path}: a symlink to {meta_path.resolve()}, outside the raw folder; copy the file in instead"
+        )
+    size = meta_path.stat().st_size
+    if size > MAX_SOURCE_YAML_BYTES:
+        raise SourceMetadataError(
+            f"{meta_path}: {size:,} bytes is over the {MAX_SOURCE_YAML_BYTES // 1024} KiB limit for a source.yaml; "
+            "it holds a few fields, not the document"
+        )
     try:
-        meta = load_yaml(meta_path.read_text(encoding="utf-8"))
+        meta = load_yaml_strict(meta_path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise SourceMetadataError(
             f"{meta_path}: not valid YAML ({first}); fix it, copying {_MODEL} as a model"
         ) from exc
+    except StrictYAMLError as exc:
+        raise SourceMetadataError(f"{meta_path}: {exc}") from exc
     if not isinstance(meta, dict):
         raise SourceMetadataError(f"{meta_path}: expected a mapping of fields, got {type(meta).__name__}")
-    missing = [key for key in REQUIRED_SOURCE_FIELDS if not meta.get(key)]
-    if missing:
-        raise SourceMetadataError(f"{meta_path}: missing field(s) {', '.join(missing)}; add them ({_MODEL} shows each)")
-    body = str(meta["body"])
-    if not IDENTIFIER.match(body):
-        raise SourceMetadataError(f"{meta_path}: body {body!r} is not a lower-case id like 'lvliang'")
-    if body not in known_bodies():
-        raise SourceMetadataError(f"{meta_path}: unknown body {body!r}; add it to data/reference/bodies.csv first")
-    try:
-        year = int(meta["report_year"])
-    except (TypeError, ValueError) as exc:
-        raise SourceMetadataError(f"{meta_path}: report_year {meta['report_year']!r} is not a year") from exc
+    _check_field_shapes(meta_path, meta)
+    return meta_path, meta
+
+
+def _check_field_shapes(meta_path: Path, meta: dict[str, Any]) -> None:
+    """Every field a scalar (or, outside SCALAR_FIELDS, a short list of scalars) of bounded length."""
+    scalar = (str, int, float, bool, type(None))
+    for key, value in meta.items():
+        if not isinstance(key, str):
+            raise SourceMetadataError(f"{meta_path}: field name {key!r} is not text")
+        items = value if isinstance(value, list) and key not in SCALAR_FIELDS else [value]
+        if len(items) > MAX_LIST_ITEMS:
+            raise SourceMetadataError(f"{meta_path}: {key} has {len(items)} items; at most {MAX_LIST_ITEMS}")
+        for item in items:
+            if not isinstance(item, scalar):
+                shape = "a list" if isinstance(item, list) else "a mapping" if isinstance(item, dict) else "not text"
+                raise SourceMetadataError(f"{meta_path}: {key} is {shape}; give one value (text, a number or a date)")
+            if isinstance(item, str) and len(item) > MAX_FIELD_CHARS:
+                raise SourceMetadataError(
+                    f"{meta_path}: {key} is {len(item):,} characters long; at most {MAX_FIELD_CHARS:,}"
+                )
+
+
+def _check_year(meta_path: Path, value: Any) -> int:
+    if isinstance(value, bool) or isinstance(value, float) or not re.fullmatch(r"\d{4}", str(value), re.ASCII):
+        raise SourceMetadataError(f"{meta_path}: report_year {value!r} is not a year (four digits, like 2023)")
+    year = int(value)
     if not 1949 <= year <= date.today().year + 1:
         raise SourceMetadataError(f"{meta_path}: report_year {year} is out of range")
-    if folder.name != str(year) or folder.parent.name != body:
-        raise SourceMetadataError(f"{meta_path}: says {body}/{year} but lies in {folder.parent.name}/{folder.name}")
+    return year
+
+
+def _check_dates(meta_path: Path, meta: dict[str, Any], year: int) -> None:
+    for key in DATE_FIELDS:
+        value = meta.get(key)
+        if value is None:
+            continue
+        if isinstance(value, bool) or isinstance(value, float) or period_bounds(str(value)) is None:
+            shape_ok = PERIOD_END.match(str(value))
+            what = "names no real day or month" if shape_ok else "is not YYYY, YYYY-MM or YYYY-MM-DD"
+            raise SourceMetadataError(f"{meta_path}: {key} {value!r} {what}")
+    start = period_bounds(str(meta.get("period_start") or f"{year}-01-01"))
+    end = period_bounds(str(meta.get("period_end") or f"{year}-12-31"))
+    if start and end and start[0] > end[1]:
+        raise SourceMetadataError(
+            f"{meta_path}: period_start {start[0]} is after period_end {end[1]}; swap them or correct one"
+        )
+    if meta.get("period_kind") is not None and meta["period_kind"] not in PERIOD_KINDS:
+        raise SourceMetadataError(
+            f"{meta_path}: period_kind {meta['period_kind']!r} is not one of {', '.join(PERIOD_KINDS)}"
+        )
+
+
+def _check_file(meta_path: Path, meta: dict[str, Any]) -> Path:
+    folder = meta_path.parent
     file_name = str(meta["file"])
     if Path(file_name).name != file_name:
         raise SourceMetadataError(f"{meta_path}: file {file_name!r} must be a plain file name in this folder")
@@ -114,13 +220,34 @@ def load_source(folder: Path) -> Source:
         raise SourceMetadataError(
             f"{meta_path}: file {file_name!r} has control characters or bidi marks in its name; rename it"
         )
-    for key in ("period_start", "period_end", "date_published"):
-        if meta.get(key) is not None and not PERIOD_END.match(str(meta[key])):
-            raise SourceMetadataError(f"{meta_path}: {key} {meta[key]!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
-    if meta.get("period_kind") is not None and meta["period_kind"] not in PERIOD_KINDS:
+    if not _inside(path, folder.parent.parent):
         raise SourceMetadataError(
-            f"{meta_path}: period_kind {meta['period_kind']!r} is not one of {', '.join(PERIOD_KINDS)}"
+            f"{path}: a symlink to {path.resolve()}, outside the raw folder; raw documents are kept in "
+            "data/raw as received - copy the file in instead"
         )
+    for key in ("characters", "bytes"):
+        stated = meta.get(key)
+        if stated is not None and (isinstance(stated, bool) or not isinstance(stated, int) or stated < 0):
+            raise SourceMetadataError(f"{meta_path}: {key}: {stated!r} is not a whole number; correct it or remove it")
+    return path
+
+
+def load_source(folder: Path) -> Source:
+    """Read and check `folder/source.yaml`; the body must be one of data/reference/bodies.csv."""
+    meta_path, meta = _read_meta(folder)
+    missing = [key for key in REQUIRED_SOURCE_FIELDS if meta.get(key) is None or meta.get(key) == ""]
+    if missing:
+        raise SourceMetadataError(f"{meta_path}: missing field(s) {', '.join(missing)}; add them ({_MODEL} shows each)")
+    body = str(meta["body"])
+    if not IDENTIFIER.match(body):
+        raise SourceMetadataError(f"{meta_path}: body {body!r} is not a lower-case id like 'lvliang'")
+    if body not in known_bodies():
+        raise SourceMetadataError(f"{meta_path}: unknown body {body!r}; add it to data/reference/bodies.csv first")
+    year = _check_year(meta_path, meta["report_year"])
+    if folder.name != str(year) or folder.parent.name != body:
+        raise SourceMetadataError(f"{meta_path}: says {body}/{year} but lies in {folder.parent.name}/{folder.name}")
+    path = _check_file(meta_path, meta)
+    _check_dates(meta_path, meta, year)
     return Source(
         body=body,
         report_year=year,

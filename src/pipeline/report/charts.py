@@ -58,6 +58,7 @@ def setup_cjk_font() -> str:
     matplotlib.rcParams["font.sans-serif"] = [_registered, FALLBACK_FAMILY, *rest]
     matplotlib.rcParams["axes.unicode_minus"] = False  # an ASCII hyphen-minus, present in every font
     matplotlib.rcParams["svg.hashsalt"] = "annual-figures"
+    matplotlib.rcParams["text.parse_math"] = False  # names from tables are text: `$\x$` is no mathtext
     return _registered
 
 

@@ -16,6 +16,7 @@ import pandas as pd
 
 from pipeline import paths
 from pipeline.compare.baselines import BASELINE_KINDS, NO_BASELINE, OWN_BASELINE_KINDS, PEER_KIND, year_figures
+from pipeline.csv_safety import restore_frame
 from pipeline.reference.indicators import by_id
 from pipeline.reference.readers import known_bodies
 from pipeline.reference.sources import find_source
@@ -42,7 +43,7 @@ class ReportData:
 
 
 def _read_csv(path) -> pd.DataFrame:
-    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    return restore_frame(pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig"))
 
 
 def _this(frame: pd.DataFrame, body: str, year: int) -> pd.DataFrame:

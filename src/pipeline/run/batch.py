@@ -13,7 +13,6 @@ import csv
 import io
 import json
 import math
-import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
@@ -21,9 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from pipeline.csv_safety import safe_row
+from pipeline.display import note
 from pipeline.errors import InputNotFound, PipelineError
-from pipeline.extract.rows import FIGURE_COLUMNS, figure_tuples, json_record
+from pipeline.extract.rows import FIGURE_COLUMNS, document_figure_tuples, json_record
 from pipeline.text.document import Document
+from pipeline.workers import check_jobs
 
 # A batch table is the one-document table with the document (its path as given) first.
 BATCH_COLUMNS = ["document", *FIGURE_COLUMNS]
@@ -52,15 +54,47 @@ def decoding_note(path: Path | str, document: Document, encoding: str | None) ->
     return None
 
 
-def collect_paths(inputs: Iterable[Path | str]) -> list[Path]:
-    """Files as given and every *.txt under a folder given, each once, sorted by its path text."""
+Refusal = Callable[[str, int, str], None]
+
+
+def _name_on_stderr(name: str, code: int, message: str) -> None:
+    note(f"error: {message}")
+
+
+def _folder_entry_problem(child: Path, folder: Path) -> str:
+    """Why a *.txt entry of a folder is not read ('' when it is read): not a regular file, a dangling
+    symlink, or a symlink that leads out of the folder that was given."""
+    if child.is_symlink():
+        if not child.exists():
+            return f"{child}: a symlink to {child.readlink()}, which does not exist; left out"
+        if not child.resolve().is_relative_to(folder.resolve()):
+            return (
+                f"{child}: a symlink to {child.resolve()}, outside {folder}; left out "
+                "(give that file as a path of its own to read it)"
+            )
+    if not child.is_file():
+        return f"{child}: not a regular file (a FIFO, socket or device); left out"
+    return ""
+
+
+def collect_paths(inputs: Iterable[Path | str], on_refused: Refusal | None = None) -> list[Path]:
+    """Files as given and every *.txt under a folder given, each once, sorted by its path text.
+
+    A folder's entry that is not read (a FIFO, a dangling symlink, a symlink out of the folder) is
+    named through `on_refused(path, exit code, message)`; by default on stderr."""
+    refuse = on_refused or _name_on_stderr
     found: dict[str, Path] = {}
     for item in inputs:
         path = Path(item)
         if path.is_dir():
-            for child in path.rglob("*.txt"):
-                if child.is_file() and not any(part.startswith(".") for part in child.relative_to(path).parts):
-                    found.setdefault(str(child), child)
+            for child in sorted(path.rglob("*.txt")):
+                if any(part.startswith(".") for part in child.relative_to(path).parts) or child.is_dir():
+                    continue
+                problem = _folder_entry_problem(child, path)
+                if problem:
+                    refuse(str(child), InputNotFound.exit_code, problem)
+                    continue
+                found.setdefault(str(child), child)
         elif path.exists():
             found.setdefault(str(path), path)
         else:
@@ -83,8 +117,6 @@ class Chunk:
 
 def extract_chunk(index: int, paths: Sequence[str], fmt: str = "csv", encoding: str | None = None) -> Chunk:
     """Extract each document of one chunk (runs in a worker). Failing documents are reported, not raised."""
-    from pipeline.extract.figures import extract
-
     chunk = Chunk(index=index, documents=len(paths), figures=0)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -92,7 +124,7 @@ def extract_chunk(index: int, paths: Sequence[str], fmt: str = "csv", encoding: 
     for name in paths:
         try:
             document = read_input(Path(name), encoding)
-            rows = [(name, *values) for values in figure_tuples(extract(document))]
+            rows = [(name, *values) for values in document_figure_tuples(document)]
         except PipelineError as exc:
             chunk.failures.append((name, exc.exit_code, str(exc)))
             continue
@@ -100,7 +132,7 @@ def extract_chunk(index: int, paths: Sequence[str], fmt: str = "csv", encoding: 
             chunk.notes.append(said)
         chunk.figures += len(rows)
         if fmt == "csv":
-            writer.writerows(rows)
+            writer.writerows(safe_row(row) for row in rows)  # a CSV a person may open
         elif fmt == "json":
             json_rows.extend(json.dumps(json_record(BATCH_COLUMNS, r), ensure_ascii=False) + "\n" for r in rows)
         else:
@@ -145,8 +177,9 @@ def iter_chunks(
     if fmt not in FORMATS:
         raise ValueError(f"format {fmt!r} is not one of {FORMATS}")
     names = sorted(str(p) for p in paths)
-    workers = jobs or os.cpu_count() or 1
-    chunks = _chunks(names, workers, chunk_size)
+    # never more workers than chunks, nor than the cores can run (said on stderr when --jobs is cut)
+    chunks = _chunks(names, check_jobs(jobs, max(1, len(names)), say=None), chunk_size)
+    workers = check_jobs(jobs, max(1, len(chunks)))
     bar = _progress(len(names), progress)
     try:
         if executor is None and workers == 1:

@@ -39,6 +39,28 @@ _CANDIDATE_ENCODINGS = ["utf_8", "gb18030", "gbk", "gb2312", "big5", "utf_16", "
 _SUPERSET = {"gbk": "gb18030", "gb2312": "gb18030", "cp936": "gb18030", "big5": "big5hkscs"}
 
 
+# Codecs Python calls text encodings that do not turn a text file's bytes into its text: escapes and
+# host-name encodings (they can make lone surrogates, or raise UnicodeError), and the one that refuses
+# everything. Bytes-to-bytes codecs (base64, hex, rot13, zlib…) are refused by their own flag.
+_NOT_FILE_ENCODINGS = frozenset(
+    {"punycode", "idna", "unicode_escape", "raw_unicode_escape", "undefined", "mbcs", "oem"}
+)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def text_codec(name: str) -> str:
+    """The codec name for `name` if it is an encoding of text files; LookupError (with why) if not."""
+    try:
+        info = codecs.lookup(name)
+    except LookupError as exc:
+        raise LookupError("no such encoding") from exc
+    if not getattr(info, "_is_text_encoding", True):
+        raise LookupError(f"{info.name} is a bytes-to-bytes codec, not a text encoding")
+    if info.name.replace("-", "_") in _NOT_FILE_ENCODINGS:
+        raise LookupError(f"{info.name} is not an encoding of text files")
+    return info.name
+
+
 @dataclass(frozen=True)
 class Document:
     """A decoded document. `raw` is the text offsets point into; `norm` is the same length."""
@@ -68,14 +90,15 @@ def decode_bytes(data: bytes, declared: str | None = None, name: str = "<bytes>"
         raise UnreadableDocument(f"{name}: the file is empty; give the file with the report's text")
     if declared:
         try:
-            codec = codecs.lookup(declared).name
+            codec = text_codec(declared)
         except LookupError as exc:
-            raise SourceMetadataError(f"{name}: unknown encoding {declared!r} in source.yaml") from exc
+            raise SourceMetadataError(f"{name}: encoding {declared!r} in source.yaml: {exc}") from exc
         try:
             text = data.decode("utf_8_sig" if codec == "utf-8" else codec)
-        except UnicodeDecodeError as exc:
+        except UnicodeError as exc:  # UnicodeDecodeError, or a codec's own UnicodeError
+            where = f"byte {exc.start}: {exc.reason}" if isinstance(exc, UnicodeDecodeError) else str(exc)
             raise UnreadableDocument(
-                f"{name}: does not decode as its declared encoding {declared} (byte {exc.start}: {exc.reason}); "
+                f"{name}: does not decode as its declared encoding {declared} ({where}); "
                 "check the encoding it was given (encoding: in source.yaml, or pipeline extract --encoding)"
             ) from exc
         return _check_text(text, name), codec
@@ -217,6 +240,12 @@ _COMMON_TEXT = _common_text_pattern()
 def _check_text(text: str, name: str) -> str:
     if not text.strip():
         raise UnreadableDocument(f"{name}: contains only white space; give the file with the report's text")
+    surrogate = _SURROGATE.search(text)
+    if surrogate:  # no text file holds one; it cannot even be written out again as UTF-8
+        raise UnreadableDocument(
+            f"{name}: decodes to a lone surrogate (U+{ord(surrogate.group()):04X}) at character {surrogate.start()}; "
+            "this is not text in that encoding"
+        )
     sample = _COMMON_TEXT.sub("", text[:20000])  # what is left may be control or unassigned
     control = sum(1 for ch in sample if unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn") and ch not in "\r\n\t\f")
     sample = text[:20000]

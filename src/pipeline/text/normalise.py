@@ -34,6 +34,30 @@ def _translate_fullwidth(text: str) -> str:
     return _FULLWIDTH_RUN.sub(lambda run: run.group().translate(_FULLWIDTH), text)
 
 
+# Text copied from the web carries zero-width characters, even inside a number (1\u200b2次). Between
+# two digits they read as NUMBER_JOINER, which numerals skip inside a number; anywhere else as a
+# space, like the other invisible marks. One character for one, so offsets hold.
+NUMBER_JOINER = "\u200b"
+_ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
+_ZERO_WIDTH_IN_NUMBER = re.compile(f"(?<=[0-9\uff10-\uff19])[{_ZERO_WIDTH}]+(?=[0-9\uff10-\uff19])")
+# Digits of other scripts (Arabic-Indic ٣٤, Devanagari…) are no numerals of a Chinese report: `\d`
+# and int() would read ٣٤ as 34. They read as U+FFFD, which is no digit, so no figure is made of them.
+_OTHER_DIGIT = re.compile(r"(?![0-9])\d")
+OTHER_DIGIT_MARK = "\ufffd"
+
+
+def _join_numbers(raw: str, text: str) -> str:
+    """`text` (raw, translated) with the zero-width runs of raw that sit between digits as NUMBER_JOINER."""
+    if not any(ch in raw for ch in _ZERO_WIDTH):
+        return text
+    parts, last = [], 0
+    for match in _ZERO_WIDTH_IN_NUMBER.finditer(raw):
+        parts += [text[last : match.start()], NUMBER_JOINER * (match.end() - match.start())]
+        last = match.end()
+    parts.append(text[last:])
+    return "".join(parts)
+
+
 @lru_cache(maxsize=1)
 def _traditional_map() -> dict[int, str]:
     """Traditional -> simplified, one character to one character, from OpenCC's character table.
@@ -72,11 +96,14 @@ def normalise(raw: str) -> tuple[str, bool]:
     """Same-length normalised text for matching, and whether it was traditional Chinese.
 
     Full-width digits, letters and punctuation become ASCII; control characters and invisible
-    bidi/format marks become spaces; CR of a CRLF becomes a space and a lone CR a line feed;
+    bidi/format marks become spaces (zero-width ones between digits NUMBER_JOINER); digits of
+    other scripts become U+FFFD; CR of a CRLF becomes a space and a lone CR a line feed;
     traditional characters become simplified. Every change is one character
     for one character, so an offset into the result is an offset into `raw`.
     """
-    text = _translate_fullwidth(raw)
+    text = _join_numbers(raw, _translate_fullwidth(raw))
+    if not text.isascii():
+        text = _OTHER_DIGIT.sub(OTHER_DIGIT_MARK, text)
     if "\r" in text:
         text = re.sub(r"\r(?=\n)", " ", text).replace("\r", "\n")
     traditional = looks_traditional(text)

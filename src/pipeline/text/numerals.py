@@ -103,7 +103,10 @@ UNITS = sorted(
 # thousands set off by commas (3,400) or, in typeset and official text, by a space or a thin space
 # (1 642, 4 786.35); a group is three digits and no more, so 2564 0788 (a phone number) is no number
 _THOUSANDS_SPACE = "[ \u2009\u202f\u00a0]"
-_ARABIC = rf"(?:\d{{1,3}}(?:,\d{{3}})+|\d{{1,3}}(?:{_THOUSANDS_SPACE}\d{{3}}(?!\d))+|\d+)(?:\.\d+)?"
+# zero-width characters copied in between digits (1\u200b2) reach here as U+200B (text.normalise) and
+# are skipped inside a number
+_DIGITS = "\\d+(?:\u200b+\\d+)*"
+_ARABIC = rf"(?:\d{{1,3}}(?:,\d{{3}})+|\d{{1,3}}(?:{_THOUSANDS_SPACE}\d{{3}}(?!\d))+|{_DIGITS})(?:\.{_DIGITS})?"
 _ARABIC_SCALE = r"(?:[万亿]|千(?![克瓦米])|百(?!分))*"
 _CHINESE = rf"[{CN_NUMERAL_CHARS}]+(?:点[{CN_DIGITS}]+[万亿]?)?"
 NUMBER_PATTERN = rf"(?:{_ARABIC}{_ARABIC_SCALE}|{_CHINESE})"
@@ -191,7 +194,7 @@ def parse_number(core: str) -> Decimal:
     if arabic:
         # Decimal arithmetic, not cn2an's smart mode, which goes through floats and turns
         # 1.1万 into 11000.000000000002.
-        value = Decimal(re.sub(r"[,\s]", "", arabic.group(1)))
+        value = Decimal(re.sub("[,\\s\u200b]", "", arabic.group(1)))
         for scale in arabic.group(2):
             value *= SCALES[scale]
         return value
