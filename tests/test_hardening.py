@@ -22,7 +22,14 @@ from pipeline.atomic import write_processed_csv
 from pipeline.csv_safety import restore_cell, restore_frame, safe_cell
 from pipeline.errors import UnreadableDocument, UsageError
 from pipeline.extract.figures import extract
-from pipeline.extract.rows import FIGURE_COLUMNS, document_figure_tuples, figure_tuples, pieces, write_figure_table
+from pipeline.extract.rows import (
+    FIGURE_COLUMNS,
+    document_figure_tuples,
+    figure_tuples,
+    json_record,
+    pieces,
+    write_figure_table,
+)
 from pipeline.panel import build_panel
 from pipeline.reference.sources import check_body_year, period_bounds
 from pipeline.report import charts
@@ -367,7 +374,7 @@ def test_the_streamed_writer_matches_the_json_and_csv_of_a_whole_table():
     rows = figure_tuples(extract(document))
     out = io.StringIO()
     assert write_figure_table(iter(rows), out, "json") == len(rows)
-    whole = [dict(zip(FIGURE_COLUMNS, row, strict=True)) for row in rows]
+    whole = [json_record(FIGURE_COLUMNS, row) for row in rows]  # typed, as pipeline extract gives it
     assert out.getvalue() == json.dumps(whole, ensure_ascii=False, indent=1) + "\n"
     empty = io.StringIO()
     write_figure_table(iter([]), empty, "json")
