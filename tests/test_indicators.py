@@ -83,7 +83,7 @@ def test_clause_scope(label, unit, sentence, clause, ident):
 
 def test_unknown_scope_is_an_error(tmp_path):
     path = tmp_path / "indicators.yaml"
-    entry = "- {id: a, zh: 甲, en: A, category: x, units: [次], match: '甲', scope: paragraph}\n"
+    entry = "- {id: a, zh: 甲, en: A, category: x, kind: single, definition: {zh: 甲, en: A}, unit_equivalences: [], exclude: '', units: [次], match: '甲', scope: paragraph}\n"
     path.write_text(entry, encoding="utf-8")
     with pytest.raises(DataCheckError, match="scope 'paragraph'"):
         load_taxonomy(path)
@@ -105,15 +105,15 @@ def test_harmonise_warns_both_ways():
     ("text", "message"),
     [
         (
-            "- {id: a, zh: 甲, en: A, category: x, units: [次], match: '甲'}\n"
-            "- {id: a, zh: 乙, en: B, category: x, units: [次], match: '乙'}\n",
+            "- {id: a, zh: 甲, en: A, category: x, kind: single, definition: {zh: 甲, en: A}, unit_equivalences: [], exclude: '', units: [次], match: '甲'}\n"
+            "- {id: a, zh: 乙, en: B, category: x, kind: single, definition: {zh: 甲, en: A}, unit_equivalences: [], exclude: '', units: [次], match: '乙'}\n",
             "duplicate indicator id 'a'",
         ),
-        ("- {id: a, zh: 甲, en: A, category: x, units: [棵], match: '甲'}\n", "unknown unit"),
-        ("- {id: a, zh: 甲, en: A, category: x, units: [次], match: '(甲'}\n", "bad pattern"),
-        ("- {id: a, zh: 甲, en: A, category: x, units: [次]}\n", "missing match"),
+        ("- {id: a, zh: 甲, en: A, category: x, kind: single, definition: {zh: 甲, en: A}, unit_equivalences: [], exclude: '', units: [棵], match: '甲'}\n", "unknown unit"),
+        ("- {id: a, zh: 甲, en: A, category: x, kind: single, definition: {zh: 甲, en: A}, unit_equivalences: [], exclude: '', units: [次], match: '(甲'}\n", "bad pattern"),
+        ("- {id: a, zh: 甲, en: A, category: x, kind: single, definition: {zh: 甲, en: A}, unit_equivalences: [], exclude: '', units: [次]}\n", "missing match"),
         ("{id: a}\n", "expected a list"),
-        ("- {id: a, zh: 甲, en: A, category: x, units: [次], match: '甲', contxt: '乙'}\n", "unknown field.*contxt"),
+        ("- {id: a, zh: 甲, en: A, category: x, kind: single, definition: {zh: 甲, en: A}, unit_equivalences: [], exclude: '', units: [次], match: '甲', contxt: '乙'}\n", "unknown field.*contxt"),
     ],
 )
 def test_malformed_taxonomy(tmp_path, text, message):
