@@ -263,7 +263,8 @@ def baselines_of(target: pd.Series, scope: YearScope) -> list[dict]:
     own = _earlier_only(target, earlier + annualised + differences, scope)
     rows = own + ordinals + peer_rows + other_mentions(target, scope)
     if not any(r["baseline_kind"] in (*OWN_BASELINE_KINDS, PEER_KIND) for r in own + peer_rows):
-        rows.append(_row(target, baseline_kind="none", note="no earlier or peer figure for this indicator that can be compared"))
+        note = "no earlier or peer figure for this indicator that can be compared"
+        rows.append(_row(target, baseline_kind="none", note=note))
     return rows
 
 
