@@ -189,8 +189,10 @@ def _patterns(value: object, where: str, field: str) -> re.Pattern[str] | None:
 
 
 def _definition(value: object, where: str) -> tuple[str, str]:
-    if not isinstance(value, dict) or sorted(value) != ["en", "zh"] or not all(
-        isinstance(value[k], str) and value[k].strip() for k in ("zh", "en")
+    if (
+        not isinstance(value, dict)
+        or sorted(value) != ["en", "zh"]
+        or not all(isinstance(value[k], str) and value[k].strip() for k in ("zh", "en"))
     ):
         raise DataCheckError(
             f"{where}: field 'definition' must be a mapping with a non-empty zh and en (what counts, what does not)"
