@@ -99,6 +99,19 @@ def test_the_later_year_compares_with_the_earlier_one_year_on_year(two_years):
     coverage = {r["indicator_id"]: r["coverage"] for r in rows if r["value"] == ""}
     assert coverage["legislative_hearings"] == "not_stated"
     assert {r["coverage"] for r in rows if r["value"] != ""} == {"reported"}
+    # the year before: 2024 has the 2023 document; 2023 has no 2022 document (no data, not "not stated")
+    assert sessions["previous_year_coverage"] == "reported"
+    assert coverage_of(two_years, "2024", "opinions_collected") == "not_stated"
+    assert coverage_of(two_years, "2023", "sc_sessions") == "no_document"
+
+
+def coverage_of(root: Path, year: str, ident: str) -> str:
+    (row,) = {
+        r["previous_year_coverage"]
+        for r in _comparison(root)
+        if r["report_year"] == year and r["indicator_id"] == ident
+    }
+    return row
 
 
 class _Section(HTMLParser):

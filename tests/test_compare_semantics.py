@@ -131,3 +131,16 @@ def test_absent_evidence_is_inconclusive_not_a_failure():
     named = Document(doc_id="t", raw="制定地方性法规3件。制定《城市绿化条例》。", encoding="utf-8")
     (row,) = check_summary_against_details(named, figures, "a", 2023)
     assert row["status"] == "fail"  # evidence that disagrees still fails
+
+
+def test_the_previous_year_is_reported_not_stated_or_without_a_document():
+    panel = panel_of(
+        fact("a", "2024-01-01", "2024-12-31", "calendar_year", "laws_enacted", 4, "document", 2024, 10),
+        fact("a", "2024-01-01", "2024-12-31", "calendar_year", "sc_sessions", 8, "document", 2024, 20),
+        fact("a", "2023-01-01", "2023-12-31", "calendar_year", "laws_enacted", 3, "document", 2023, 10),
+    )
+    table = compare(panel, "a", 2024, BODIES).drop_duplicates("indicator_id").set_index("indicator_id")
+    assert table.loc["laws_enacted", "previous_year_coverage"] == "reported"
+    assert table.loc["sc_sessions", "previous_year_coverage"] == "not_stated"  # 2023's document omits it
+    earlier = compare(panel, "a", 2023, BODIES).set_index("indicator_id")
+    assert earlier.loc["laws_enacted", "previous_year_coverage"] == "no_document"  # no 2022 document

@@ -21,6 +21,7 @@ from pipeline.compare.semantics import (
     OVERLAPPING_KIND,
     REPORTED,
     SAME_DOCUMENT_KIND,
+    coverage_status,
     differencing_refused,
     not_earlier_kind,
     period_months,
@@ -48,8 +49,10 @@ COMPARISON_COLUMNS = [
     "pct_change",
     "note",
     "baseline_source",
-    # reported / not_stated / no_document for this body, year and indicator (compare.semantics)
+    # reported / not_stated for this body, year and indicator; previous_year_coverage: the same for the
+    # year before, or no_document where the body has no document of it (compare.semantics, rule 5)
     "coverage",
+    "previous_year_coverage",
 ]
 PEER_YEARS = 2
 # The baseline methods, in the order a comparison lists them: the body's own earlier periods, then
@@ -330,6 +333,17 @@ def other_mentions(target: pd.Series, scope: YearScope) -> list[dict]:
     return rows
 
 
+def previous_year_coverage(panel: pd.DataFrame, body: str, year: int):
+    """Rule 5 for the year before: a function of the indicator id giving reported (a document or a
+    published single-year figure states it), not_stated (a document of that year is there and does
+    not) or no_document."""
+    mine = panel[(panel["body"] == body) & (panel["report_year"] == year - 1)]
+    documents = [year - 1] if (mine["source_type"] == "document").any() else []
+    single = mine[mine["period_kind"].isin(["calendar_year", "session_year"]) & (mine["kind"] == "actual")]
+    stated = set(single["indicator_id"])
+    return lambda ident: coverage_status(documents, [year - 1] if ident in stated else [], year - 1)
+
+
 def not_reported(scope: YearScope, reported: set[str]) -> list[dict]:
     """Indicators the body reported for an earlier year or term but not this year, with the latest."""
     indicators = by_id()
@@ -394,6 +408,9 @@ def compare(panel: pd.DataFrame, body: str, year: int, bodies: pd.DataFrame | No
     targets = year_figures(panel, body, year)
     out = [row for _, target in targets.iterrows() for row in baselines_of(target, scope)]
     out += not_reported(scope, set(targets["indicator_id"]))
+    previous = previous_year_coverage(panel, body, year)
+    for row in out:
+        row["previous_year_coverage"] = previous(str(row["indicator_id"]))
     table = pd.DataFrame(out, columns=COMPARISON_COLUMNS)
     table["_order"] = table["baseline_kind"].map(BASELINE_ORDER).fillna(9)
     table = table.sort_values(["indicator_id", "_order", "baseline_body", "baseline_period"], kind="mergesort")
