@@ -18,7 +18,8 @@ def test_every_entry_has_the_audit_fields():
     loaded = default_taxonomy()
     assert len(loaded) == len(entries)
     assert all(i.definition_zh and i.definition_en for i in loaded)
-    assert {i.id for i in loaded if i.combined} == {"inspections_and_surveys_combined"}
+    combined = {i.id for i in loaded if i.combined}
+    assert combined == {"inspections_and_surveys_combined", "decisions_and_opinions_combined"}
 
 
 def test_unit_equivalences():
@@ -116,7 +117,7 @@ def test_what_only_frames_a_label_is_dropped_before_matching(label, form):
         ("开展专题询问", "次", "special_inquiries"),
         # decision types
         ("作出有关法律问题和重大问题的决定", "件", "decisions_on_legal_questions"),
-        ("作出决议决定和审议意见", "件", ""),  # decisions counted with review opinions: not decisions
+        ("作出决议决定和审议意见", "件", "decisions_and_opinions_combined"),  # counted together: not decisions
         ("作出决议决定", "件", "decisions"),
         ("尚未通过的法律案", "件", "bills_pending"),
         ("通过法律案", "件", "bills_passed"),
