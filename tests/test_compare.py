@@ -57,8 +57,8 @@ def test_earlier_year_peers_cumulative_and_not_reported():
     panel = panel_of(
         fact("a", "2023-01-01", "2023-12-31", "calendar_year", "laws_enacted", 4, "document", 2023, 10),
         fact("a", "2022-01-01", "2022-12-31", "calendar_year", "laws_enacted", 2, report_year=2022),
-        fact("a", "2015-11", "2022-12", "cumulative", "laws_enacted", 20),
-        fact("a", "2015-11", "2024-01", "cumulative", "laws_enacted", 24),
+        fact("a", "2015-11", "2021-12", "cumulative", "laws_enacted", 20),
+        fact("a", "2015-11", "2022-12", "cumulative", "laws_enacted", 24),
         fact("b", "2023-01-01", "2023-12-31", "calendar_year", "laws_enacted", 3, report_year=2023),
         fact("c", "2023-01-01", "2023-12-31", "calendar_year", "laws_enacted", 1, report_year=2023),  # county
         fact("b", "2017-01-01", "2017-12-31", "calendar_year", "laws_enacted", 9, report_year=2017),  # too far
@@ -83,10 +83,14 @@ def test_a_baseline_counted_in_another_unit_is_shown_but_not_differenced():
     mine["unit"] = "件"
     other = fact("b", "2023-01-01", "2023-12-31", "calendar_year", "deputy_suggestions", 404, report_year=2023)
     other["unit"] = "件"
-    table = compare(panel_of(target, other, mine, same_family), "a", 2023, BODIES).set_index("indicator_id")
-    suggestions = table.loc["deputy_suggestions"]
+    table = compare(panel_of(target, other, mine, same_family), "a", 2023, BODIES)
+    rows = table[table["indicator_id"] == "deputy_suggestions"].set_index("baseline_kind")
+    # shown as not comparable, never a peer bar or a change; the figure counts as having no baseline
+    assert list(rows.index) == ["not_comparable", "none"]
+    suggestions = rows.loc["not_comparable"]
     assert suggestions["baseline_value"] == 404 and pd.isna(suggestions["change"])
-    assert "counted in 件, not 条" in suggestions["note"]
+    assert "counted in 件, not 条" in suggestions["note"] and suggestions["note"].startswith("peer:")
+    table = table.set_index("indicator_id")
     assert table.loc["laws_enacted", "change"] == 1  # 件 and 部 both count laws
 
 
@@ -101,8 +105,8 @@ def test_each_baseline_kind_states_the_period_it_covers():
         fact("a", "2023-01-01", "2023-12-31", "calendar_year", "sc_sessions", 9, "document", 2023, 1),
         fact("a", "2022-01-01", "2022-12-31", "calendar_year", "sc_sessions", 8, report_year=2022),
         fact("a", "2017", "2022-02", "term_total", "sc_sessions", 60),
-        fact("a", "2015-11", "2022-12", "cumulative", "sc_sessions", 20),
-        fact("a", "2015-11", "2024-01", "cumulative", "sc_sessions", 30),
+        fact("a", "2015-11", "2021-12", "cumulative", "sc_sessions", 20),
+        fact("a", "2015-11", "2022-12", "cumulative", "sc_sessions", 30),
         fact("a", "2023-12-20", "2023-12-20", "ordinal", "sc_sessions", 39),
         fact("b", "2023-01-01", "2023-12-31", "calendar_year", "sc_sessions", 7, report_year=2023),
         fact("a", "2023-01-01", "2023-12-31", "calendar_year", "party_lectures", 5, "document", 2023, 2),
@@ -118,7 +122,7 @@ def test_each_baseline_kind_states_the_period_it_covers():
         ("sc_sessions", "earlier_year"): ("2022-01-01", "2022-12-31", "2022-01-01 to 2022-12-31"),
         ("sc_sessions", "term_total_annualised"): ("2017", "2022-02", "2017 to 2022-02"),
         # the window between two cumulative dates, not either total's own period
-        ("sc_sessions", "cumulative_difference"): ("2022-12", "2024-01", "2022-12 to 2024-01"),
+        ("sc_sessions", "cumulative_difference"): ("2021-12", "2022-12", "2021-12 to 2022-12"),
         # an ordinal is a count up to one date: no start
         ("sc_sessions", "ordinal"): ("", "2023-12-20", "2023-12-20"),
         ("sc_sessions", "peer"): ("2023-01-01", "2023-12-31", "2023-01-01 to 2023-12-31"),

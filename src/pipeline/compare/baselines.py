@@ -13,6 +13,20 @@ import pandas as pd
 
 from pipeline import paths
 from pipeline.compare.periods import month_index, term_period
+from pipeline.compare.semantics import (
+    EARLIER,
+    LATER_KIND,
+    NOT_COMPARABLE_KIND,
+    NOT_STATED,
+    OVERLAPPING_KIND,
+    REPORTED,
+    SAME_DOCUMENT_KIND,
+    coverage_status,
+    differencing_refused,
+    not_earlier_kind,
+    period_months,
+    timing,
+)
 from pipeline.reference.indicators import by_id
 
 COMPARISON_COLUMNS = [
@@ -35,6 +49,10 @@ COMPARISON_COLUMNS = [
     "pct_change",
     "note",
     "baseline_source",
+    # reported / not_stated for this body, year and indicator; previous_year_coverage: the same for the
+    # year before, or no_document where the body has no document of it (compare.semantics, rule 5)
+    "coverage",
+    "previous_year_coverage",
 ]
 PEER_YEARS = 2
 # The baseline methods, in the order a comparison lists them: the body's own earlier periods, then
@@ -54,15 +72,6 @@ def _fmt(value: float) -> str:
     return f"{value:.15g}"
 
 
-# Measure words that count the same kind of thing: 3部 and 3件 laws, 18个 and 18项 reports. Across
-# families (人次 against 人, 条 of opinions against 件 of suggestions) the counting differs.
-UNIT_FAMILIES = ({"个", "项", "件", "部", "篇", "份"}, {"次", "场"}, {"人", "名", "位"})
-
-
-def units_comparable(a: str, b: str) -> bool:
-    return a == b or any(a in family and b in family for family in UNIT_FAMILIES)
-
-
 def _row(target: pd.Series, **kw) -> dict:
     base = {
         "body": target["body"],
@@ -73,16 +82,22 @@ def _row(target: pd.Series, **kw) -> dict:
         "value": target["value"],
         "unit": target["unit"],
         "approx": target["approx"],
+        "coverage": REPORTED,
     }
     base.update(kw)
     if "baseline_end" in base:
         base["baseline_period"] = baseline_period(base.get("baseline_start", ""), base["baseline_end"])
     value, baseline = base.get("value"), base.get("baseline_value")
     baseline_unit = base.get("baseline_unit")
-    if baseline_unit and not units_comparable(str(base["unit"]), str(baseline_unit)):
-        base["note"] = (
-            f"{base.get('note', '')}; counted in {baseline_unit}, not {base['unit']}: shown, not differenced"
-        ).lstrip("; ")
+    refused = (
+        differencing_refused(by_id().get(str(base["indicator_id"])), str(base["unit"]), str(baseline_unit))
+        if baseline_unit
+        else ""
+    )
+    if refused:  # rule 2: shown beside it, never differenced, never charted as one series
+        method = base.get("baseline_kind", "")
+        base["note"] = f"{method}: {base.get('note', '')}; {refused}: shown, not differenced".replace(": ; ", ": ")
+        base["baseline_kind"] = NOT_COMPARABLE_KIND
         return base
     if "change" not in kw and pd.notna(value) and baseline is not None and pd.notna(baseline):
         base["change"] = round(value - baseline, 6)
@@ -248,10 +263,85 @@ def baselines_of(target: pd.Series, scope: YearScope) -> list[dict]:
     differences = cumulative_difference(target, same, scope)
     ordinals = ordinal_cross_check(target, same, scope)
     peer_rows = peers(target, scope)
-    rows = earlier + annualised + differences + ordinals + peer_rows
-    if not (earlier or annualised or differences or peer_rows):
-        rows.append(_row(target, baseline_kind="none", note="no earlier or peer figure for this indicator"))
+    own = _earlier_only(target, earlier + annualised + differences, scope)
+    rows = own + ordinals + peer_rows + other_mentions(target, scope)
+    if not any(r["baseline_kind"] in (*OWN_BASELINE_KINDS, PEER_KIND) for r in own + peer_rows):
+        note = "no earlier or peer figure for this indicator that can be compared"
+        rows.append(_row(target, baseline_kind="none", note=note))
     return rows
+
+
+def target_months(target: pd.Series, year: int) -> tuple[int, int]:
+    return period_months(str(target.get("period_start") or ""), str(target.get("period_end") or ""), year) or (
+        year * 12,
+        year * 12 + 11,
+    )
+
+
+def _earlier_only(target: pd.Series, rows: list[dict], scope: YearScope) -> list[dict]:
+    """Rule 1: a baseline of the body's own that does not end before the compared period starts is
+    no earlier period: it stays, labelled later or overlapping, without a change."""
+    own_period = target_months(target, scope.year)
+    out = []
+    for row in rows:
+        period = period_months(str(row.get("baseline_start") or ""), str(row.get("baseline_end") or ""))
+        when = timing(period, own_period)
+        if when != EARLIER and row["baseline_kind"] != NOT_COMPARABLE_KIND:
+            row = {
+                **row,
+                "baseline_kind": not_earlier_kind(when),
+                "change": None,
+                "pct_change": None,
+                "note": f"{row['baseline_kind']} {when}, not earlier than {scope.year}: shown, not a baseline; "
+                + str(row["note"]),
+            }
+        out.append(row)
+    return out
+
+
+def other_mentions(target: pd.Series, scope: YearScope) -> list[dict]:
+    """Rule 3: every other figure of the indicator in the same document, shown with a note that says
+    which one the comparison uses and why."""
+    mine = scope.own_by_id.get(target["indicator_id"], scope.own.iloc[:0])
+    same = mine[
+        (mine["source"] == target["source"])
+        & (mine["start"] != target["start"])
+        & (mine["period_kind"] == target["period_kind"])
+        & ~((mine["value"] == target["value"]) & (mine["unit"] == target["unit"]))  # a repeat of the same figure
+    ]
+    rows = []
+    for _, b in same.sort_values("start", kind="mergesort").iterrows():
+        note = (
+            f"also stated in this document at offset {b['start']}: {_fmt(b['value'])} {b['unit']} "
+            f"({b['indicator']}); the comparison uses the first mention, at offset {target['start']} "
+            f"({_fmt(target['value'])} {target['unit']}), as the text's own summary of the year"
+        )
+        rows.append(
+            _row(
+                target,
+                baseline_body=scope.body,
+                baseline_value=b["value"],
+                baseline_unit=b["unit"],
+                baseline_start=b["period_start"],
+                baseline_end=b["period_end"],
+                baseline_kind=SAME_DOCUMENT_KIND,
+                change=None,
+                note=note,
+                baseline_source=b["source"],
+            )
+        )
+    return rows
+
+
+def previous_year_coverage(panel: pd.DataFrame, body: str, year: int):
+    """Rule 5 for the year before: a function of the indicator id giving reported (a document or a
+    published single-year figure states it), not_stated (a document of that year is there and does
+    not) or no_document."""
+    mine = panel[(panel["body"] == body) & (panel["report_year"] == year - 1)]
+    documents = [year - 1] if (mine["source_type"] == "document").any() else []
+    single = mine[mine["period_kind"].isin(["calendar_year", "session_year"]) & (mine["kind"] == "actual")]
+    stated = set(single["indicator_id"])
+    return lambda ident: coverage_status(documents, [year - 1] if ident in stated else [], year - 1)
 
 
 def not_reported(scope: YearScope, reported: set[str]) -> list[dict]:
@@ -261,6 +351,10 @@ def not_reported(scope: YearScope, reported: set[str]) -> list[dict]:
         ~scope.own["indicator_id"].isin(reported)
         & scope.own["period_kind"].isin(["calendar_year", "session_year", "term_total"])
     ]
+    # rule 1: only what was reported for an earlier period; a later year's figure is not "reported before"
+    year_start = scope.year * 12
+    ends = [period_months(str(s), str(e)) for s, e in zip(earlier["period_start"], earlier["period_end"], strict=True)]
+    earlier = earlier[pd.Series([m is not None and m[1] < year_start for m in ends], index=earlier.index, dtype=bool)]
     rows = []
     for ident, group in earlier.groupby("indicator_id", sort=True):
         b = group.sort_values("period_end", kind="mergesort").iloc[-1]
@@ -286,13 +380,24 @@ def not_reported(scope: YearScope, reported: set[str]) -> list[dict]:
                 "pct_change": None,
                 "note": f"reported for {b['period_start']}-{b['period_end']} but not in {scope.year}",
                 "baseline_source": b["source"],
+                "coverage": NOT_STATED,  # this year's document is there and does not state it
             }
         )
     return rows
 
 
 # the order of a figure's rows: its own earlier years first, peers last; anything else after
-BASELINE_ORDER = {"earlier_year": 0, "term_total_annualised": 1, "cumulative_difference": 2, "ordinal": 3, "peer": 4}
+BASELINE_ORDER = {
+    "earlier_year": 0,
+    "term_total_annualised": 1,
+    "cumulative_difference": 2,
+    "ordinal": 3,
+    "peer": 4,
+    SAME_DOCUMENT_KIND: 5,
+    NOT_COMPARABLE_KIND: 6,
+    OVERLAPPING_KIND: 7,
+    LATER_KIND: 8,
+}
 
 
 def compare(panel: pd.DataFrame, body: str, year: int, bodies: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -303,6 +408,9 @@ def compare(panel: pd.DataFrame, body: str, year: int, bodies: pd.DataFrame | No
     targets = year_figures(panel, body, year)
     out = [row for _, target in targets.iterrows() for row in baselines_of(target, scope)]
     out += not_reported(scope, set(targets["indicator_id"]))
+    previous = previous_year_coverage(panel, body, year)
+    for row in out:
+        row["previous_year_coverage"] = previous(str(row["indicator_id"]))
     table = pd.DataFrame(out, columns=COMPARISON_COLUMNS)
     table["_order"] = table["baseline_kind"].map(BASELINE_ORDER).fillna(9)
     table = table.sort_values(["indicator_id", "_order", "baseline_body", "baseline_period"], kind="mergesort")

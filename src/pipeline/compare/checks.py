@@ -69,6 +69,10 @@ def check_summary_against_details(document: Document, figures: pd.DataFrame, bod
         if stated.empty:
             status, expected = "inconclusive", ""
             why = f"the text names {len(titles)} ({'、'.join(titles)}) but states no count"
+        elif not titles:  # absent evidence: the text names no law, which neither confirms nor contradicts
+            count = _stated_count(stated)
+            status, expected = "inconclusive", f"{count:g}"
+            why = f"the summary says {count:g}; the text names no law with this verb, so there is nothing to check"
         else:
             count = _stated_count(stated)
             status, expected = ("pass" if len(titles) == count else "fail"), f"{count:g}"

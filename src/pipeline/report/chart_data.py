@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pipeline.compare.baselines import BASELINE_KINDS, PEER_KIND
 from pipeline.compare.periods import month_index
+from pipeline.compare.semantics import chart_unit_key
 from pipeline.report import charts as plotting
 from pipeline.report.data import ReportData, short_names
 from pipeline.report.format import CATEGORIES, PERIOD_KINDS, as_float, period_label
@@ -61,8 +62,12 @@ def series_list(data: ReportData) -> list[plotting.Series]:
         & (data.panel["kind"] == "actual")
         & data.panel["period_kind"].isin(["calendar_year", "session_year", "cumulative"])
     ]
+    # one series per unit that counts the same thing (compare.semantics): 件 of suggestions and 条 of
+    # opinions, or 个 departments and 次 of evaluation, are never one line
+    units = [chart_unit_key(data.indicators.get(i), u) for i, u in zip(own["indicator_id"], own["unit"], strict=True)]
+    own = own.assign(_units=units)
     out = []
-    for (ident, kind), rows in own.groupby(["indicator_id", "period_kind"], sort=True):
+    for (ident, kind, _), rows in own.groupby(["indicator_id", "period_kind", "_units"], sort=True):
         rows = rows.assign(xm=[month_index(e, end=True) for e in rows["period_end"]]).dropna(subset=["xm"])
         rows = rows.sort_values(["xm", "source_type", "start"], kind="mergesort").drop_duplicates("xm")
         if len(rows) < 2:
