@@ -76,21 +76,29 @@ def _extract(args: argparse.Namespace) -> int:
         return _extract_many(args)
     from pipeline.extract.figures import extract
     from pipeline.extract.rows import FIGURE_COLUMNS, figure_rows, to_csv_text
-    from pipeline.run.batch import read_input
+    from pipeline.run.batch import read_input_intake
 
     path: Path = args.paths[0]
     # A raw document with its source.yaml is read as that file declares, after its sha256 is checked.
-    document = read_input(path, args.encoding)
-    if document.encoding not in ("utf-8", "utf-8-sig") and args.encoding is None:
+    intake = read_input_intake(path, args.encoding)
+    document = intake.document
+    if intake.derived is not None:
+        note(f"note: {path} read as {intake.format}: {document.encoding}")
+    elif document.encoding not in ("utf-8", "utf-8-sig") and args.encoding is None:
         note(f"note: {path} decoded as {document.encoding} (detected)")
     result = extract(document)
     rows = figure_rows(result)
+    columns = FIGURE_COLUMNS
+    if intake.has_pages:  # a PDF's figures say their page; other outputs keep their columns
+        columns = [*FIGURE_COLUMNS, "page"]
+        for row in rows:
+            row["page"] = intake.page_at(int(row["start"])) or ""
     if not rows:
         note(f"note: {path}: no figures found")
     if args.format == "json":
         text = json.dumps(rows, ensure_ascii=False, indent=1) + "\n"
     else:
-        text = to_csv_text(rows, FIGURE_COLUMNS)
+        text = to_csv_text(rows, columns)
     _emit(text, args.output)
     return 0
 

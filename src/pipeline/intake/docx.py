@@ -48,4 +48,6 @@ def read_docx(data: bytes, name: str = "<docx>") -> Derived:
     title = (document.core_properties.title or "").strip()
     if title:
         meta["title"] = title
-    return Derived(text=builder.text(), format="docx", encoding="docx (UTF-8 XML)", segments=builder.segments, meta=meta)
+    return Derived(
+        text=builder.text(), format="docx", encoding="docx (UTF-8 XML)", segments=builder.segments, meta=meta
+    )

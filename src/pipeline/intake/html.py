@@ -195,4 +195,6 @@ def read_html(data: bytes, declared: str | None = None, name: str = "<page>") ->
         builder.newline()
     if not builder.segments:
         raise UnreadableDocument(f"{name}: the page's main text is all furniture (navigation, counters, footers)")
-    return Derived(text=builder.text(), format="html", encoding=how, segments=builder.segments, meta=meta, dropped=dropped)
+    return Derived(
+        text=builder.text(), format="html", encoding=how, segments=builder.segments, meta=meta, dropped=dropped
+    )

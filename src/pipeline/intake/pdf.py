@@ -46,7 +46,9 @@ def _page_lines(textpage: Any, number: int) -> list[Line]:
     for match in re.finditer(r"\r\n|\n|\r", text + "\n"):
         end = match.start()
         chunk = text[start:end]
-        boxes = [textpage.get_charbox(i) for i in range(start, min(end, textpage.count_chars())) if not text[i].isspace()]
+        boxes = [
+            textpage.get_charbox(i) for i in range(start, min(end, textpage.count_chars())) if not text[i].isspace()
+        ]
         if chunk.strip() and boxes:
             lines.append(
                 Line(
@@ -69,7 +71,9 @@ def _open(data: bytes, name: str) -> tuple[list[list[Line]], list[float]]:
     try:
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
-        raise UnreadableDocument(f"{name}: a PDF that cannot be opened ({exc}); is it damaged or password-protected?") from exc
+        raise UnreadableDocument(
+            f"{name}: a PDF that cannot be opened ({exc}); is it damaged or password-protected?"
+        ) from exc
     try:
         pages, heights = [], []
         for index in range(len(pdf)):
@@ -176,7 +180,9 @@ def read_pdf(data: bytes, name: str = "<pdf>") -> Derived:
     body_size = statistics.median(line.size for line in every)
     margins = _margin_lines(pages, heights, body_size)
     body = [line for line in every if id(line) not in margins]
-    dropped = [{"text": line.text, "rule": margins[id(line)], "page": line.page} for line in every if id(line) in margins]
+    dropped = [
+        {"text": line.text, "rule": margins[id(line)], "page": line.page} for line in every if id(line) in margins
+    ]
     rights, lefts = _right_edges(body, body_size), _left_edges(body, body_size)
     builder = TextBuilder()
     for i, line in enumerate(body):

@@ -61,7 +61,9 @@ def read_path(path: Path | str, declared_encoding: str | None = None, doc_id: st
     size = _check_file(path)
     limit = MAX_BINARY_BYTES
     if size > max(limit, MAX_DOCUMENT_BYTES):
-        raise UnreadableDocument(f"{path}: {size:,} bytes is over the {limit // (1024 * 1024)} MiB limit for one document")
+        raise UnreadableDocument(
+            f"{path}: {size:,} bytes is over the {limit // (1024 * 1024)} MiB limit for one document"
+        )
     with open(path, "rb") as handle:
         head = handle.read(4096)
     fmt = sniff(path.read_bytes() if head.startswith(b"PK\x03\x04") else head, str(path))

@@ -14,8 +14,9 @@ from pipeline import paths
 from pipeline.display import UNSAFE
 from pipeline.errors import InputNotFound, SourceMetadataError, UsageError
 from pipeline.hashing import sha256_of
+from pipeline.intake.read import Intake, read_path
 from pipeline.reference.readers import IDENTIFIER, known_bodies, load_yaml
-from pipeline.text.document import Document, read_document
+from pipeline.text.document import Document
 
 REQUIRED_SOURCE_FIELDS = ("body", "report_year", "file", "title", "publisher", "encoding", "sha256")
 
@@ -36,9 +37,14 @@ class Source:
         return f"{self.body}/{self.report_year}/{self.path.name}"
 
     def read(self) -> Document:
-        """Verify the file is the one source.yaml describes, then read it."""
+        """Verify the file is the one source.yaml describes, then read it (the derived text of a
+        web page, PDF or Word file)."""
+        return self.intake().document
+
+    def intake(self) -> Intake:
+        """Verify the file is the one source.yaml describes, then read it with its provenance."""
         verify_sha256(self.path, self.sha256)
-        return read_document(self.path, declared_encoding=self.encoding, doc_id=self.doc_id)
+        return read_path(self.path, declared_encoding=self.encoding, doc_id=self.doc_id)
 
 
 def verify_sha256(path: Path, expected: str) -> None:

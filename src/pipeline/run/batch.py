@@ -23,6 +23,8 @@ from typing import Any, TextIO
 
 from pipeline.errors import InputNotFound, PipelineError
 from pipeline.extract.rows import FIGURE_COLUMNS, figure_tuples
+from pipeline.intake.formats import SUFFIXES, sniff_path
+from pipeline.intake.read import Intake, read_path
 from pipeline.text.document import Document
 
 # A batch table is the one-document table with the document (its path as given) first.
@@ -31,26 +33,39 @@ FORMATS = ("csv", "json", "rows")
 
 
 def read_input(path: Path, encoding: str | None = None) -> Document:
-    """A document as `pipeline extract` reads it: a raw file beside its source.yaml is read as that
-    file declares (after its sha256 is checked); anything else is decoded by detection."""
+    """A document as `pipeline extract` reads it (see read_input_intake)."""
+    return read_input_intake(path, encoding).document
+
+
+def read_input_intake(path: Path, encoding: str | None = None) -> Intake:
+    """A document as `pipeline extract` reads it, in any supported format: a raw file beside its
+    source.yaml is read as that file declares (after its sha256 is checked); anything else is
+    decoded by detection."""
     from pipeline.reference.sources import Source, load_source
-    from pipeline.text.document import read_document
 
     meta = path.parent / "source.yaml"
     if encoding is None and path.is_file() and meta.is_file():
         source: Source = load_source(path.parent)
         if source.path.resolve() == path.resolve():
-            return source.read()
-    return read_document(path, declared_encoding=encoding)
+            return source.intake()
+    return read_path(path, declared_encoding=encoding)
+
+
+def page_column(intake: Intake, rows: Sequence[tuple]) -> list[tuple]:
+    """Each row with the PDF page of its figure (its start offset) appended; '' where none."""
+    return [(*row, intake.page_at(int(row[0])) or "") for row in rows]
 
 
 def collect_paths(inputs: Iterable[Path | str]) -> list[Path]:
-    """Files as given and every *.txt under a folder given, each once, sorted by its path text."""
+    """Files as given and every document (*.txt, web page, PDF, .docx) under a folder given, each
+    once, sorted by its path text."""
     found: dict[str, Path] = {}
     for item in inputs:
         path = Path(item)
         if path.is_dir():
-            for child in path.rglob("*.txt"):
+            for child in path.rglob("*"):
+                if child.suffix.lower() not in SUFFIXES:
+                    continue
                 if child.is_file() and not any(part.startswith(".") for part in child.relative_to(path).parts):
                     found.setdefault(str(child), child)
         elif path.exists():
@@ -72,17 +87,34 @@ class Chunk:
     failures: list[tuple[str, int, str]] = field(default_factory=list)  # (path, exit code, message)
 
 
-def extract_chunk(index: int, paths: Sequence[str], fmt: str = "csv", encoding: str | None = None) -> Chunk:
-    """Extract each document of one chunk (runs in a worker). Failing documents are reported, not raised."""
+def any_pdf(paths: Sequence[Path | str]) -> bool:
+    """Whether a table of these documents has a `page` column: when one of them is a PDF."""
+    for name in paths:
+        try:
+            if sniff_path(Path(name)) == "pdf":
+                return True
+        except (PipelineError, OSError):
+            continue  # refused later, with its own message
+    return False
+
+
+def extract_chunk(
+    index: int, paths: Sequence[str], fmt: str = "csv", encoding: str | None = None, pages: bool = False
+) -> Chunk:
+    """Extract each document of one chunk (runs in a worker). Failing documents are reported, not raised.
+    With `pages`, each row ends with the PDF page of its figure ('' for other formats)."""
     from pipeline.extract.figures import extract
 
     chunk = Chunk(index=index, documents=len(paths), figures=0)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     json_rows: list[str] = []
+    columns = [*BATCH_COLUMNS, "page"] if pages else BATCH_COLUMNS
     for name in paths:
         try:
-            rows = [(name, *values) for values in figure_tuples(extract(read_input(Path(name), encoding)))]
+            intake = read_input_intake(Path(name), encoding)
+            values = figure_tuples(extract(intake.document))
+            rows = [(name, *row) for row in (page_column(intake, values) if pages else values)]
         except PipelineError as exc:
             chunk.failures.append((name, exc.exit_code, str(exc)))
             continue
@@ -90,7 +122,7 @@ def extract_chunk(index: int, paths: Sequence[str], fmt: str = "csv", encoding: 
         if fmt == "csv":
             writer.writerows(rows)
         elif fmt == "json":
-            json_rows.extend(json.dumps(dict(zip(BATCH_COLUMNS, r, strict=True)), ensure_ascii=False) for r in rows)
+            json_rows.extend(json.dumps(dict(zip(columns, r, strict=True)), ensure_ascii=False) for r in rows)
         else:
             chunk.rows.extend(rows)
     chunk.text = buffer.getvalue() if fmt == "csv" else ",\n".join(json_rows)
@@ -124,6 +156,7 @@ def iter_chunks(
     encoding: str | None = None,
     chunk_size: int | None = None,
     progress: bool | None = None,
+    pages: bool = False,
 ) -> Iterator[Chunk]:
     """Run extract_chunk over `paths` and yield the chunks in path order.
 
@@ -139,7 +172,7 @@ def iter_chunks(
     try:
         if executor is None and workers == 1:
             for index, chunk_paths in enumerate(chunks):
-                chunk = extract_chunk(index, chunk_paths, fmt, encoding)
+                chunk = extract_chunk(index, chunk_paths, fmt, encoding, pages)
                 if bar is not None:
                     bar.update(chunk.documents)
                 yield chunk
@@ -148,7 +181,7 @@ def iter_chunks(
         pool = executor if executor is not None else ProcessPoolExecutor(max_workers=workers)
         try:
             futures: dict[Future, int] = {
-                pool.submit(extract_chunk, index, chunk_paths, fmt, encoding): index
+                pool.submit(extract_chunk, index, chunk_paths, fmt, encoding, pages): index
                 for index, chunk_paths in enumerate(chunks)
             }
             done: dict[int, Chunk] = {}
@@ -189,8 +222,9 @@ def write_table(
     if fmt not in ("csv", "json"):
         raise ValueError(f"format {fmt!r} is not csv or json")
     summary = BatchSummary()
+    options.setdefault("pages", any_pdf(paths))
     if fmt == "csv":
-        csv.writer(out, lineterminator="\n").writerow(BATCH_COLUMNS)
+        csv.writer(out, lineterminator="\n").writerow([*BATCH_COLUMNS, "page"] if options["pages"] else BATCH_COLUMNS)
     else:
         out.write("[")
     first = True
@@ -212,8 +246,10 @@ def write_table(
 
 
 def extract_rows(paths: Sequence[Path | str], executor: Executor | None = None, **options: Any) -> list[tuple]:
-    """Every figure of every document as (document, *FIGURE_COLUMNS) tuples, sorted by document and offset."""
+    """Every figure of every document as (document, *FIGURE_COLUMNS) tuples, sorted by document and
+    offset; with a PDF among them, each tuple ends with the figure's page ('' for other formats)."""
     rows: list[tuple] = []
+    options.setdefault("pages", any_pdf(paths))
     for chunk in iter_chunks(paths, executor, fmt="rows", **options):
         if chunk.failures:
             _name, code, message = chunk.failures[0]
