@@ -1,4 +1,4 @@
-"""Command line: `pipeline extract PATH…` and `pipeline run`.
+"""Command line: `pipeline extract PATH…`, `pipeline add PATH` and `pipeline run`.
 
 Problems with the user's input end in one line on stderr and an exit status per class of problem
 (see pipeline.errors); a traceback only with --debug.
@@ -48,6 +48,18 @@ def _build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--encoding", help="decode with this encoding instead of detecting it")
     ex.add_argument("--jobs", "-j", type=int, help="worker processes for many documents (default: one per core)")
     ex.add_argument("--output", "-o", type=Path, help="write the table here (atomically) instead of to stdout")
+
+    add = sub.add_parser("add", help="file a document as received (text, web page, PDF, .docx) with its source.yaml")
+    add.add_argument("path", type=Path, metavar="PATH", help="the document, or a folder of them")
+    add.add_argument("--body", help="body id as in data/reference/bodies.csv (one document)")
+    add.add_argument("--year", help="the year the report covers (one document)")
+    add.add_argument("--url", help="where the document was published")
+    add.add_argument("--title", help="its title, when the document does not give it")
+    add.add_argument("--publisher", help="who published it (default: the URL's host)")
+    add.add_argument("--encoding", help="decode a text or page with this encoding instead of detecting it")
+    add.add_argument("--replace", action="store_true", help="file it even though the year has a document")
+    add.add_argument("--body-name", help="add an unknown body to bodies.csv with this Chinese name")
+    add.add_argument("--manifest", type=Path, help="a folder's CSV of file,body,year[,url,title]")
 
     run = sub.add_parser("run", help="raw text -> figures -> reports, for all shipped data")
     run.add_argument("--body", help="only this body (id as in data/reference/bodies.csv)")
@@ -139,6 +151,34 @@ def _extract_many(args: argparse.Namespace) -> int:
     return worst
 
 
+def _add(args: argparse.Namespace) -> int:
+    from pipeline.run.add import add_document, add_folder
+
+    if args.path.is_dir():
+        if args.body or args.year or args.url or args.title or args.body_name:
+            raise UsageError("pipeline add DIR takes body and year from --manifest or from DIR/<body>/<year>/ paths")
+        worst = 0
+        for path, outcome in add_folder(args.path, args.manifest, replace=args.replace, encoding=args.encoding):
+            if isinstance(outcome, PipelineError):
+                worst = max(worst, outcome.exit_code)
+                note(f"error: {outcome}")
+            else:
+                print(f"added {path} -> {outcome.file} ({outcome.format}, {outcome.encoding})")
+        return worst
+    if args.manifest is not None:
+        raise UsageError("--manifest goes with a folder: pipeline add DIR --manifest CSV")
+    if not args.body or not args.year:
+        raise UsageError("pipeline add PATH needs --body and --year (e.g. --body lvliang --year 2023)")
+    added = add_document(
+        args.path, args.body, args.year, url=args.url, title=args.title, publisher=args.publisher,
+        replace=args.replace, body_name=args.body_name, encoding=args.encoding,
+    )  # fmt: skip
+    if added.replaced is not None:
+        print(f"replaced: the earlier document was moved to {added.replaced}")
+    print(f"added {args.path} -> {added.file} ({added.format}, {added.encoding}); `pipeline run` makes its report")
+    return 0
+
+
 def _run(args: argparse.Namespace) -> int:
     from pipeline.run.runner import run_all
 
@@ -156,6 +196,8 @@ def main(argv: list[str] | None = None) -> int:
             return _extract(args)
         if args.command == "run":
             return _run(args)
+        if args.command == "add":
+            return _add(args)
         parser.print_help(sys.stderr)
         return UsageError.exit_code
     except PipelineError as exc:
