@@ -6,7 +6,7 @@ processor's PDF, the reading order, columns one after the other) with their boxe
   and either repeated on other pages (digits aside), in small print, or a page number or print
   header by intake/furniture.yaml;
 - rejoined when a line ran to the edge of its column and the next does not start a paragraph
-  (it is not indented, its print is the same size): inside a word, between a number and its
+  (it is not indented, its print is the same size: a heading's is larger): inside a word, between a number and its
   measure word (48 / 次), across a column or a page.
 A PDF without a text layer (a scan) is refused: it needs OCR.
 """
@@ -40,28 +40,50 @@ class Line:
 
 
 def _page_lines(textpage: Any, number: int) -> list[Line]:
+    """The page's characters as lines: a line ends at PDFium's line break, and also where the next
+    character stands on another baseline or goes back to the left (a running head drawn after
+    the body text, a new column)."""
     text = textpage.get_text_range()
+    count = min(len(text), textpage.count_chars())
     lines: list[Line] = []
-    start = 0
-    for match in re.finditer(r"\r\n|\n|\r", text + "\n"):
-        end = match.start()
-        chunk = text[start:end]
-        boxes = [
-            textpage.get_charbox(i) for i in range(start, min(end, textpage.count_chars())) if not text[i].isspace()
-        ]
-        if chunk.strip() and boxes:
+    chars: list[str] = []
+    boxes: list[tuple[float, float, float, float]] = []
+
+    def close() -> None:
+        line = "".join(chars)
+        if line.strip() and boxes:
             lines.append(
                 Line(
                     page=number,
-                    text=chunk.rstrip("\r\n"),
+                    text=line,
                     left=min(b[0] for b in boxes),
                     bottom=min(b[1] for b in boxes),
                     right=max(b[2] for b in boxes),
                     top=max(b[3] for b in boxes),
-                    size=max(b[3] - b[1] for b in boxes),
+                    size=statistics.median(b[3] - b[1] for b in boxes),
                 )
             )
-        start = match.end()
+        chars.clear()
+        boxes.clear()
+
+    for i in range(count):
+        ch = text[i]
+        if ch in "\r\n":
+            close()
+            continue
+        if ch.isspace():
+            chars.append(ch)
+            continue
+        box = textpage.get_charbox(i, loose=True)
+        if boxes:
+            last = boxes[-1]
+            size = max(last[3] - last[1], box[3] - box[1], 1.0)
+            other_line = abs((box[1] + box[3]) / 2 - (last[1] + last[3]) / 2) > 0.5 * size
+            if other_line or box[0] < last[0] - size:
+                close()
+        chars.append(ch)
+        boxes.append(box)
+    close()
     return lines
 
 
@@ -124,15 +146,15 @@ def _margin_lines(pages: list[list[Line]], heights: list[float], body_size: floa
 
 def _right_edges(lines: list[Line], body_size: float) -> list[float]:
     """The right edges that several lines run to: the columns' right margins."""
-    tolerance = 1.0 * body_size
+    tolerance = 0.3 * body_size
     edges: list[list[float]] = []
     for right in sorted(line.right for line in lines):
         if edges and right - edges[-1][-1] <= tolerance:
             edges[-1].append(right)
         else:
             edges.append([right])
-    need = max(2, len(lines) // 25)
-    return [max(group) for group in edges if len(group) >= need]
+    need = max(3, len(lines) // 25)  # two paragraph ends may meet by chance; three rarely
+    return [statistics.median(group) for group in edges if len(group) >= need]
 
 
 def _left_edges(lines: list[Line], body_size: float) -> list[float]:
@@ -147,13 +169,14 @@ def _left_edges(lines: list[Line], body_size: float) -> list[float]:
 
 
 def _runs_to_edge(line: Line, edges: list[float], size: float) -> bool:
-    frame = next((edge for edge in edges if edge >= line.right - 0.6 * size), None)
-    return frame is None or line.right >= frame - 1.2 * size
+    """The line ends at a right edge that other lines run to too (a full line of a column)."""
+    return any(abs(line.right - edge) <= 0.5 * size for edge in edges)
 
 
 def _starts_paragraph(line: Line, lefts: list[float], size: float) -> bool:
-    """Indented from the nearest column edge on its left: the first line of a paragraph."""
-    edge = max((e for e in lefts if e <= line.left + 0.3 * size), default=line.left)
+    """Indented from its column's left edge (the leftmost edge up to four characters to its left):
+    the first line of a paragraph."""
+    edge = min((e for e in lefts if line.left - 4 * size <= e <= line.left + 0.3 * size), default=line.left)
     return line.left - edge > 0.8 * size
 
 
@@ -192,7 +215,7 @@ def read_pdf(data: bytes, name: str = "<pdf>") -> Derived:
             follows is not None
             and _runs_to_edge(line, rights, line.size)
             and not _starts_paragraph(follows, lefts, follows.size)
-            and abs(follows.size - line.size) <= 0.15 * max(line.size, follows.size)
+            and abs(follows.size - line.size) <= 0.05 * max(line.size, follows.size)
         )
         if joined:
             text, separator = _joiner(text.rstrip(" "), follows.text.lstrip())
