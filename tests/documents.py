@@ -237,12 +237,12 @@ def pdf_html(report: Report, layout: str) -> str:
     (printed with the browser's own head and foot: date, title, file URL, n/m); or a narrow column
     with a running head and 第 n 页, where many lines wrap inside words and numbers."""
     head = '@top-center { content: "人大工作资料汇编 2024年第2期"; font-size: 8pt; }'
+    a5_foot = "@bottom-center { content: counter(page); font-size: 9pt; }"
+    narrow_foot = '@bottom-right { content: "第 " counter(page) " 页"; }'
     css = {
-        "a5": "@page { size: A5; margin: 18mm 14mm; %s @bottom-center { content: counter(page); font-size: 9pt; } }"
-        % head,
+        "a5": f"@page {{ size: A5; margin: 18mm 14mm; {head} {a5_foot} }}",
         "two-column": "@page { size: A4; margin: 20mm 16mm; } .body { column-count: 2; column-gap: 9mm; }",
-        "narrow": '@page { size: 120mm 170mm; margin: 15mm 12mm; %s @bottom-right { content: "第 " counter(page) " 页"; } }'
-        " p { word-break: break-all; }" % head,
+        "narrow": f"@page {{ size: 120mm 170mm; margin: 15mm 12mm; {head} {narrow_foot} }} p {{ word-break: break-all; }}",
     }[layout]
     paragraphs = "\n".join(
         f"<h3>{html.escape(text)}</h3>" if kind == "h" else f"<p>{html.escape(text)}</p>"

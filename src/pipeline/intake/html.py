@@ -25,6 +25,7 @@ from pipeline.text.document import decode_bytes
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 _SUPERSET = {"gbk": "gb18030", "gb2312": "gb18030", "cp936": "gb18030", "big5": "big5hkscs"}
 _BLOCKS = {"p", "div", "section", "article", "h1", "h2", "h3", "h4", "h5", "h6", "li", "td", "th", "blockquote", "pre"}
+_LAYOUT_BLOCKS = {"p", "div", "h1", "h2", "h3", "h4", "ul", "ol", "table", "section", "article"}
 _SPACE = re.compile(r"\s+")
 
 
@@ -88,8 +89,19 @@ def _is_furniture(element: Any, rules: dict[str, Any]) -> bool:
     return False
 
 
+def unwrap_layout_tables(root: Any) -> None:
+    """A table that lays out a page (its cells hold paragraphs, headings or other blocks) is made
+    plain blocks, so its text reads as paragraphs and not as one row of cells."""
+    for table in list(root.iter("table")):
+        if any(el.tag in _LAYOUT_BLOCKS for el in table.iterdescendants() if isinstance(el.tag, str)):
+            for el in [table, *table.iterdescendants()]:
+                if el.tag in ("table", "tbody", "thead", "tfoot", "tr", "td", "th"):
+                    el.tag = "div"
+
+
 def strip_furniture(root: Any) -> None:
     """Remove the elements that are a site's furniture (in place)."""
+    unwrap_layout_tables(root)
     rules = furniture()["html"]
     doomed = [el for el in root.iter() if isinstance(el.tag, str) and _is_furniture(el, rules)]
     for element in doomed:
