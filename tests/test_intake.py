@@ -67,6 +67,7 @@ def test_web_page_figures_equal_the_texts(made, report, case):
     SCORES["html"].append(result)
     assert result.f1 >= 0.99, (result.missing, result.extra)
     _assert_clean(found, text)
+    assert text == D.plain(report)  # the main text exactly: headings kept, furniture out
     intake = read_path(path)
     # the encoding is named, with how it was known: declared by the page, or detected
     assert intake.document.encoding.startswith("gb18030" if encoding != "utf-8" else "utf-8")

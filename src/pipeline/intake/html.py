@@ -65,7 +65,9 @@ def _strict(data: bytes, codec: str, name: str, said: str = "") -> str:
 def _class_words(element: Any) -> list[str]:
     words = []
     for attribute in ("class", "id"):
-        words.extend(w.lower() for w in re.split(r"[\s_-]+", element.get(attribute) or "") if w)
+        value = (element.get(attribute) or "").lower()
+        words.extend(w for w in re.split(r"[\s_-]+", value) if w)
+        words.extend(w for w in value.split() if w)  # rich_media_tool as one word too
     return words
 
 
@@ -145,6 +147,27 @@ def _locate(line: str, elements: list[tuple[str, str]], start: int) -> tuple[str
     return best
 
 
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+
+
+def _with_headings(kept: list[tuple[int, str, str]], elements: list[tuple[str, str]], root: Any):
+    """The main text's lines with the headings (h1-h6) that stand between them in the page put back
+    where they stand: trafilatura leaves some out, and a heading names the section of its figures."""
+    if not kept:
+        return kept
+    tree = root.getroottree()
+    index = {path: i for i, (path, _text) in enumerate(elements)}
+    have = {_SPACE.sub("", line) for _i, line, _p in kept}
+    last = kept[-1][0]
+    extra = []
+    for heading in root.iter(*_HEADINGS):
+        text = _SPACE.sub(" ", heading.text_content()).strip()
+        i = index.get(tree.getpath(heading), -1)
+        if text and _SPACE.sub("", text) not in have and i <= last and not furniture_reason(text):
+            extra.append((i, text, tree.getpath(heading)))
+    return sorted(kept + extra, key=lambda item: item[0])
+
+
 def _main_text(cleaned: str, name: str) -> str:
     import trafilatura
 
@@ -193,7 +216,7 @@ def read_html(data: bytes, declared: str | None = None, name: str = "<page>") ->
     cleaned = lxml.html.tostring(root, encoding="unicode")
     text = _main_text(cleaned, name)
     elements = _element_texts(root)
-    builder, dropped, cursor = TextBuilder(), [], 0
+    kept, dropped, cursor = [], [], 0
     for line in text.splitlines():
         line = line.strip()
         if not line:
@@ -202,7 +225,11 @@ def read_html(data: bytes, declared: str | None = None, name: str = "<page>") ->
         if reason:
             dropped.append({"text": line, "rule": reason})
             continue
-        path, cursor = _locate(line, elements, cursor)
+        path, found = _locate(line, elements, cursor)
+        cursor = found
+        kept.append((found, line, path))
+    builder = TextBuilder()
+    for _index, line, path in _with_headings(kept, elements, root):
         builder.add(line, element=path)
         builder.newline()
     if not builder.segments:

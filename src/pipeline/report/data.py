@@ -63,6 +63,13 @@ def load(body: str, year: int) -> ReportData:
         for s, e, ss in zip(detail["start"], detail["end"], detail["sentence_start"], strict=True)
     }
     doc["sentence_start"] = [offsets.get((int(s), int(e))) for s, e in zip(doc["start"], doc["end"], strict=True)]
+    # a PDF's figures name their page (the clean step writes the column only for a PDF)
+    pages = (
+        dict(zip(zip(detail["start"].astype(int), detail["end"].astype(int)), detail["page"]))
+        if "page" in detail
+        else {}
+    )
+    doc["page"] = [pages.get((int(s), int(e)), "") for s, e in zip(doc["start"], doc["end"], strict=True)]
     doc = doc.sort_values("start", kind="mergesort").reset_index(drop=True)
     return ReportData(
         body=body,
