@@ -119,7 +119,7 @@ def test_add_a_folder_by_its_paths_and_by_a_manifest(project_copy, tmp_path, cap
     manifest = tmp_path / "manifest.csv"
     manifest.write_text("file,body,year,url\nloose.docx,lvliang,2020,https://example.cn/r.docx\n", encoding="utf-8")
     code, out, err = _add(capsys, inbox, "--manifest", manifest)
-    assert code == 0 and "loose.docx" in out and err == ""
+    assert code == 5 and "loose.docx" in out and "page.html" in err and "already in the corpus" in err
     meta = yaml.safe_load((project_copy / "data/raw/lvliang/2020/source.yaml").read_text(encoding="utf-8"))
     assert meta["format"] == "docx" and meta["url"] == "https://example.cn/r.docx"
 

@@ -213,7 +213,7 @@ def plan_folder(folder: Path, manifest: Path | None = None) -> list[tuple[Path, 
     for path in found:
         rel = path.relative_to(folder).as_posix()
         row = rows.get(rel) or rows.get(path.name)
-        if row is None and manifest is None:
+        if row is None:  # not in the manifest (or none given): the folders may say
             guessed = _from_path(path, folder)
             row = {"body": guessed[0], "year": guessed[1]} if guessed else None
         plan.append((path, row))
@@ -228,7 +228,9 @@ def add_folder(folder: Path, manifest: Path | None = None, **options) -> list[tu
         raise InputNotFound(f"{folder}: no document (*.txt, *.html, *.pdf, *.docx) in it")
     for path, row in plan:
         if row is None:
-            where = "the manifest" if manifest is not None else "its path (<body>/<year>/file) or a --manifest"
+            where = (
+                "the manifest nor its path" if manifest is not None else "its path (<body>/<year>/file) or a --manifest"
+            )
             results.append((path, UsageError(f"{path}: no body and year for it in {where}")))
             continue
         try:
