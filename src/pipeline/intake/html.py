@@ -78,6 +78,11 @@ def _is_furniture(element: Any, rules: dict[str, Any]) -> bool:
     if tag == "header" and rules.get("header_outside_article"):
         if not any(a.tag in ("article", "main") for a in element.iterancestors()):
             return True
+    if tag in ("p", "div", "span", "em", "li", "section") and not any(
+        isinstance(child.tag, str) and child.tag in _BLOCKS for child in element.iterdescendants()
+    ):  # a short block of its own that is a byline with a counter, a share bar, a footer line
+        if furniture_reason(_SPACE.sub(" ", element.text_content()).strip()):
+            return True
     prefixes = tuple(rules["drop_class_words"])
     if any(word.startswith(prefixes) for word in _class_words(element)):
         return True
@@ -168,6 +173,26 @@ def _with_headings(kept: list[tuple[int, str, str]], elements: list[tuple[str, s
     return sorted(kept + extra, key=lambda item: item[0])
 
 
+def _split(line: str, elements: list[tuple[str, str]], root: Any, start: int) -> list[tuple[int, str, str]]:
+    """A line trafilatura ran together from several blocks, split back into those blocks (each its
+    own line, mapped to its element); [] when the blocks do not make up the line."""
+    key, at, pieces = _SPACE.sub("", line), 0, []
+    tree = root.getroottree()
+    for i in range(start, len(elements)):
+        path, text = elements[i]
+        if at == len(key):
+            break
+        leaf = i + 1 == len(elements) or not elements[i + 1][0].startswith(path + "/")
+        if not text or not leaf:
+            continue
+        if not key.startswith(text, at):
+            return []
+        element = tree.xpath(path)[0]
+        pieces.append((i, _SPACE.sub(" ", element.text_content()).strip(), path))
+        at += len(text)
+    return pieces if at == len(key) else []
+
+
 def _main_text(cleaned: str, name: str) -> str:
     import trafilatura
 
@@ -226,8 +251,11 @@ def read_html(data: bytes, declared: str | None = None, name: str = "<page>") ->
             dropped.append({"text": line, "rule": reason})
             continue
         path, found = _locate(line, elements, cursor)
-        cursor = found
-        kept.append((found, line, path))
+        inner = path and found + 1 < len(elements) and elements[found + 1][0].startswith(path + "/")
+        pieces = _split(line, elements, root, found if path else cursor) if inner or not path else []
+        for found, piece, path in pieces or [(found, line, path)]:
+            kept.append((found, piece, path))
+            cursor = found
     builder = TextBuilder()
     for _index, line, path in _with_headings(kept, elements, root):
         builder.add(line, element=path)
