@@ -243,7 +243,8 @@ def pdf_html(report: Report, layout: str) -> str:
     css = {
         "a5": f"@page {{ size: A5; margin: 18mm 14mm; {head} {a5_foot} }}",
         "two-column": "@page { size: A4; margin: 20mm 16mm; } .body { column-count: 2; column-gap: 9mm; }",
-        "narrow": f"@page {{ size: 120mm 170mm; margin: 15mm 12mm; {head} {narrow_foot} }} p {{ word-break: break-all; }}",
+        "narrow": f"@page {{ size: 120mm 170mm; margin: 15mm 12mm; {head} {narrow_foot} }}"
+        " p { word-break: break-all; }",
     }[layout]
     paragraphs = "\n".join(
         f"<h3>{html.escape(text)}</h3>" if kind == "h" else f"<p>{html.escape(text)}</p>"

@@ -253,9 +253,9 @@ def read_html(data: bytes, declared: str | None = None, name: str = "<page>") ->
         path, found = _locate(line, elements, cursor)
         inner = path and found + 1 < len(elements) and elements[found + 1][0].startswith(path + "/")
         pieces = _split(line, elements, root, found if path else cursor) if inner or not path else []
-        for found, piece, path in pieces or [(found, line, path)]:
-            kept.append((found, piece, path))
-            cursor = found
+        for at, piece, where in pieces or [(found, line, path)]:
+            kept.append((at, piece, where))
+            cursor = at
     builder = TextBuilder()
     for _index, line, path in _with_headings(kept, elements, root):
         builder.add(line, element=path)

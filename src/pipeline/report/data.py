@@ -65,7 +65,7 @@ def load(body: str, year: int) -> ReportData:
     doc["sentence_start"] = [offsets.get((int(s), int(e))) for s, e in zip(doc["start"], doc["end"], strict=True)]
     # a PDF's figures name their page (the clean step writes the column only for a PDF)
     pages = (
-        dict(zip(zip(detail["start"].astype(int), detail["end"].astype(int)), detail["page"]))
+        dict(zip(zip(detail["start"].astype(int), detail["end"].astype(int), strict=True), detail["page"], strict=True))
         if "page" in detail
         else {}
     )
