@@ -286,7 +286,7 @@ def evidence_rows(data: ReportData) -> list[dict[str, Any]]:
         offset = None
         if r.sentence_start is not None and r.sentence_start == r.sentence_start:
             offset = int(r.start) - int(r.sentence_start)
-        rows.append({**r._asdict(), "offset": offset})
+        rows.append({**r._asdict(), "offset": offset, "page": getattr(r, "page", "") or ""})
     return rows
 
 
