@@ -17,10 +17,8 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 import shutil
-import tempfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -29,7 +27,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from pipeline import paths
-from pipeline.atomic import move_aside, write_text_atomic
+from pipeline.atomic import atomic_path, move_aside, write_text_atomic
 from pipeline.display import UNSAFE
 from pipeline.errors import InputNotFound, PipelineError, SourceMetadataError, UsageError
 from pipeline.hashing import sha256_of
@@ -158,28 +156,36 @@ def add_document(
     if body_name and body not in known_bodies():
         add_body(body, body_name)
     name = _file_name(path, intake.format)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{year}.adding.", dir=folder.parent))
-    try:
-        shutil.copyfile(path, staging / name)
-        if sha256_of(staging / name) != data_sha:
-            raise SourceMetadataError(
-                f"{path}: the copy's sha256 differs from the file's; the file changed while copied"
-            )
-        size = (staging / name).stat().st_size
-        text = _source_yaml(body, year, name, intake, data_sha, size, url=url, title=title, publisher=publisher)
-        (staging / "source.yaml").write_text(text, encoding="utf-8")
-        replaced = None
-        if folder.exists():
-            replaced = move_aside(folder, paths.DATA / REPLACED / body)
-        os.rename(staging, folder)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    replaced = _file_into(folder, path, name, data_sha, intake, url=url, title=title, publisher=publisher)
     load_source(folder)  # what `pipeline run` will check, checked now
     return Added(
         folder=folder, file=folder / name, format=intake.format, encoding=intake.document.encoding, replaced=replaced
     )
+
+
+def _file_into(folder: Path, path: Path, name: str, data_sha: str, intake: Intake, **given) -> Path | None:
+    """Build the folder (the document and its source.yaml) beside its place and rename it into
+    place in one step, so a refused or failed add leaves no half-filed document. Returns where a
+    replaced folder went."""
+    body, year = folder.parent.name, int(folder.name)
+    replaced = None
+    with atomic_path(folder) as staging:  # renamed over `folder` only when the block succeeds
+        staging.unlink()
+        staging.mkdir()
+        try:
+            shutil.copyfile(path, staging / name)
+            if sha256_of(staging / name) != data_sha:
+                raise SourceMetadataError(f"{path}: the copy's sha256 differs from the file's; it changed while copied")
+            size = (staging / name).stat().st_size
+            text = _source_yaml(body, year, name, intake, data_sha, size, **given)
+            (staging / "source.yaml").write_text(text, encoding="utf-8")
+            if folder.exists():
+                replaced = move_aside(folder, paths.DATA / REPLACED / body)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            staging.touch()  # what atomic_path removes when the block fails
+            raise
+    return replaced
 
 
 def _from_path(path: Path, root: Path) -> tuple[str, str] | None:
