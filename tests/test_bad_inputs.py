@@ -96,7 +96,7 @@ BAD_FILES = {
     "directory": (lambda d: d, 3, "is a directory with no *.txt document in it"),
     "empty": (_write(b""), 4, "input: the file is empty"),
     "whitespace-only": (_write(b" \r\n\t\n\xe3\x80\x80\n"), 4, "input: contains only white space"),
-    "pdf": (_write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nstream\n\x00\x01"), 4, "this is a PDF file, not text"),
+    "pdf": (_write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nstream\n\x00\x01"), 4, "a PDF that cannot be opened"),
     "png": (_write(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00"), 4, "this is a PNG image, not text"),
     "no-text-in-any-encoding": (
         _write(random.Random(1).randbytes(5000).translate(bytes(range(128, 256)) * 2)),

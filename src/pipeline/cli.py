@@ -1,4 +1,4 @@
-"""Command line: `pipeline extract PATH…` and `pipeline run`.
+"""Command line: `pipeline extract PATH…`, `pipeline add PATH` and `pipeline run`.
 
 Problems with the user's input end in one line on stderr and an exit status per class of problem
 (see pipeline.errors); a traceback only with --debug.
@@ -75,6 +75,7 @@ counted, and character offsets into the raw text.
 
   pipeline run       the whole job for the documents under data/raw/ (skips what is up to date)
   pipeline extract   the figures of one document, or of many as one table, on stdout
+  pipeline add       file a document as received (text, web page, PDF, .docx) with its source.yaml
 """
 _MAIN_EXAMPLES = """\
   pipeline run                                   # data/raw -> data/processed -> reports/index.html
@@ -114,6 +115,23 @@ A file that is not UTF-8 is named on stderr with the encoding it was decoded as.
 
 --format json gives typed values: numbers as numbers, null for an empty field. One input file
 gives one JSON array; several files or a folder give JSON Lines (one object per line).
+"""
+_ADD_DESCRIPTION = """\
+File a document as received: its bytes copied unchanged into data/raw/<body>/<year>/, and a
+source.yaml written beside it (sha256, bytes, format, encoding and how it was known, title and
+date where the page gives them, the URL when given, the date added). Reads text, saved web pages
+(any declared or detected encoding), PDFs with a text layer and .docx files.
+
+It refuses, with one line: a file already in the corpus (naming where), a year that already has
+a document (unless --replace), an unknown body (add it to data/reference/bodies.csv, or give
+--body-name), a format it cannot read. A folder files many: each file's body and year from
+--manifest (file,body,year[,url,title]) or from a path like <body>/<year>/<file>.
+"""
+_ADD_EXAMPLES = """\
+  pipeline add ~/Downloads/page.html --body lvliang --year 2024 --url https://example.org/a.html
+  pipeline add report.pdf --body lvliang --year 2022
+  pipeline add report.docx --body newtown --year 2023 --body-name 新城县人大常委会
+  pipeline add inbox/ --manifest inbox/manifest.csv
 """
 _EXTRACT_EXAMPLES = """\
   pipeline extract data/raw/lvliang/2023/000_27d8ef8a85ace649.txt       # CSV on stdout
@@ -163,6 +181,24 @@ def _build_parser() -> argparse.ArgumentParser:
         "--output", "-o", type=Path, help="write the table here, atomically (default: stdout)", metavar="FILE"
     )
 
+    add = sub.add_parser(
+        "add",
+        help="file a document as received (text, web page, PDF, .docx) with its source.yaml",
+        description=_ADD_DESCRIPTION,
+        epilog=_epilog(_ADD_EXAMPLES),
+        formatter_class=_Formatter,
+    )
+    add.add_argument("path", type=Path, metavar="PATH", help="the document, or a folder of them")
+    add.add_argument("--body", help="body id as in data/reference/bodies.csv (one document)")
+    add.add_argument("--year", help="the year the report covers (one document)")
+    add.add_argument("--url", help="where the document was published")
+    add.add_argument("--title", help="its title, when the document does not give it")
+    add.add_argument("--publisher", help="who published it (default: the URL's host)")
+    add.add_argument("--encoding", help="decode a text or page with this encoding instead of detecting it")
+    add.add_argument("--replace", action="store_true", help="file it even though the year has a document")
+    add.add_argument("--body-name", help="add an unknown body to bodies.csv with this Chinese name")
+    add.add_argument("--manifest", type=Path, help="a folder's CSV of file,body,year[,url,title]")
+
     run = sub.add_parser(
         "run",
         help="raw text -> figures -> reports, for every document under data/raw (skips what is up to date)",
@@ -205,21 +241,28 @@ def _extract(args: argparse.Namespace) -> int:
     _check_extract_args(args)
     if len(args.paths) > 1 or args.paths[0].is_dir():
         return _extract_many(args)
-    from pipeline.extract.rows import document_figure_tuples, write_figure_table
-    from pipeline.run.batch import decoding_note, read_input
+    from pipeline.extract.rows import FIGURE_COLUMNS, document_figure_tuples, write_figure_table
+    from pipeline.run.batch import decoding_note, read_input_intake
 
     path: Path = args.paths[0]
     # A raw document with its source.yaml is read as that file declares, after its sha256 is checked.
-    document = read_input(path, args.encoding)
-    if (said := decoding_note(path, document, args.encoding)) is not None:
+    intake = read_input_intake(path, args.encoding)
+    document = intake.document
+    if intake.derived is not None:
+        note(f"note: {path} read as {intake.format}: {document.encoding}")
+    elif (said := decoding_note(path, document, args.encoding)) is not None:
         note(f"note: {said}")
     # rows are written as they are found, a piece of the document at a time: memory stays bounded
     rows = document_figure_tuples(document)
+    columns = FIGURE_COLUMNS
+    if intake.has_pages:  # a PDF's figures say their page; other outputs keep their columns
+        columns = [*FIGURE_COLUMNS, "page"]
+        rows = ((*row, intake.page_at(int(row[0])) or "") for row in rows)
     if args.output is None:
-        count = write_figure_table(rows, sys.stdout, args.format)
+        count = write_figure_table(rows, sys.stdout, args.format, columns)
     else:
         with atomic_path(args.output) as tmp, tmp.open("w", encoding="utf-8", newline="") as out:
-            count = write_figure_table(rows, out, args.format)
+            count = write_figure_table(rows, out, args.format, columns)
     if not count:
         note(f"note: {path}: no figures found")
     return 0
@@ -261,6 +304,34 @@ def _extract_many(args: argparse.Namespace) -> int:
     return worst
 
 
+def _add(args: argparse.Namespace) -> int:
+    from pipeline.run.add import add_document, add_folder
+
+    if args.path.is_dir():
+        if args.body or args.year or args.url or args.title or args.body_name:
+            raise UsageError("pipeline add DIR takes body and year from --manifest or from DIR/<body>/<year>/ paths")
+        worst = 0
+        for path, outcome in add_folder(args.path, args.manifest, replace=args.replace, encoding=args.encoding):
+            if isinstance(outcome, PipelineError):
+                worst = max(worst, outcome.exit_code)
+                note(f"error: {outcome}")
+            else:
+                print(f"added {path} -> {outcome.file} ({outcome.format}, {outcome.encoding})")
+        return worst
+    if args.manifest is not None:
+        raise UsageError("--manifest goes with a folder: pipeline add DIR --manifest CSV")
+    if not args.body or not args.year:
+        raise UsageError("pipeline add PATH needs --body and --year (e.g. --body lvliang --year 2023)")
+    added = add_document(
+        args.path, args.body, args.year, url=args.url, title=args.title, publisher=args.publisher,
+        replace=args.replace, body_name=args.body_name, encoding=args.encoding,
+    )  # fmt: skip
+    if added.replaced is not None:
+        print(f"replaced: the earlier document was moved to {added.replaced}")
+    print(f"added {args.path} -> {added.file} ({added.format}, {added.encoding}); `pipeline run` makes its report")
+    return 0
+
+
 def _run(args: argparse.Namespace) -> int:
     from pipeline.run.runner import run_all
 
@@ -280,6 +351,8 @@ def main(argv: list[str] | None = None) -> int:
             return _extract(args)
         if args.command == "run":
             return _run(args)
+        if args.command == "add":
+            return _add(args)
         parser.print_help(sys.stderr)
         return UsageError.exit_code
     except PipelineError as exc:

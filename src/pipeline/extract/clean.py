@@ -20,6 +20,7 @@ from pipeline.extract.rows import (
     rejection_rows,
     to_csv_text,
 )
+from pipeline.intake.derived import write_derived
 from pipeline.reference.sources import Source, check_body_year, find_source
 from pipeline.text.numerals import APPROX_CLASSES, KNOWN_UNITS, is_plausible
 
@@ -47,9 +48,14 @@ def clean_document(body: str, year: int) -> CleanResult:
     """Read data/raw/<body>/<year>/, extract its figures, write data/interim/<body>/<year>/."""
     body, year = check_body_year(body, year)
     source = find_source(body, year)
-    document = source.read()
-    extraction = extract(document)
+    intake = source.intake()
+    extraction = extract(intake.document)
     figures = figure_rows(extraction)
+    columns = INTERIM_COLUMNS
+    if intake.has_pages:  # a PDF's figures say their page; a text's table keeps its columns
+        columns = [*INTERIM_COLUMNS, "page"]
+        for row in figures:
+            row["page"] = intake.page_at(int(row["start"])) or ""
     period_start = str(source.meta.get("period_start") or f"{year}-01-01")
     period_end = str(source.meta.get("period_end") or f"{year}-12-31")
     for row in figures:
@@ -67,13 +73,15 @@ def clean_document(body: str, year: int) -> CleanResult:
         )
     check_figures(figures, source.doc_id)
     out = paths.interim_dir(body, year)
-    write_text_atomic(out / "figures.csv", to_csv_text(figures, INTERIM_COLUMNS))
+    if intake.derived is not None:  # the text the offsets index, and its map back to the source
+        write_derived(intake.derived, out, source.path.name, source.sha256)
+    write_text_atomic(out / "figures.csv", to_csv_text(figures, columns))
     write_text_atomic(out / "layout_repairs.csv", to_csv_text(layout_rows(extraction), LAYOUT_COLUMNS))
     write_text_atomic(out / "rejected_numerals.csv", to_csv_text(rejection_rows(extraction), REJECTION_COLUMNS))
     return CleanResult(
         source=source,
         extraction=extraction,
-        figures=_frame(figures, INTERIM_COLUMNS),
+        figures=_frame(figures, columns),
         repairs=_frame(layout_rows(extraction), LAYOUT_COLUMNS),
         rejections=_frame(rejection_rows(extraction), REJECTION_COLUMNS),
         interim=out,

@@ -48,6 +48,7 @@ COLUMN_TYPES = {
     "sentence": "text",
     "sentence_start": "integer",
     "sentence_end": "integer",
+    "page": "integer",  # a PDF's page; null for other formats
 }
 LAYOUT_COLUMNS = ["kind", "line", "other_line", "at", "detail"]
 REJECTION_COLUMNS = ["start", "end", "text", "reason"]
@@ -89,7 +90,7 @@ def json_record(columns: list[str], values: tuple) -> dict[str, Any]:
     for name, value in zip(columns, values, strict=True):
         kind = COLUMN_TYPES[name]
         if kind == "integer":
-            record[name] = int(value)
+            record[name] = int(value) if value != "" else None
         elif kind == "number":
             number = Decimal(str(value))
             record[name] = int(number) if number == number.to_integral_value() else float(number)

@@ -14,8 +14,9 @@ from pipeline import paths
 from pipeline.display import UNSAFE
 from pipeline.errors import InputNotFound, SourceMetadataError, UsageError
 from pipeline.hashing import sha256_of
+from pipeline.intake.read import Intake, read_path
 from pipeline.reference.readers import IDENTIFIER, StrictYAMLError, known_bodies, load_yaml_strict
-from pipeline.text.document import Document, read_document
+from pipeline.text.document import Document
 
 # The shipped source.yaml a message points to as the model of one.
 _MODEL = "data/raw/lvliang/2023/source.yaml"
@@ -48,9 +49,15 @@ class Source:
         return f"{self.body}/{self.report_year}/{self.path.name}"
 
     def read(self) -> Document:
-        """Verify the file is the one source.yaml describes, then read it."""
+        """Verify the file is the one source.yaml describes, then read it (the derived text of a
+        web page, PDF or Word file)."""
+        return self.intake().document
+
+    def intake(self) -> Intake:
+        """Verify the file is the one source.yaml describes, then read it with its provenance."""
         verify_sha256(self.path, self.sha256)
-        document = read_document(self.path, declared_encoding=self.encoding, doc_id=self.doc_id)
+        intake = read_path(self.path, declared_encoding=self.encoding, doc_id=self.doc_id)
+        document = intake.document
         # the file is the one described (its sha256 matches) and reads: a size that differs is stale metadata
         meta_path = self.path.parent / "source.yaml"
         size = self.path.stat().st_size
@@ -65,7 +72,7 @@ class Source:
                 f"{meta_path}: characters: says {stated}, the decoded text has {len(document.raw)} "
                 "(a BOM not counted, a CR counted); correct the field or remove it"
             )
-        return document
+        return intake
 
 
 def verify_sha256(path: Path, expected: str) -> None:

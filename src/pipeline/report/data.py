@@ -64,6 +64,13 @@ def load(body: str, year: int) -> ReportData:
         for s, e, ss in zip(detail["start"], detail["end"], detail["sentence_start"], strict=True)
     }
     doc["sentence_start"] = [offsets.get((int(s), int(e))) for s, e in zip(doc["start"], doc["end"], strict=True)]
+    # a PDF's figures name their page (the clean step writes the column only for a PDF)
+    pages = (
+        dict(zip(zip(detail["start"].astype(int), detail["end"].astype(int), strict=True), detail["page"], strict=True))
+        if "page" in detail
+        else {}
+    )
+    doc["page"] = [pages.get((int(s), int(e)), "") for s, e in zip(doc["start"], doc["end"], strict=True)]
     doc = doc.sort_values("start", kind="mergesort").reset_index(drop=True)
     return ReportData(
         body=body,
@@ -280,7 +287,7 @@ def evidence_rows(data: ReportData) -> list[dict[str, Any]]:
         offset = None
         if r.sentence_start is not None and r.sentence_start == r.sentence_start:
             offset = int(r.start) - int(r.sentence_start)
-        rows.append({**r._asdict(), "offset": offset})
+        rows.append({**r._asdict(), "offset": offset, "page": getattr(r, "page", "") or ""})
     return rows
 
 

@@ -24,6 +24,8 @@ from pipeline.csv_safety import safe_row
 from pipeline.display import note
 from pipeline.errors import InputNotFound, PipelineError
 from pipeline.extract.rows import FIGURE_COLUMNS, document_figure_tuples, json_record
+from pipeline.intake.formats import SUFFIXES, sniff_path
+from pipeline.intake.read import Intake, read_path
 from pipeline.text.document import Document
 from pipeline.workers import check_jobs
 
@@ -33,17 +35,27 @@ FORMATS = ("csv", "json", "rows")
 
 
 def read_input(path: Path, encoding: str | None = None) -> Document:
-    """A document as `pipeline extract` reads it: a raw file beside its source.yaml is read as that
-    file declares (after its sha256 is checked); anything else is decoded by detection."""
+    """A document as `pipeline extract` reads it (see read_input_intake)."""
+    return read_input_intake(path, encoding).document
+
+
+def read_input_intake(path: Path, encoding: str | None = None) -> Intake:
+    """A document as `pipeline extract` reads it, in any supported format: a raw file beside its
+    source.yaml is read as that file declares (after its sha256 is checked); anything else is
+    decoded by detection."""
     from pipeline.reference.sources import Source, load_source
-    from pipeline.text.document import read_document
 
     meta = path.parent / "source.yaml"
     if encoding is None and path.is_file() and meta.is_file():
         source: Source = load_source(path.parent)
         if source.path.resolve() == path.resolve():
-            return source.read()
-    return read_document(path, declared_encoding=encoding)
+            return source.intake()
+    return read_path(path, declared_encoding=encoding)
+
+
+def page_column(intake: Intake, rows: Sequence[tuple]) -> list[tuple]:
+    """Each row with the PDF page of its figure (its start offset) appended; '' where none."""
+    return [(*row, intake.page_at(int(row[0])) or "") for row in rows]
 
 
 def decoding_note(path: Path | str, document: Document, encoding: str | None) -> str | None:
@@ -78,7 +90,8 @@ def _folder_entry_problem(child: Path, folder: Path) -> str:
 
 
 def collect_paths(inputs: Iterable[Path | str], on_refused: Refusal | None = None) -> list[Path]:
-    """Files as given and every *.txt under a folder given, each once, sorted by its path text.
+    """Files as given and every document (*.txt, web page, PDF, .docx) under a folder given, each
+    once, sorted by its path text.
 
     A folder's entry that is not read (a FIFO, a dangling symlink, a symlink out of the folder) is
     named through `on_refused(path, exit code, message)`; by default on stderr."""
@@ -87,7 +100,9 @@ def collect_paths(inputs: Iterable[Path | str], on_refused: Refusal | None = Non
     for item in inputs:
         path = Path(item)
         if path.is_dir():
-            for child in sorted(path.rglob("*.txt")):
+            for child in sorted(path.rglob("*")):
+                if child.suffix.lower() not in SUFFIXES:
+                    continue
                 if any(part.startswith(".") for part in child.relative_to(path).parts) or child.is_dir():
                     continue
                 problem = _folder_entry_problem(child, path)
@@ -115,16 +130,33 @@ class Chunk:
     notes: list[str] = field(default_factory=list)  # how a non-UTF-8 document was decoded
 
 
-def extract_chunk(index: int, paths: Sequence[str], fmt: str = "csv", encoding: str | None = None) -> Chunk:
-    """Extract each document of one chunk (runs in a worker). Failing documents are reported, not raised."""
+def any_pdf(paths: Sequence[Path | str]) -> bool:
+    """Whether a table of these documents has a `page` column: when one of them is a PDF."""
+    for name in paths:
+        try:
+            if sniff_path(Path(name)) == "pdf":
+                return True
+        except (PipelineError, OSError):
+            continue  # refused later, with its own message
+    return False
+
+
+def extract_chunk(
+    index: int, paths: Sequence[str], fmt: str = "csv", encoding: str | None = None, pages: bool = False
+) -> Chunk:
+    """Extract each document of one chunk (runs in a worker). Failing documents are reported, not raised.
+    With `pages`, each row ends with the PDF page of its figure ('' for other formats)."""
     chunk = Chunk(index=index, documents=len(paths), figures=0)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     json_rows: list[str] = []
+    columns = [*BATCH_COLUMNS, "page"] if pages else BATCH_COLUMNS
     for name in paths:
         try:
-            document = read_input(Path(name), encoding)
-            rows = [(name, *values) for values in document_figure_tuples(document)]
+            intake = read_input_intake(Path(name), encoding)
+            document = intake.document
+            values = list(document_figure_tuples(document))
+            rows = [(name, *row) for row in (page_column(intake, values) if pages else values)]
         except PipelineError as exc:
             chunk.failures.append((name, exc.exit_code, str(exc)))
             continue
@@ -134,7 +166,7 @@ def extract_chunk(index: int, paths: Sequence[str], fmt: str = "csv", encoding: 
         if fmt == "csv":
             writer.writerows(safe_row(row) for row in rows)  # a CSV a person may open
         elif fmt == "json":
-            json_rows.extend(json.dumps(json_record(BATCH_COLUMNS, r), ensure_ascii=False) + "\n" for r in rows)
+            json_rows.extend(json.dumps(json_record(columns, r), ensure_ascii=False) + "\n" for r in rows)
         else:
             chunk.rows.extend(rows)
     chunk.text = buffer.getvalue() if fmt == "csv" else "".join(json_rows)
@@ -168,6 +200,7 @@ def iter_chunks(
     encoding: str | None = None,
     chunk_size: int | None = None,
     progress: bool | None = None,
+    pages: bool = False,
 ) -> Iterator[Chunk]:
     """Run extract_chunk over `paths` and yield the chunks in path order.
 
@@ -184,7 +217,7 @@ def iter_chunks(
     try:
         if executor is None and workers == 1:
             for index, chunk_paths in enumerate(chunks):
-                chunk = extract_chunk(index, chunk_paths, fmt, encoding)
+                chunk = extract_chunk(index, chunk_paths, fmt, encoding, pages)
                 if bar is not None:
                     bar.update(chunk.documents)
                 yield chunk
@@ -193,7 +226,7 @@ def iter_chunks(
         pool = executor if executor is not None else ProcessPoolExecutor(max_workers=workers)
         try:
             futures: dict[Future, int] = {
-                pool.submit(extract_chunk, index, chunk_paths, fmt, encoding): index
+                pool.submit(extract_chunk, index, chunk_paths, fmt, encoding, pages): index
                 for index, chunk_paths in enumerate(chunks)
             }
             done: dict[int, Chunk] = {}
@@ -236,8 +269,9 @@ def write_table(
     if fmt not in ("csv", "json"):
         raise ValueError(f"format {fmt!r} is not csv or json")
     summary = BatchSummary()
+    options.setdefault("pages", any_pdf(paths))
     if fmt == "csv":
-        csv.writer(out, lineterminator="\n").writerow(BATCH_COLUMNS)
+        csv.writer(out, lineterminator="\n").writerow([*BATCH_COLUMNS, "page"] if options["pages"] else BATCH_COLUMNS)
     for chunk in iter_chunks(paths, executor, fmt=fmt, **options):
         summary.documents += chunk.documents - len(chunk.failures)
         summary.figures += chunk.figures
@@ -253,8 +287,10 @@ def write_table(
 
 
 def extract_rows(paths: Sequence[Path | str], executor: Executor | None = None, **options: Any) -> list[tuple]:
-    """Every figure of every document as (document, *FIGURE_COLUMNS) tuples, sorted by document and offset."""
+    """Every figure of every document as (document, *FIGURE_COLUMNS) tuples, sorted by document and
+    offset; with a PDF among them, each tuple ends with the figure's page ('' for other formats)."""
     rows: list[tuple] = []
+    options.setdefault("pages", any_pdf(paths))
     for chunk in iter_chunks(paths, executor, fmt="rows", **options):
         if chunk.failures:
             _name, code, message = chunk.failures[0]
