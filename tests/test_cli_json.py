@@ -45,7 +45,7 @@ def test_one_file_gives_one_array_of_typed_values():
     assert result.returncode == 0, result.stderr
     records = json.loads(result.stdout)
     assert isinstance(records, list) and len(records) == len(as_csv) == 61
-    assert set(COLUMN_TYPES) == {"document", *FIGURE_COLUMNS}
+    assert set(COLUMN_TYPES) == {"document", *FIGURE_COLUMNS, "page"}  # page: a PDF's only
     for record, row in zip(records, as_csv, strict=True):
         assert_typed_like_the_csv(record, row)
     first = records[0]

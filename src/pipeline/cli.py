@@ -189,15 +189,30 @@ def _build_parser() -> argparse.ArgumentParser:
         formatter_class=_Formatter,
     )
     add.add_argument("path", type=Path, metavar="PATH", help="the document, or a folder of them")
-    add.add_argument("--body", help="body id as in data/reference/bodies.csv (one document)")
-    add.add_argument("--year", help="the year the report covers (one document)")
-    add.add_argument("--url", help="where the document was published")
-    add.add_argument("--title", help="its title, when the document does not give it")
+    add.add_argument(
+        "--body", help="body id as in data/reference/bodies.csv (default: from --manifest or the path <body>/<year>/)"
+    )
+    add.add_argument("--year", help="the year the report covers (default: from --manifest or the path)")
+    add.add_argument("--url", help="where the document was published (default: none recorded)")
+    add.add_argument("--title", help="its title (default: the page's or file's own title)")
     add.add_argument("--publisher", help="who published it (default: the URL's host)")
-    add.add_argument("--encoding", help="decode a text or page with this encoding instead of detecting it")
-    add.add_argument("--replace", action="store_true", help="file it even though the year has a document")
-    add.add_argument("--body-name", help="add an unknown body to bodies.csv with this Chinese name")
-    add.add_argument("--manifest", type=Path, help="a folder's CSV of file,body,year[,url,title]")
+    add.add_argument(
+        "--encoding",
+        help="decode a text or page with this encoding (default: declared in the page, or detected and said)",
+    )
+    add.add_argument(
+        "--replace",
+        action="store_true",
+        help="file it even though the year has a document; the old one goes to data/replaced/ (default: refuse)",
+    )
+    add.add_argument(
+        "--body-name", help="add an unknown body to bodies.csv with this Chinese name (default: refuse an unknown body)"
+    )
+    add.add_argument(
+        "--manifest",
+        type=Path,
+        help="a folder's CSV of file,body,year[,url,title] (default: body and year from each path)",
+    )
 
     run = sub.add_parser(
         "run",

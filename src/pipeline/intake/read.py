@@ -37,7 +37,7 @@ class Intake:
 
 def _check_file(path: Path) -> int:
     if not path.exists():
-        raise InputNotFound(f"{path}: no such file")
+        raise InputNotFound(f"{path}: no such file; check the path (relative to the folder you run from)")
     if path.is_dir():
         raise InputNotFound(f"{path}: is a directory, not a document")
     if not path.is_file():

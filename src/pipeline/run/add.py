@@ -134,7 +134,11 @@ def add_document(
     """File one document; every refusal raises a PipelineError with one line."""
     path = Path(path)
     if not path.is_file():
-        raise InputNotFound(f"{path}: no such file" if not path.exists() else f"{path}: is not a regular file")
+        raise InputNotFound(
+            f"{path}: no such file; check the path (relative to the folder you run from)"
+            if not path.exists()
+            else f"{path}: is not a regular file"
+        )
     body, year = check_body_year(body, year)
     if body not in known_bodies():
         if not body_name:
