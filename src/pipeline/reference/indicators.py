@@ -6,6 +6,7 @@ taxonomy entries that nothing used.
 
 from __future__ import annotations
 
+import itertools
 import re
 import warnings
 from collections.abc import Iterable
@@ -21,9 +22,33 @@ from pipeline.errors import DataCheckError
 from pipeline.reference.readers import IDENTIFIER, load_yaml
 from pipeline.text.numerals import KNOWN_UNITS
 
-REQUIRED_FIELDS = ("id", "zh", "en", "category", "units", "match")
-OPTIONAL_FIELDS = ("priority", "exclude", "context", "scope")
+# every entry says what it counts and what not, how its units compare, and whether it is one activity
+# or a list counted together: a researcher can audit each id without reading code
+REQUIRED_FIELDS = ("id", "zh", "en", "category", "kind", "definition", "units", "unit_equivalences", "match", "exclude")
+OPTIONAL_FIELDS = ("priority", "context", "scope")
 SCOPES = ("sentence", "clause")
+KINDS = ("single", "combined")
+# fields that may be present but empty: an entry with no unit equivalences or nothing excluded says so
+MAY_BE_EMPTY = ("unit_equivalences", "exclude")
+
+# What only frames a label, dropped before the taxonomy is matched (the label itself is kept as the
+# text has it): a phrase before a dash (立法答卷——制定地方性法规), a leading bullet or citation
+# marker (· - ● [3]), 包括 and 配合上级人大 before the verb, and pinyin glosses inside words (調(diào)研).
+_GLOSS = re.compile(r"[(（][a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńň]{1,7}[)）]")
+_FRAMING = re.compile(r"^.*[—―]{1,2}(?=[^—―]{2,}$)")
+_LEADING = re.compile(r"^(?:[\s·•・●◆★■□▪\-–*]|\[\d{1,3}\]|［\d{1,3}］|【\d{1,3}】)+")
+_LEADING_WORDS = re.compile(r"^(?:包括|配合(?:上级|全国|省|市)?(?:人大)?(?:常委会)?)(?=.)")
+
+
+@lru_cache(maxsize=65536)
+def match_form(label: str) -> str:
+    """The label as the taxonomy matches it: glosses, framing phrases, bullets, citation markers and
+    leading 包括 / 配合上级人大 dropped; then each run of 《titles》 as the kind it names."""
+    form = _GLOSS.sub("", label)
+    form = _FRAMING.sub("", form)
+    form = _LEADING.sub("", form)
+    form = _LEADING_WORDS.sub("", form)
+    return titles_as_kinds(form or label)
 
 
 # 制定《槐阳市古树名木保护条例》等: a run of titles stands for what they name, the kind its last
@@ -74,13 +99,29 @@ class Indicator:
     # whole sentence up to the figure or, with scope "clause", in the figure's own clause.
     context: re.Pattern[str] | None = None
     clause_scope: bool = False
+    kind: str = "single"
+    definition_zh: str = ""
+    definition_en: str = ""
+    # groups of units that count the same thing (件 = 部 for laws); see units_equivalent
+    unit_equivalences: tuple[frozenset[str], ...] = ()
+
+    @property
+    def combined(self) -> bool:
+        return self.kind == "combined"
+
+    def units_equivalent(self, a: str, b: str) -> bool:
+        """Two figures of this indicator may be differenced only in one unit or in units of one group."""
+        return a == b or any(a in group and b in group for group in self.unit_equivalences)
 
     def fits(self, label: str, unit: str, context: str = "", clause: str = "") -> bool:
         return self.fits_label(label, unit) and self.context_allows(label, context, clause)
 
     def fits_label(self, label: str, unit: str) -> bool:
         """The label and unit alone fit (the context is not looked at)."""
-        if unit not in self.units or not self.match.search(label):
+        if unit not in self.units:
+            return False
+        label = match_form(label)
+        if not self.match.search(label):
             return False
         return not (self.exclude and self.exclude.search(label))
 
@@ -117,7 +158,7 @@ def load_taxonomy(path: Path | None = None) -> tuple[Indicator, ...]:
         where = f"{path}: entry {number}"
         if not isinstance(entry, dict):
             raise DataCheckError(f"{where}: not a mapping")
-        missing = [k for k in REQUIRED_FIELDS if not entry.get(k)]
+        missing = [k for k in REQUIRED_FIELDS if k not in entry or (k not in MAY_BE_EMPTY and not entry[k])]
         if missing:
             raise DataCheckError(f"{where}: missing {', '.join(missing)}")
         unknown_fields = sorted(set(entry) - set(REQUIRED_FIELDS) - set(OPTIONAL_FIELDS))
@@ -129,38 +170,87 @@ def load_taxonomy(path: Path | None = None) -> tuple[Indicator, ...]:
         if ident in seen:
             raise DataCheckError(f"{where}: duplicate indicator id {ident!r}; each id names one concept")
         seen.add(ident)
-        units = tuple(str(u) for u in entry["units"])
-        unknown = [u for u in units if u not in KNOWN_UNITS]
-        if unknown:
-            raise DataCheckError(
-                f"{where} ({ident}): unknown unit(s) {', '.join(unknown)}; use measure words the extractor knows "
-                "(pipeline.text.numerals.UNITS)"
-            )
-        try:
-            match = re.compile(str(entry["match"]))
-            exclude = re.compile(str(entry["exclude"])) if entry.get("exclude") else None
-            context = re.compile(str(entry["context"])) if entry.get("context") else None
-        except re.error as exc:
-            raise DataCheckError(f"{where} ({ident}): bad pattern ({exc})") from exc
-        scope = str(entry.get("scope", "sentence"))
-        if scope not in SCOPES:
-            raise DataCheckError(f"{where} ({ident}): scope {scope!r} is not one of {', '.join(SCOPES)}")
-        out.append(
-            Indicator(
-                id=ident,
-                zh=clean_text(str(entry["zh"])),
-                en=clean_text(str(entry["en"])),
-                category=str(entry["category"]),
-                units=units,
-                priority=int(entry.get("priority", 0)),
-                match=match,
-                exclude=exclude,
-                context=context,
-                clause_scope=scope == "clause",
-            )
-        )
+        out.append(_indicator(entry, ident, where))
     # highest priority first; the file's order breaks ties
     return tuple(sorted(out, key=lambda i: -i.priority))
+
+
+def _patterns(value: object, where: str, field: str) -> re.Pattern[str] | None:
+    """A pattern, or a list of alternative wordings joined into one; '' or [] is none."""
+    wordings = value if isinstance(value, list) else [value] if value not in (None, "") else []
+    if not all(isinstance(w, str) and w for w in wordings):
+        raise DataCheckError(f"{where}: field {field!r} must be a pattern or a list of non-empty patterns")
+    if not wordings:
+        return None
+    try:
+        return re.compile("|".join(f"(?:{w})" for w in wordings))
+    except re.error as exc:
+        raise DataCheckError(f"{where}: field {field!r} has a bad pattern ({exc})") from exc
+
+
+def _definition(value: object, where: str) -> tuple[str, str]:
+    if (
+        not isinstance(value, dict)
+        or sorted(value) != ["en", "zh"]
+        or not all(isinstance(value[k], str) and value[k].strip() for k in ("zh", "en"))
+    ):
+        raise DataCheckError(
+            f"{where}: field 'definition' must be a mapping with a non-empty zh and en (what counts, what does not)"
+        )
+    return clean_text(value["zh"]), clean_text(value["en"])
+
+
+def _unit_groups(value: object, units: tuple[str, ...], where: str) -> tuple[frozenset[str], ...]:
+    if not isinstance(value, list) or not all(isinstance(g, list) for g in value):
+        raise DataCheckError(f"{where}: field 'unit_equivalences' must be a list of lists of units ([] for none)")
+    groups = tuple(frozenset(str(u) for u in g) for g in value)
+    for group in groups:
+        if len(group) < 2:
+            raise DataCheckError(f"{where}: field 'unit_equivalences' has a group of fewer than two units")
+        stray = sorted(group - set(units))
+        if stray:
+            raise DataCheckError(f"{where}: field 'unit_equivalences' names {', '.join(stray)}, not in its units")
+    for a, b in itertools.combinations(groups, 2):
+        if a & b:
+            raise DataCheckError(f"{where}: field 'unit_equivalences' puts {', '.join(sorted(a & b))} in two groups")
+    return groups
+
+
+def _indicator(entry: dict, ident: str, where: str) -> Indicator:
+    """One checked entry; a defect is a DataCheckError naming the entry and the field."""
+    where = f"{where} ({ident})"
+    if not isinstance(entry["units"], list):
+        raise DataCheckError(f"{where}: field 'units' must be a list")
+    units = tuple(str(u) for u in entry["units"])
+    unknown = [u for u in units if u not in KNOWN_UNITS]
+    if unknown:
+        raise DataCheckError(
+            f"{where}: unknown unit(s) {', '.join(unknown)}; use measure words the extractor knows "
+            "(pipeline.text.numerals.UNITS)"
+        )
+    kind = str(entry["kind"])
+    if kind not in KINDS:
+        raise DataCheckError(f"{where}: field 'kind' is {kind!r}, not one of {', '.join(KINDS)}")
+    zh_definition, en_definition = _definition(entry["definition"], where)
+    scope = str(entry.get("scope", "sentence"))
+    if scope not in SCOPES:
+        raise DataCheckError(f"{where}: scope {scope!r} is not one of {', '.join(SCOPES)}")
+    return Indicator(
+        id=ident,
+        zh=clean_text(str(entry["zh"])),
+        en=clean_text(str(entry["en"])),
+        category=str(entry["category"]),
+        units=units,
+        priority=int(entry.get("priority", 0)),
+        match=_patterns(entry["match"], where, "match"),
+        exclude=_patterns(entry["exclude"], where, "exclude"),
+        context=_patterns(entry.get("context"), where, "context"),
+        clause_scope=scope == "clause",
+        kind=kind,
+        definition_zh=zh_definition,
+        definition_en=en_definition,
+        unit_equivalences=_unit_groups(entry["unit_equivalences"], units, where),
+    )
 
 
 @lru_cache(maxsize=4)
@@ -180,7 +270,6 @@ def map_label(
     `context` is the sentence up to the figure, `clause` the figure's clause up to it (the label
     alone stands in for either when not given).
     """
-    label = titles_as_kinds(label)
     for indicator in taxonomy if taxonomy is not None else default_taxonomy():
         if indicator.fits(label, unit, context, clause):
             return indicator.id
