@@ -50,8 +50,10 @@ _BARE_MEETING = re.compile(
     r"(?:共|全年|先后|累计|依法)*(?P<verb>召开|举行)了?(?:全体)?会议"
 )
 _SUBJECT = re.compile(
-    r"^(?:第?[一二三四五六七八九十]+届)?(?:全国|[省市县区州盟旗])?(?:人大常委会|人大|常委会)(?=[^党])"
+    r"^(?:(?:第?[一二三四五六七八九十]+届)?(?:全国|[省市县区州盟旗])?(?:人大常委会|人大|常委会)(?=[^党])|我[省市县区州盟旗])"
 )
+# 本届以来常委会共制定法律, 五年来审议…: when, before the subject or verb that opens what was counted
+_LEADING_TIME = re.compile(r"^(?:本届以来|本届|[一二三四五两]年来|近年来|过去一年)")
 # X提高到Y, 由X降至Y: the first number is a baseline, the second the new level
 # 比上年提高1.4个百分点, 增长6.2%: a change in what the previous figure measured
 _RELATIVE_CHANGE = re.compile(
@@ -76,6 +78,11 @@ def _clean(label: str) -> str:
     if "(" in label:
         label = _GLOSS.sub("", label)
     label = _LEADING_FILLER.sub("", label)
+    time = _LEADING_TIME.match(label)
+    if time:
+        rest = _LEADING_FILLER.sub("", label[time.end() :])
+        if _SUBJECT.match(rest) or _VERB_RE.match(rest):
+            label = rest
     # The reporting body as subject says nothing about what was counted; keep it when it is part
     # of the thing counted (常委会会议, 人大代表).
     # 常委会共举行会议7次, 常委会党组召开会议86次: the subject names the meeting
@@ -233,8 +240,14 @@ def _verb_borrows_object(a: _Around) -> str | None:
     if not (a.left and a.verb == a.left and previous is not None and previous.obj):
         return None
     # 表决通过法规9件，包括制定4件: the object is 法规, not the verb phrase 通过法规
+    # 表决通过16件，其中制定6件: the object 通过 is a verb with no noun; nothing to borrow
     inner_verb, noun = _split_verb(previous.obj)
-    a.obj = noun if inner_verb and noun and previous.obj.startswith(inner_verb) else previous.obj
+    if inner_verb and previous.obj.startswith(inner_verb):
+        if not noun:
+            return None
+        a.obj = noun
+    else:
+        a.obj = previous.obj
     return a.verb + a.obj
 
 
