@@ -43,7 +43,9 @@ _BULLET = r"[ \t\u3000]*[·•・●◆■▪*\-–][ \t\u3000]*"
 _BOUNDARY = re.compile(rf"{_MARKER}|(?:^|\n){_BULLET}")
 _BOUNDARY_NOT_AT_START = re.compile(rf"{_MARKER}|\n{_BULLET}")  # after a figure: 12次·4 is no bullet
 _LIST_TAIL = re.compile(r"(?:、|和|及|与|以及)\s*$")
-_TRAILING_FILLER = re.compile(r"(?:共计|总计|合计|共|计|达到|达|为|约|近|逾|超过|突破|超|多达|高达|的|了|[、,;:\s])+$")
+_TRAILING_FILLER = re.compile(
+    r"(?:共计|总计|合计|共|计|达到|达|为|约|近|逾|超过|突破|超|多达|高达|的|了|[、,;:\s—―])+$"
+)
 _TIME_POSTPOSITION = re.compile(r"^(?:以来|期间|之内|之间|内|来|后|前|间|中)")
 _BARE_MEETING = re.compile(
     r"(?P<who>(?:第?[一二三四五六七八九十]+届)?(?:全国|[省市县区州盟旗])?(?:人大常委会|人大|常委会)(?:党组)?)"
@@ -142,8 +144,9 @@ def _respectively(text: str, cands: list[Candidate], n: int, left_raw: str, left
     if not (len(items) == len(group) > 1 and all(items)):
         return {}
     shared_verb = _split_verb(items[0])[0]  # 召开 of 召开全体会议, for 主任委员会议 after it
+    # an item that opens with a verb of its own keeps it; 专题询问 (询问 inside the noun) takes 组织
     return {
-        member: _clean(item if member == n or _split_verb(item)[0] else shared_verb + item)
+        member: _clean(item if member == n or _VERB_RE.match(item) else shared_verb + item)
         for member, item in zip(group, items, strict=True)
     }
 
@@ -284,7 +287,15 @@ LABEL_STEPS: tuple[Callable[[_Around], str | None], ...] = (
 )
 # the steps that lean on the figure before: none of them labels the first figure of a sentence
 _LEANING = frozenset(
-    {_next_noun_of_list, _new_level, _relative_change, _total, _measured_otherwise, _verb_borrows_object, _noun_borrows_verb}
+    {
+        _next_noun_of_list,
+        _new_level,
+        _relative_change,
+        _total,
+        _measured_otherwise,
+        _verb_borrows_object,
+        _noun_borrows_verb,
+    }
 )
 _FIRST_STEPS = tuple(step for step in LABEL_STEPS if step not in _LEANING)
 # the steps that read words before the figure: none of them labels a figure with none (32241人,3400余万元)
@@ -339,12 +350,16 @@ def _label_sentence(text: str, delimiters: list[int], s0: int, s1: int, cands: l
         if not left and previous is None:  # a digest line gives the figure first: 48场 居民议事会
             right = right.lstrip()
         pre_nominal = bool(right) and bool(CJK.match(right[0])) and not _CHANGE_VERB.match(right)
+        if pre_nominal and n + 1 < len(cands) and right_hi == cands[n + 1].s:
+            right = _LIST_TAIL.sub("", right)  # 295件议案和8314件建议: the 和 joins the next item
         right = _clean(right) if pre_nominal else ""
         cand.subject = left.split("由")[0] if "由" in left else left
         verb, obj = _split_verb(left)
         if "分别" in left_raw and n not in distributed:
             distributed.update(_respectively(text, cands, n, left_raw, left))
-        around = _Around(n, cand, previous, left_raw, left, right, pre_nominal, separator, verb, obj, distributed, follows)
+        around = _Around(
+            n, cand, previous, left_raw, left, right, pre_nominal, separator, verb, obj, distributed, follows
+        )
         for step in _FIRST_STEPS if previous is None else LABEL_STEPS if left else _AFTER_NOTHING_STEPS:
             label = step(around)
             if label is not None:
