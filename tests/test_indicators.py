@@ -5,6 +5,13 @@ import pytest
 from pipeline.errors import DataCheckError
 from pipeline.reference.indicators import HarmonisationWarning, harmonise, load_taxonomy, map_label
 
+
+def entry(zh: str, en: str, rest: str) -> str:
+    """One taxonomy entry as a YAML line, with the audit fields every entry must have."""
+    audit = f"kind: single, definition: {{zh: {zh}, en: {en}}}, unit_equivalences: [], exclude: ''"
+    return f"- {{id: a, zh: {zh}, en: {en}, category: x, {audit}, {rest}"
+
+
 SAME_CONCEPT_OTHER_WORDS = [
     ("sc_sessions", [("召开常委会会议", "次"), ("举行常委会会议", "次"), ("常务委员会会议", "次"), ("举行会议", "次")]),
     ("chair_meetings", [("召开主任会议", "次"), ("委员长会议", "次")]),
@@ -83,8 +90,8 @@ def test_clause_scope(label, unit, sentence, clause, ident):
 
 def test_unknown_scope_is_an_error(tmp_path):
     path = tmp_path / "indicators.yaml"
-    entry = "- {id: a, zh: 甲, en: A, category: x, units: [次], match: '甲', scope: paragraph}\n"
-    path.write_text(entry, encoding="utf-8")
+    text = entry("甲", "A", "units: [次], match: '甲', scope: paragraph}\n")
+    path.write_text(text, encoding="utf-8")
     with pytest.raises(DataCheckError, match="scope 'paragraph'"):
         load_taxonomy(path)
 
@@ -105,15 +112,14 @@ def test_harmonise_warns_both_ways():
     ("text", "message"),
     [
         (
-            "- {id: a, zh: 甲, en: A, category: x, units: [次], match: '甲'}\n"
-            "- {id: a, zh: 乙, en: B, category: x, units: [次], match: '乙'}\n",
+            entry("甲", "A", "units: [次], match: '甲'}\n") + entry("乙", "B", "units: [次], match: '乙'}\n"),
             "duplicate indicator id 'a'",
         ),
-        ("- {id: a, zh: 甲, en: A, category: x, units: [棵], match: '甲'}\n", "unknown unit"),
-        ("- {id: a, zh: 甲, en: A, category: x, units: [次], match: '(甲'}\n", "bad pattern"),
-        ("- {id: a, zh: 甲, en: A, category: x, units: [次]}\n", "missing match"),
+        (entry("甲", "A", "units: [棵], match: '甲'}\n"), "unknown unit"),
+        (entry("甲", "A", "units: [次], match: '(甲'}\n"), "bad pattern"),
+        (entry("甲", "A", "units: [次]}\n"), "missing match"),
         ("{id: a}\n", "expected a list"),
-        ("- {id: a, zh: 甲, en: A, category: x, units: [次], match: '甲', contxt: '乙'}\n", "unknown field.*contxt"),
+        (entry("甲", "A", "units: [次], match: '甲', contxt: '乙'}\n"), "unknown field.*contxt"),
     ],
 )
 def test_malformed_taxonomy(tmp_path, text, message):
