@@ -299,7 +299,9 @@ _LEANING = frozenset(
 )
 _FIRST_STEPS = tuple(step for step in LABEL_STEPS if step not in _LEANING)
 # the steps that read words before the figure: none of them labels a figure with none (32241人,3400余万元)
-_READING_LEFT = frozenset({_new_level, _relative_change, _total, _verb_borrows_object, _noun_borrows_verb})
+_READING_LEFT = frozenset(
+    {_next_noun_of_list, _new_level, _relative_change, _total, _verb_borrows_object, _noun_borrows_verb}
+)
 _AFTER_NOTHING_STEPS = tuple(step for step in LABEL_STEPS if step not in _READING_LEFT)
 
 
