@@ -5,6 +5,13 @@ figure that opens its clause; where a list leaves words implicit the labelling s
 them (召开立法听证会3次、座谈会17次 -> 召开座谈会; 制定法规3件、修订1件 -> 修订法规; 发放补贴32241人,
 3400余万元 -> the same activity, 金额). The word lists are data: lexicons/verbs.yaml and
 lexicons/label_words.yaml.
+
+The label follows the clause (issue 13): each item of a number-before-noun list names its own noun
+(召开9次常委会会议、21次主任会议 -> 召开主任会议); 分别 pairs values with items in order; a citation
+marker ([2], ①), a bullet at a line's start (· - ●) or a framing dash (立法答卷——制定地方性法规)
+ends the words before a figure; leading words (包括, 配合上级人大) are dropped; pinyin glosses
+(調(diào)研) are read past; a combined count (视察、执法检查、专题询问32次) keeps its whole list.
+Only the label changes: a figure's offsets and its label's start index the raw text as before.
 """
 
 from __future__ import annotations
@@ -28,8 +35,8 @@ MONEY_UNITS = frozenset(words("label_words", "money_units"))
 PERSON_UNITS = frozenset(words("label_words", "person_units"))
 TIME_UNITS = frozenset(words("label_words", "time_units"))
 LIST_MODIFIERS = words("label_words", "list_modifiers")
+LEADING_WORDS = words("label_words", "leading_words")  # 包括, 配合上级人大: they open, never name
 # Words that say when or how, not what: dropped from the ends of a label.
-LEADING_WORDS = words("label_words", "leading_words")
 _LEADING_FILLER = re.compile(
     r"^(?:[、,;:\s(]|其中|同时|此外|另外|全年共|全年|一年来|年内|今年|本年度|共计|共|累计|先后|依法|分别|"
     r"还|并|又|已|均|将|把|对|并且|以及|和|与|及|" + literal_alternation(LEADING_WORDS) + r")+"
