@@ -192,3 +192,17 @@ def test_words_start_after_the_last_boundary():
     assert labels._words_start("· 召开主任会议", False) == 0  # after a figure, no line start
     assert labels._words_start("监督答卷——听取审议", True) == len("监督答卷——")
     assert labels._words_start("开展调研——", True) == 0  # nothing after the dash
+
+
+def test_who_reports_a_figure_is_no_part_of_its_label():
+    # 工作報告 after a year phrase, as a reporting frame: the report shows, it is not what was counted
+    found = _figures("2024年工作報告顯示代表提出建議1216件，辦結率100%，審議條例草案6件。")
+    (suggestions,) = [f for f in found if f.text == "1216件"]
+    assert suggestions.indicator == "代表提出建議" and suggestions.indicator_id == "deputy_suggestions"
+    assert _labels("统计数据表明，全年代表提出建议300件。")["300件"] == "代表提出建议"
+
+
+def test_a_preposition_before_the_next_figure_leaves_the_noun():
+    found = _labels("代表提出建议1260件由203家承办单位办理。")
+    assert found["1260件"] == "代表提出建议"
+    assert found["203家"] == "由承办单位办理"

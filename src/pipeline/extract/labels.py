@@ -53,6 +53,10 @@ _LIST_TAIL = re.compile(r"(?:、|和|及|与|以及)\s*$")
 _TRAILING_FILLER = re.compile(
     r"(?:共计|总计|合计|共|计|达到|达|为|约|近|逾|超过|突破|超|多达|高达|的|了|[、,;:\s—―])+$"
 )
+# 2024年工作报告显示代表提出建议…, 统计数据表明…: who reports it, not what was counted
+_REPORTED_BY = re.compile(r"^[^、]{0,16}?(?:报告|数据|统计|资料|调查)(?:显示|表明)")
+# 建议1.26万件由203家承办单位办理: a preposition before the next figure belongs to it, not to this noun
+_NEXT_ITEMS_WORD = re.compile(r"(?:由|向|经|从)\s*$")
 _TIME_POSTPOSITION = re.compile(r"^(?:以来|期间|之内|之间|内|来|后|前|间|中)")
 _BARE_MEETING = re.compile(
     r"(?P<who>(?:第?[一二三四五六七八九十]+届)?(?:全国|[省市县区州盟旗])?(?:人大常委会|人大|常委会)(?:党组)?)"
@@ -87,6 +91,9 @@ def _clean(label: str) -> str:
     if "(" in label:
         label = _GLOSS.sub("", label)
     label = _LEADING_FILLER.sub("", label)
+    reported = _REPORTED_BY.match(label)
+    if reported and CJK.search(label, reported.end()):
+        label = _LEADING_FILLER.sub("", label[reported.end() :])
     time = _LEADING_TIME.match(label)
     if time:
         rest = _LEADING_FILLER.sub("", label[time.end() :])
@@ -360,7 +367,8 @@ def _label_sentence(text: str, delimiters: list[int], s0: int, s1: int, cands: l
             right = right.lstrip()
         pre_nominal = bool(right) and bool(CJK.match(right[0])) and not _CHANGE_VERB.match(right)
         if pre_nominal and n + 1 < len(cands) and right_hi == cands[n + 1].s:
-            right = _LIST_TAIL.sub("", right)  # 295件议案和8314件建议: the 和 joins the next item
+            # 295件议案和8314件建议: the 和 joins the next item; 建议…由203家: 由 opens the next clause
+            right = _NEXT_ITEMS_WORD.sub("", _LIST_TAIL.sub("", right))
         right = _clean(right) if pre_nominal else ""
         cand.subject = left.split("由")[0] if "由" in left else left
         verb, obj = _split_verb(left)
