@@ -57,3 +57,6 @@ class Candidate:
     subject: str = ""
     label_start: int = 0  # where the words that name it start: before a colon, for a list item (主任会议：21次)
     label_end: int = 0  # where the words that name it end: after the figure when it opens its clause
+    # the words before a figure that opens its noun (召开 of 召开9次常委会会议), which the next item
+    # of a number-before-noun list shares (、21次主任会议 -> 召开主任会议); None when it does not
+    lead: str | None = None
