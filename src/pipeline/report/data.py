@@ -45,16 +45,12 @@ def _read_csv(path) -> pd.DataFrame:
     return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
 
 
-def _this(frame: pd.DataFrame, body: str, year: int) -> pd.DataFrame:
-    if frame.empty:
-        return frame
-    return frame[(frame["body"] == body) & (frame["report_year"] == str(year))].reset_index(drop=True)
-
-
-def load(body: str, year: int) -> ReportData:
-    """Read what the report shows: the panel, the comparison and checks, the interim tables."""
+def load(body: str, year: int, panel: pd.DataFrame | None = None) -> ReportData:
+    """Read what the report shows: the panel's rows of the body and the published ones (`panel`, when
+    the caller picked them already), the body-year's comparison and checks, the interim tables."""
     source = find_source(body, year)
-    panel = pd.read_parquet(paths.PROCESSED / "figures.parquet")
+    if panel is None:
+        panel = report_rows(pd.read_parquet(paths.PROCESSED / "figures.parquet"), body)
     doc = panel[(panel["source_type"] == "document") & (panel["source"] == source.doc_id)].copy()
     interim = paths.interim_dir(body, year)
     detail = _read_csv(interim / "figures.csv")
@@ -72,12 +68,23 @@ def load(body: str, year: int) -> ReportData:
         bodies=known_bodies(),
         figures=doc,
         panel=panel,
-        comparison=_this(_read_csv(paths.PROCESSED / "comparison.csv"), body, year),
-        checks=_this(_read_csv(paths.PROCESSED / "checks.csv"), body, year),
+        comparison=_part(interim / "comparison.csv", ["body", "report_year", "indicator_id"]),
+        checks=_part(interim / "checks.csv", ["body", "report_year", "check", "indicator_id"]),
         repairs=_read_csv(interim / "layout_repairs.csv"),
         rejections=_read_csv(interim / "rejected_numerals.csv"),
         indicators=by_id(),
     )
+
+
+def report_rows(panel: pd.DataFrame, body: str) -> pd.DataFrame:
+    """What a report reads of the panel: the body's own rows and every published row, in panel order."""
+    return panel[(panel["body"] == body) | (panel["source_type"] == "published")]
+
+
+def _part(path, keys: list[str]) -> pd.DataFrame:
+    """The body-year's rows of comparison.csv / checks.csv, from its own part, in the table's order."""
+    frame = _read_csv(path)
+    return frame.sort_values(keys, kind="mergesort").reset_index(drop=True) if len(frame) else frame
 
 
 # ---------------------------------------------------------------- names
