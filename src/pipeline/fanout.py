@@ -71,9 +71,7 @@ def _say(message: str) -> None:
 
 
 @contextmanager
-def open_executor(
-    kind: str = "pool", jobs: int | None = None, scheduler: str = "", items: int = 0
-) -> Iterator[Any]:
+def open_executor(kind: str = "pool", jobs: int | None = None, scheduler: str = "", items: int = 0) -> Iterator[Any]:
     """An Executor for `items` pieces of work; None (work in this process) for one job or one item.
 
     kind "pool": a ProcessPoolExecutor (forkserver: workers do not inherit this process's threads or

@@ -227,8 +227,12 @@ def baselines_chart(panels: Sequence[Panel], columns: int = 2) -> Figure:
     handles = [
         Patch(color=THIS_YEAR, label="本年 this year"),
         Patch(color=OWN_PAST, label="本机关往期 same body, earlier period"),
-        Patch(facecolor=OWN_PAST, hatch="///", edgecolor="white",
-              label="推算：任期年均或累计之差 derived: annualised / differenced"),  # fmt: skip
+        Patch(
+            facecolor=OWN_PAST,
+            hatch="///",
+            edgecolor="white",
+            label="推算：任期年均或累计之差 derived: annualised / differenced",
+        ),  # fmt: skip
         Patch(color=PEER, label="同级机关 peer body"),
     ]
     figure.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, (0.2 if hidden else 0) / height),

@@ -200,7 +200,7 @@ class Decision:
     key: dict[str, Any] = field(default_factory=dict)
 
 
-def read_sidecar(step: str, item: str) -> dict[str, Any] | None | str:
+def read_sidecar(step: str, item: str) -> dict[str, Any] | str | None:
     """The sidecar as a dict; None when there is none; "unreadable" when it is not the expected object."""
     path = sidecar_path(step, item)
     try:

@@ -26,7 +26,11 @@ CLEAN = Step(
     "clean",
     "10-clean.ipynb",
     "document",
-    inputs=("data/raw/{body}/{year}/<document>", "data/raw/{body}/{year}/source.yaml", "data/reference/indicators.yaml"),
+    inputs=(
+        "data/raw/{body}/{year}/<document>",
+        "data/raw/{body}/{year}/source.yaml",
+        "data/reference/indicators.yaml",
+    ),
     outputs=(
         "data/interim/{body}/{year}/figures.csv",
         "data/interim/{body}/{year}/layout_repairs.csv",
