@@ -60,6 +60,7 @@ class StepResult:
     failed: int
     seconds: float
     output: Path | None = None
+    items: tuple[str, ...] = ()  # what ran: "body/year", or "corpus"
 
     @property
     def skipped(self) -> bool:
@@ -383,7 +384,9 @@ def _say_steps(notebook: str, reports: list[stages.StepReport]) -> list[StepResu
             note(step_line(f"{r.step} {failure['item']}", "", f"failed: {failure['error']}"))
         outcome = "done" if r.ran else ("skipped" if not r.failed else f"failed: {len(r.failed)} item(s)")
         note(step_line(r.step, covered, outcome, r.seconds))
-        results.append(StepResult(notebook, r.step, len(r.ran), r.up_to_date, len(r.failed), r.seconds))
+        results.append(
+            StepResult(notebook, r.step, len(r.ran), r.up_to_date, len(r.failed), r.seconds, items=tuple(r.ran))
+        )
     return results
 
 
