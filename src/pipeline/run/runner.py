@@ -382,6 +382,8 @@ def _say_steps(notebook: str, reports: list[stages.StepReport]) -> list[StepResu
             covered += " (" + "; ".join(f"{why}: {n}" for why, n in sorted(r.reasons.items())) + ")"
         for failure in r.failed:
             note(step_line(f"{r.step} {failure['item']}", "", f"failed: {failure['error']}"))
+        for path in r.without_figures:
+            note(f"note: {path}: no figures found; it adds no rows to the panel or the comparison")
         outcome = "done" if r.ran else ("skipped" if not r.failed else f"failed: {len(r.failed)} item(s)")
         note(step_line(r.step, covered, outcome, r.seconds))
         results.append(
@@ -448,6 +450,7 @@ def _run_notebooks(spec: str, sources: list[Source], force: bool, removed: list[
         if removed and notebook == graph.CLEAN.notebook and not why:
             why = f"the panel held figures of removed {removed[0]}"
         if not why:
+            (paths.FAILED / notebook).unlink(missing_ok=True)  # what it wrote stands: an old failure is obsolete
             for step in graph.steps_of(notebook):
                 note(step_line(step.name, f"{notebook}", "skipped"))
                 results.append(StepResult(notebook, step.name, 0, 0, 0, 0.0))

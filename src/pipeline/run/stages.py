@@ -37,6 +37,7 @@ class StepReport:
     failed: list[dict[str, Any]] = field(default_factory=list)
     reasons: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    without_figures: list[str] = field(default_factory=list)  # clean: raw documents in which no figure was found
 
 
 def label(source: Source) -> str:
@@ -217,7 +218,11 @@ def clean_stage(documents: str = "all", force: bool = False, jobs: int = 0, exec
     items = [tuple(t[0].split("/")) for t in todo]
     items = [(b, int(y)) for b, y in items]
     with open_executor(executor, jobs or None, scheduler, len(items)) as pool:
-        _run_items(clean, todo, items, _clean_one, pool, clean_outputs)
+        outcomes = _run_items(clean, todo, items, _clean_one, pool, clean_outputs)
+    by_label = {label(s): s for s in sources}
+    clean.without_figures = [
+        str(by_label[t[0]].path) for t, o in zip(todo, outcomes, strict=True) if o.ok and not o.value
+    ]
     clean.seconds = time.perf_counter() - started
     panel = StepReport("panel")
     tables = current_tables()
