@@ -157,17 +157,17 @@ def run_lock() -> Iterator[None]:
     """data/interim/.run.lock, held for the whole run: a second run refuses at once, with one line."""
     paths.INTERIM.mkdir(parents=True, exist_ok=True)
     path = paths.INTERIM / ".run.lock"
-    handle = open(path, "a+", encoding="utf-8")
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)  # a lock file: never written, only locked
     try:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
             raise RunLocked(
                 f"another pipeline run is working on {paths.ROOT} (lock {path}); wait for it to finish, then run again"
             ) from exc
         yield
     finally:
-        handle.close()
+        os.close(fd)
 
 
 def _kernel_manager_logging_to(stderr):
