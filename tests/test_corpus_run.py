@@ -31,8 +31,15 @@ def file_document(root: Path, body: str, year: int, text: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     data = text.encode("utf-8")
     (folder / "report.txt").write_bytes(data)
-    meta = {"body": body, "report_year": year, "title": f"{body} {year} 年工作报告（合成）", "publisher": "tests/synth.py",
-            "file": "report.txt", "encoding": "utf-8", "sha256": hashlib.sha256(data).hexdigest()}  # fmt: skip
+    meta = {
+        "body": body,
+        "report_year": year,
+        "title": f"{body} {year} 年工作报告（合成）",
+        "publisher": "tests/synth.py",
+        "file": "report.txt",
+        "encoding": "utf-8",
+        "sha256": hashlib.sha256(data).hexdigest(),
+    }
     (folder / "source.yaml").write_text("".join(f"{k}: {v}\n" for k, v in meta.items()), encoding="utf-8")
     return folder
 

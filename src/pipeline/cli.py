@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-from pipeline import __version__
+from pipeline import __version__, paths
 from pipeline.atomic import atomic_path, write_text_atomic
 from pipeline.display import note
 from pipeline.errors import (
@@ -162,8 +162,6 @@ def _set_root(root: Path | None) -> None:
         return
     if not root.is_dir():
         raise InputNotFound(f"--root {root}: no such folder")
-    from pipeline import paths
-
     paths.set_root(root)
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipeline import paths
-from pipeline.errors import PipelineError, UsageError
+from pipeline.errors import INTERNAL_ERROR_EXIT, OS_ERROR_EXIT, PipelineError, UsageError
 
 EXECUTORS = ("pool", "dask")
 # a worker per core is the default; more than four per core only adds memory and start-up time
@@ -132,12 +132,8 @@ def _run_one(fn: Callable[[Any], Any], item: Any) -> Outcome:
         return Outcome(item, error=str(exc), error_class=type(exc).__name__, exit_code=exc.exit_code)
     except OSError as exc:
         where = f"{exc.filename}: " if exc.filename else ""
-        from pipeline.errors import OS_ERROR_EXIT
-
         return Outcome(item, error=f"{where}{exc.strerror or exc}", error_class="OSError", exit_code=OS_ERROR_EXIT)
     except Exception as exc:  # a bug in one document's work: named, the others go on
-        from pipeline.errors import INTERNAL_ERROR_EXIT
-
         return Outcome(
             item, error=f"{type(exc).__name__}: {exc}", error_class=type(exc).__name__, exit_code=INTERNAL_ERROR_EXIT
         )

@@ -245,8 +245,9 @@ def _baseline_panel(ax, panel: Panel, slots: int) -> None:
     # the same bar thickness in every panel of a row: unused slots stay empty at the bottom
     y = [slots - 1 - i for i in range(len(panel.bars))]
     values = [b.value for b in panel.bars]
-    ax.barh(y, values, color=[_ROLE_COLOUR[b.role] for b in panel.bars],
-            hatch=[("///" if b.hatch else "") for b in panel.bars], edgecolor="white", linewidth=0.5, height=0.7)  # fmt: skip
+    colours = [_ROLE_COLOUR[b.role] for b in panel.bars]
+    hatches = [("///" if b.hatch else "") for b in panel.bars]
+    ax.barh(y, values, color=colours, hatch=hatches, edgecolor="white", linewidth=0.5, height=0.7)
     ax.set_ylim(-0.6, slots - 0.4)
     top = max([*values, 1])
     for yi, bar in zip(y, panel.bars, strict=True):

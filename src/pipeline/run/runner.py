@@ -29,8 +29,10 @@ from pipeline import paths
 from pipeline.atomic import atomic_path, move_aside, write_text_atomic
 from pipeline.display import note
 from pipeline.errors import OS_ERROR_EXIT, NotebookFailed, PipelineError, UsageError
+from pipeline.fanout import EXECUTORS
 from pipeline.reference.sources import Source, check_body_year
-from pipeline.run import incremental, stages
+from pipeline.run import incremental
+from pipeline.run import keys as stages
 from pipeline.run import steps as graph
 from pipeline.run.preflight import check_reference
 
@@ -411,8 +413,6 @@ def run_all(
     spec = _documents_spec(documents, body, year)
     if jobs is not None and jobs < 1:
         raise UsageError(f"--jobs {jobs}: give at least 1")
-    from pipeline.fanout import EXECUTORS
-
     if executor not in EXECUTORS:
         raise UsageError(f"--executor {executor!r}: choose one of {', '.join(EXECUTORS)}")
     sources = stages.select(spec)
@@ -420,8 +420,8 @@ def run_all(
     with run_lock():
         reap_orphans()
         removed = _set_aside_removed_documents()
-        results, failures = _run_notebooks(spec, sources, force or False, removed, fail_fast or not keep_going,
-                                           {"jobs": jobs or 0, "executor": executor, "scheduler": scheduler})  # fmt: skip
+        fan = {"jobs": jobs or 0, "executor": executor, "scheduler": scheduler}
+        results, failures = _run_notebooks(spec, sources, force, removed, fail_fast or not keep_going, fan)
         incremental.save_memory()
     ran = sum(r.ran for r in results)
     note(

@@ -11,127 +11,49 @@ exit status. A document that fails is named there and the others go on.
 
 from __future__ import annotations
 
-import json
 import time
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
+from pipeline import panel as panel_step
 from pipeline import paths
-from pipeline.atomic import write_text_atomic
-from pipeline.errors import UsageError
+from pipeline.compare.peers import RowIndex, frame_digest
+from pipeline.compare.step import assemble_tables, compare_rows, part_paths, write_parts
+from pipeline.extract.clean import clean_document
 from pipeline.fanout import Outcome, fan_out, open_executor
-from pipeline.reference.sources import Source, check_body_year, discover_sources
+from pipeline.reference.sources import Source, discover_sources
+from pipeline.report import render
 from pipeline.run import incremental as inc
 from pipeline.run import steps
-
-CLEAN_OUTPUTS = ("figures.csv", "layout_repairs.csv", "rejected_numerals.csv")
-COMPARE_OUTPUTS = ("comparison.csv", "checks.csv")
-
-
-@dataclass
-class StepReport:
-    step: str
-    ran: list[str] = field(default_factory=list)
-    up_to_date: int = 0
-    failed: list[dict[str, Any]] = field(default_factory=list)
-    reasons: dict[str, int] = field(default_factory=dict)
-    seconds: float = 0.0
-    without_figures: list[str] = field(default_factory=list)  # clean: raw documents in which no figure was found
-
-
-def label(source: Source) -> str:
-    return f"{source.body}/{source.report_year}"
-
-
-# ---------------------------------------------------------------- which documents
-
-
-def select(documents: str, sources: list[Source] | None = None) -> list[Source]:
-    """The documents a spec names: "all", "none", "body", "body/year", or several, comma-separated."""
-    if not isinstance(documents, str):
-        raise UsageError(f"documents={documents!r}: give 'all', 'none', a body, or body/year")
-    spec = documents.strip()
-    if spec == "none":
-        return []
-    everything = discover_sources() if sources is None else sources
-    if spec in ("", "all"):
-        return everything
-    chosen: dict[str, Source] = {}
-    for part in (p.strip() for p in spec.split(",") if p.strip()):
-        body, _, year = part.partition("/")
-        check_body_year(body, int(year) if year.isdigit() else (year or 2000))
-        hits = [s for s in everything if s.body == body and (not year or str(s.report_year) == year)]
-        if not hits:
-            have = ", ".join(label(s) for s in everything[:20]) or "none"
-            raise UsageError(f"no raw document under {paths.RAW} for {part}; documents there include: {have}")
-        chosen.update((label(s), s) for s in hits)
-    return [chosen[k] for k in sorted(chosen)]
-
-
-# ---------------------------------------------------------------- keys
-
-
-def _common(notebook: str) -> dict[str, Any]:
-    return {"package": inc.package_fingerprint(), "notebook_sha256": inc.notebook_sha256(notebook)}
-
-
-def _raw(source: Source) -> list[Path]:
-    return [source.path, source.path.parent / "source.yaml"]
-
-
-def clean_key(source: Source) -> dict[str, Any]:
-    return {**_common(steps.CLEAN.notebook), "inputs": inc.hashes([*_raw(source), paths.reference("indicators.yaml")])}
-
-
-def clean_outputs(body: str, year: int) -> list[Path]:
-    return [paths.interim_dir(body, year) / name for name in CLEAN_OUTPUTS]
-
-
-def current_tables() -> list[Path]:
-    return paths.interim_figure_tables()[0]
-
-
-def panel_key(tables: list[Path]) -> dict[str, Any]:
-    tables_in = [paths.reference(n) for n in ("published_figures.csv", "indicators.yaml", "bodies.csv")]
-    return {**_common(steps.PANEL.notebook), "inputs": inc.hashes(tables_in), "parts": inc.hashes(tables)}
-
-
-def panel_outputs() -> list[Path]:
-    return [paths.PROCESSED / "figures.csv", paths.PROCESSED / "figures.parquet"]
-
-
-def gate_key(notebook: str, sources: list[Source]) -> dict[str, Any]:
-    """What a whole compare or report stage reads, file by file: when it and every item's outputs
-    are as recorded, `pipeline run` need not start the notebook's kernel at all."""
-    processed = ["figures.parquet"] + (["comparison.csv", "checks.csv"] if notebook == steps.REPORT.notebook else [])
-    per_doc = CLEAN_OUTPUTS + (COMPARE_OUTPUTS if notebook == steps.REPORT.notebook else ())
-    documents = {
-        label(s): inc.digest_of(
-            inc.hashes([*_raw(s), *(paths.interim_dir(s.body, s.report_year) / n for n in per_doc)])
-        )
-        for s in sources
-    }
-    tables_in = [paths.reference(n) for n in ("bodies.csv", "indicators.yaml")]
-    return {
-        **_common(notebook),
-        "inputs": inc.hashes([*(paths.PROCESSED / n for n in processed), *tables_in]),
-        "parts": {"documents": inc.digest_of(documents)},
-    }
-
+from pipeline.run.keys import (  # noqa: F401 - the stage's vocabulary, for the notebooks and tests
+    CLEAN_OUTPUTS,
+    COMPARE_OUTPUTS,
+    StepReport,
+    clean_key,
+    clean_outputs,
+    compare_key,
+    current_tables,
+    gate_key,
+    label,
+    outcome_path,
+    panel_key,
+    panel_outputs,
+    read_outcome,
+    report_key,
+    select,
+    write_outcome,
+)
 
 # ---------------------------------------------------------------- workers (module level: pickled by name)
 
 
 def _clean_one(item: tuple[str, int]) -> int:
-    from pipeline.extract.clean import clean_document
-
     return len(clean_document(*item).figures)
 
 
 def _compare_one(item: tuple[str, int, Any, Any]) -> int:
-    from pipeline.compare.step import compare_rows, write_parts
-
     body, year, rows, bodies = item
     result = compare_rows(rows, body, year, bodies)
     write_parts(body, year, result)
@@ -139,10 +61,8 @@ def _compare_one(item: tuple[str, int, Any, Any]) -> int:
 
 
 def _render_one(item: tuple[str, int, Any]) -> int:
-    from pipeline.report.render import write_report
-
     body, year, rows = item
-    return len(write_report(body, year, rows))
+    return len(render.write_report(body, year, rows))
 
 
 # ---------------------------------------------------------------- one step over its items
@@ -209,8 +129,6 @@ def _changed_parts(old: dict[str, Any] | None, key: dict[str, Any], outputs: lis
 def clean_stage(documents: str = "all", force: bool = False, jobs: int = 0, executor: str = "pool",
                 scheduler: str = "") -> list[StepReport]:  # fmt: skip
     """10-clean: extract every new or changed document, then update the panel from the parts."""
-    from pipeline import panel as panel_step
-
     sources = select(documents)
     clean = StepReport("clean")
     started = time.perf_counter()
@@ -241,32 +159,22 @@ def clean_stage(documents: str = "all", force: bool = False, jobs: int = 0, exec
 
 
 def _bodies_frame():
-    import pandas as pd
-
     return pd.read_csv(paths.reference("bodies.csv"), dtype=str, keep_default_na=False)
 
 
 def compare_stage(documents: str = "all", force: bool = False, jobs: int = 0, executor: str = "pool",
                   scheduler: str = "") -> list[StepReport]:  # fmt: skip
     """20-compare: the body-years whose rows (own and peers') changed, then the tables from the parts."""
-    import pandas as pd
-
-    from pipeline.compare.peers import RowIndex, frame_digest
-    from pipeline.compare.step import assemble_tables, part_paths
-
     sources = select(documents)
     compare = StepReport("compare")
     started = time.perf_counter()
     panel = pd.read_parquet(paths.PROCESSED / "figures.parquet")
     bodies = _bodies_frame()
     index = RowIndex.of(panel, bodies)
-    tables_in = [paths.reference(n) for n in ("bodies.csv", "indicators.yaml")]
     keyed, rows_of = [], {}
     for s in sources:
         rows = rows_of[label(s)] = index.compare_rows(s.body, s.report_year)
-        key = {**_common(steps.COMPARE.notebook), "inputs": inc.hashes([*_raw(s), *tables_in]),
-               "rows": frame_digest(rows)}  # fmt: skip
-        keyed.append((label(s), key))
+        keyed.append((label(s), compare_key(s, frame_digest(rows))))
     todo = _decide_all(compare, "compare", keyed, force)
     items = [(lab.split("/")[0], int(lab.split("/")[1]), rows_of[lab], bodies) for lab, _ in todo]
     with open_executor(executor, jobs or None, scheduler, len(items)) as pool:
@@ -300,27 +208,18 @@ def compare_stage(documents: str = "all", force: bool = False, jobs: int = 0, ex
 def report_stage(documents: str = "all", force: bool = False, jobs: int = 0, executor: str = "pool",
                  scheduler: str = "") -> list[StepReport]:  # fmt: skip
     """30-report: render the reports whose inputs changed, in workers, then the index from the entries."""
-    import pandas as pd
-
-    from pipeline.compare.peers import RowIndex, frame_digest
-    from pipeline.report import render
-
     sources = select(documents)
     report = StepReport("report")
     started = time.perf_counter()
     panel = pd.read_parquet(paths.PROCESSED / "figures.parquet")
     index = RowIndex.of(panel, _bodies_frame())
-    tables_in = [paths.reference(n) for n in ("bodies.csv", "indicators.yaml")]
     by_body: dict[str, tuple[Any, str]] = {}
     keyed = []
     for s in sources:
         if s.body not in by_body:
             rows = index.report_rows(s.body)
             by_body[s.body] = (rows, frame_digest(rows))
-        interim = [paths.interim_dir(s.body, s.report_year) / n for n in CLEAN_OUTPUTS + COMPARE_OUTPUTS]
-        key = {**_common(steps.REPORT.notebook), "inputs": inc.hashes([s.path.parent / "source.yaml", *interim,
-               *tables_in]), "rows": by_body[s.body][1]}  # fmt: skip
-        keyed.append((label(s), key))
+        keyed.append((label(s), report_key(s, by_body[s.body][1])))
     todo = _decide_all(report, "report", keyed, force)
     items = [(lab.split("/")[0], int(lab.split("/")[1]), by_body[lab.split("/")[0]][0]) for lab, _ in todo]
     with open_executor(executor, jobs or None, scheduler, len(items)) as pool:
@@ -343,9 +242,7 @@ def report_stage(documents: str = "all", force: bool = False, jobs: int = 0, exe
 
 
 def _report_outputs(body: str, year: int) -> list[Path]:
-    from pipeline.report.render import ENTRY, report_path
-
-    return [report_path(body, year), paths.interim_dir(body, year) / ENTRY]
+    return [render.report_path(body, year), paths.interim_dir(body, year) / render.ENTRY]
 
 
 def _close_gate(notebook: str, sources: list[Source], reports: list[StepReport]) -> None:
@@ -359,30 +256,11 @@ def _close_gate(notebook: str, sources: list[Source], reports: list[StepReport])
     inc.record(gate, inc.CORPUS, decision, [])
 
 
-# ---------------------------------------------------------------- what became of the items
-
-
-def outcome_path(notebook: str) -> Path:
-    return paths.corpus_dir() / f"{Path(notebook).stem}.outcome.json"
-
-
-def write_outcome(notebook: str, reports: list[StepReport]) -> Path:
-    text = json.dumps([asdict(r) for r in reports], ensure_ascii=False, indent=1, sort_keys=True) + "\n"
-    return write_text_atomic(outcome_path(notebook), text)
-
-
-def read_outcome(notebook: str) -> list[StepReport] | None:
-    try:
-        stored = json.loads(outcome_path(notebook).read_text(encoding="utf-8"))
-        return [StepReport(**r) for r in stored]
-    except (OSError, ValueError, TypeError):
-        return None
+# ---------------------------------------------------------------- what a notebook shows
 
 
 def summary_frame(reports: list[StepReport]):
     """What a notebook shows of its stage: per step, how many items ran, were up to date, failed."""
-    import pandas as pd
-
     rows = [
         {"step": r.step, "ran": len(r.ran), "up to date": r.up_to_date, "failed": len(r.failed),
          "seconds": round(r.seconds, 2), "why": "; ".join(f"{k}: {v}" for k, v in sorted(r.reasons.items()))}
