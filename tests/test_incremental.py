@@ -363,3 +363,26 @@ def test_the_readme_lists_the_declared_steps():
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert steps.steps_table() in readme
+
+
+def test_the_next_run_reaps_the_workers_a_killed_kernel_left_behind(project):
+    """issue 16: a pool worker (here: a process whose command line says multiprocessing) in the
+    process group of a kernel that is gone is killed by the next run, and nothing else is."""
+    import subprocess
+    import sys
+
+    worker = subprocess.Popen([sys.executable, "-c", "import multiprocessing, time; time.sleep(600)"],
+                              start_new_session=True)  # fmt: skip
+    bystander = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"], start_new_session=True)
+    try:
+        paths.corpus_dir().mkdir(parents=True, exist_ok=True)
+        (paths.corpus_dir() / "kernels.json").write_text(json.dumps({"pgid": worker.pid}), encoding="utf-8")
+        run.reap_orphans()
+        assert worker.wait(timeout=30) == -9
+        assert bystander.poll() is None
+        assert not (paths.corpus_dir() / "kernels.json").exists()
+    finally:
+        for process in (worker, bystander):
+            if process.poll() is None:
+                process.kill()
+                process.wait()

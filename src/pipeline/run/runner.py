@@ -122,22 +122,37 @@ def _remember_kernel(pid: int) -> None:
         pass
 
 
-def _is_kernel(pid: int) -> bool:
-    try:
-        return b"ipykernel" in Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return False
+def _members(pgid: int) -> list[int]:
+    """The live processes of a process group that a kernel of ours started: the kernel itself, or the
+    forkserver and pool workers it left behind when it died (their command line says what they are)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+            cmdline = (proc / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z" and (b"ipykernel" in cmdline or b"multiprocessing" in cmdline):
+            found.append(int(proc.name))
+    return found
 
 
 def reap_orphans() -> None:
-    """Kill what a run killed with SIGKILL left behind (its kernel's process group and workers), and
-    its temporary files. Called with the run lock held, so no live run owns them."""
+    """Kill what a run killed with SIGKILL left behind (its kernel's process group: the kernel, and
+    the forkserver and pool workers that outlive it), and remove its temporary files. Called with
+    the run lock held, so no live run owns them."""
     try:
         pgid = int(json.loads(_kernels_file().read_text(encoding="utf-8"))["pgid"])
     except (OSError, ValueError, KeyError, TypeError):
         pgid = 0
     if pgid > 1:
-        _kill_group(pgid, only_kernel=True)
+        for pid in _members(pgid):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
         _kernels_file().unlink(missing_ok=True)
     for folder in (paths.EXECUTED, paths.FAILED):
         if folder.is_dir():
@@ -145,9 +160,7 @@ def reap_orphans() -> None:
                 stale.unlink(missing_ok=True)
 
 
-def _kill_group(pgid: int, only_kernel: bool = False) -> None:
-    if only_kernel and not _is_kernel(pgid):
-        return
+def _kill_group(pgid: int) -> None:
     try:
         os.killpg(pgid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
