@@ -232,7 +232,7 @@ def baselines_chart(panels: Sequence[Panel], columns: int = 2) -> Figure:
             hatch="///",
             edgecolor="white",
             label="推算：任期年均或累计之差 derived: annualised / differenced",
-        ),  # fmt: skip
+        ),
         Patch(color=PEER, label="同级机关 peer body"),
     ]
     figure.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, (0.2 if hidden else 0) / height),
