@@ -386,3 +386,21 @@ def test_the_next_run_reaps_the_workers_a_killed_kernel_left_behind(project):
             if process.poll() is None:
                 process.kill()
                 process.wait()
+
+
+def test_a_recorded_output_is_never_looked_for_in_the_checkout(project, tmp_path, monkeypatch):
+    """A data folder whose output is gone re-runs its item, even when the checkout has that file."""
+    checkout = tmp_path / "checkout"
+    for rel in ("data/interim/lvliang/2023/figures.csv", "data/reference/only-shipped.csv", "notebooks/x.ipynb"):
+        (checkout / rel).parent.mkdir(parents=True, exist_ok=True)
+        (checkout / rel).write_text("x", encoding="utf-8")
+    monkeypatch.setattr(paths, "CHECKOUT", checkout)
+    monkeypatch.setattr(paths, "NOTEBOOKS", checkout / "notebooks")
+    assert (
+        incremental.absolute("data/interim/lvliang/2023/figures.csv")
+        == project / "data/interim/lvliang/2023/figures.csv"
+    )
+    assert incremental.outputs_problem({"data/interim/lvliang/2023/figures.csv": "0" * 64}).endswith("missing")
+    assert incremental.absolute("data/reference/only-shipped.csv") == checkout / "data/reference/only-shipped.csv"
+    assert incremental.absolute("data/reference/bodies.csv") == project / "data/reference/bodies.csv"
+    assert incremental.absolute("notebooks/x.ipynb") == checkout / "notebooks/x.ipynb"

@@ -160,11 +160,18 @@ def rel(path: Path) -> str:
 
 
 def absolute(relative: str) -> Path:
+    """The file a recorded path names: in the data folder, except the read-only inputs the checkout
+    provides (a reference table the folder does not override, a notebook). An output is never
+    looked for in the checkout."""
     path = Path(relative)
     if path.is_absolute():
         return path
-    here = paths.ROOT / path
-    return here if here.exists() or not (paths.CHECKOUT / path).exists() else paths.CHECKOUT / path
+    parts = path.parts
+    if parts[:2] == ("data", "reference") and len(parts) == 3:
+        return paths.reference(parts[2])
+    if parts[:1] == ("notebooks",) and len(parts) == 2:
+        return paths.NOTEBOOKS / parts[1]
+    return paths.ROOT / path
 
 
 def hashes(files: list[Path]) -> dict[str, str | None]:
