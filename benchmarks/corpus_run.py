@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/corpus_run.py                       # 1 and 41 documents
     .venv/bin/python benchmarks/corpus_run.py --sizes 1 41 1000     # and 100 bodies x 10 years
-    .venv/bin/python benchmarks/corpus_run.py --sizes 1 --executor pool dask
+    .venv/bin/python benchmarks/corpus_run.py --sizes 1 41 --dask   # the largest also on a Dask LocalCluster
 
 For each size it builds a throw-away project (the notebooks, the reference tables, and synthetic
 report-sized documents from tests/synth.py, each filed as data/raw/<body>/<year>/ with its
@@ -14,8 +14,11 @@ source.yaml), then measures three runs of `python -m pipeline run`:
 
 Each with wall time, CPU time of the whole process tree (the run and every kernel or worker it
 waited for) and peak memory, both the largest single process (wait4) and the sum over the tree
-(sampled from /proc every 0.1 s). Output: a Markdown table, plus the marginal cost per document
-between the two largest sizes and what that extrapolates to at 34,000 documents.
+(sampled from /proc every 0.1 s). With --dask the largest corpus is built a second time and run
+first with `--executor dask` (a LocalCluster with as many workers): its outputs must be the pool's,
+byte for byte. Output: a Markdown table, the time of each step in the first run of the largest
+corpus (from the run's own step lines), the output size per document, the marginal cost per
+document between the two largest sizes and what that extrapolates to at 34,000 documents.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import argparse
 import csv
 import hashlib
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -89,8 +93,8 @@ def build_project(where: Path, documents: int, years: int, seed: int) -> tuple[P
 
 
 def measure(project: Path, where: Path, documents: int, slots: list[tuple[str, int]], options: list[str]) -> dict:
-    env = {**os.environ, "ANNUAL_FIGURES_ROOT": str(project)}
-    cmd = [sys.executable, "-m", "pipeline", "run", *options]
+    env = {k: v for k, v in os.environ.items() if k != "ANNUAL_FIGURES_ROOT"}
+    cmd = [sys.executable, "-m", "pipeline", "--root", str(project), "run", *options]
     results = {}
     for label in ("first", "again"):
         results[label] = run_measured(cmd, env=env, sample_tree=True)
@@ -104,8 +108,43 @@ def measure(project: Path, where: Path, documents: int, slots: list[tuple[str, i
         raise SystemExit(f"adding a year to {documents} failed:\n{results['add one year']['stderr'][-3000:]}")
     reports = len(list((project / "reports").glob("*/*.html")))
     results["reports"] = reports
-    results["output_mb"] = sum(p.stat().st_size for p in project.rglob("*") if p.is_file()) / 1e6
+    results["output_mb"] = (
+        sum(p.stat().st_size for p in project.rglob("*") if p.is_file() and "raw" not in p.relative_to(project).parts)
+        / 1e6
+    )
+    results["steps"] = step_seconds(results["first"]["stderr"])
     return results
+
+
+STEP_LINE = re.compile(r"^pipeline: (clean|panel|compare|tables|report|index): .*; done in ([0-9.]+) s$", re.M)
+
+
+def step_seconds(stderr: str) -> dict[str, float]:
+    """The seconds of each step, from the run's own step lines (`clean: …; done in 2.1 s`)."""
+    return {name: float(seconds) for name, seconds in STEP_LINE.findall(stderr)}
+
+
+def output_digests(project: Path) -> dict[str, str]:
+    """sha256 of every output a reader or analyst uses: the processed tables, the interim tables, the reports."""
+    files = [
+        *(project / "data" / "processed").glob("*.*"),
+        *(project / "data" / "interim").glob("*/*/*.csv"),
+        *(project / "reports").glob("*/*.html"),
+        project / "reports" / "index.html",
+    ]
+    return {str(p.relative_to(project)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(files)}
+
+
+def dask_row(where: Path, documents: int, args: argparse.Namespace, pool_project: Path, pool_digests: dict) -> str:
+    """The largest corpus again, first run on a Dask LocalCluster; its outputs against the pool's."""
+    project, _slots = build_project(where / "dask", documents, args.years, args.seed)
+    env = {k: v for k, v in os.environ.items() if k != "ANNUAL_FIGURES_ROOT"}
+    cmd = [sys.executable, "-m", "pipeline", "--root", str(project), "run", "--executor", "dask", *args.run_option]
+    result = run_measured(cmd, env=env, sample_tree=True)
+    if result["returncode"] != 0:
+        raise SystemExit(f"dask run of {documents} failed:\n{result['stderr'][-3000:]}")
+    same = output_digests(project) == pool_digests
+    return _row(documents, "first, Dask LocalCluster", result) + f" outputs {'==' if same else '!='} pool |"
 
 
 def _row(documents: int, label: str, r: dict) -> str:
@@ -122,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--workdir", type=Path, help="keep the projects here (default: a temp folder)")
     parser.add_argument("--run-option", action="append", default=[], help="passed to pipeline run (repeatable)")
+    parser.add_argument("--dask", action="store_true", help="also run the largest corpus on a Dask LocalCluster")
     args = parser.parse_args(argv)
     where = args.workdir or Path(tempfile.mkdtemp(prefix="corpus-bench-"))
     where.mkdir(parents=True, exist_ok=True)
@@ -129,15 +169,32 @@ def main(argv: list[str] | None = None) -> int:
     print("\n| documents | run | wall s | CPU s (tree) | largest process MB | tree peak MB |")
     print("| ---: | --- | ---: | ---: | ---: | ---: |")
     measured = {}
+    digests = {}
     for documents in args.sizes:
         project, slots = build_project(where, documents, args.years, args.seed)
         results = measure(project, where, documents, slots, args.run_option)
         measured[documents] = results
         for label in ("first", "again", "add one year"):
             print(_row(documents, label, results[label]), flush=True)
+        # the pool's outputs after its first run, for the Dask comparison: built again from scratch
+        if args.dask and documents == max(args.sizes):
+            fresh, _ = build_project(where / "pool", documents, args.years, args.seed)
+            env = {k: v for k, v in os.environ.items() if k != "ANNUAL_FIGURES_ROOT"}
+            run = run_measured(
+                [sys.executable, "-m", "pipeline", "--root", str(fresh), "run", *args.run_option], env=env
+            )
+            if run["returncode"] != 0:
+                raise SystemExit(f"pool run of {documents} failed:\n{run['stderr'][-3000:]}")
+            digests = output_digests(fresh)
+            print(dask_row(where, documents, args, fresh, digests), flush=True)
     print()
     for documents, results in measured.items():
-        print(f"- {documents:,} documents: {results['reports']} reports, {results['output_mb']:.1f} MB in the project")
+        per_doc = results["output_mb"] / documents
+        print(
+            f"- {documents:,} documents: {results['reports']} reports, {results['output_mb']:.1f} MB of outputs "
+            f"({per_doc:.2f} MB per document); first run by step: "
+            + ", ".join(f"{k} {v:.1f} s" for k, v in results["steps"].items())
+        )
     sizes = sorted(measured)
     if len(sizes) >= 2:
         small, large = sizes[-2], sizes[-1]
@@ -149,6 +206,18 @@ def main(argv: list[str] | None = None) -> int:
         )
         ratio = measured[large]["first"]["seconds"] / measured[sizes[0]]["first"]["seconds"]
         print(f"- first run, {large:,} documents against {sizes[0]:,}: {ratio:.1f}x")
+        one = measured[sizes[0]]["first"]["seconds"]
+        add = measured[large]["add one year"]["seconds"]
+        print(f"- adding one year to {large:,} documents: {add / one:.2f}x the one-document first run")
+        small_steps, large_steps = measured[small]["steps"], measured[large]["steps"]
+        growth = {k: (large_steps.get(k, 0) - small_steps.get(k, 0)) / (large - small) for k in large_steps}
+        if growth:
+            fastest = max(growth, key=growth.get)
+            print(
+                "- marginal seconds per document by step: "
+                + ", ".join(f"{k} {v:.3f}" for k, v in growth.items())
+                + f"; fastest-growing: {fastest}"
+            )
     return 0
 
 

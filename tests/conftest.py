@@ -44,6 +44,7 @@ def project_copy(tmp_path, monkeypatch) -> Path:
     root = copy_project(tmp_path / "project")
     monkeypatch.setenv("ANNUAL_FIGURES_ROOT", str(root))
     for name, value in {
+        "CHECKOUT": root,  # a whole project: no reference table falls back to the real checkout's
         "ROOT": root,
         "DATA": root / "data",
         "RAW": root / "data" / "raw",

@@ -358,7 +358,7 @@ BAD_PARAMETERS = {
 @pytest.mark.parametrize(("parameters", "message"), BAD_PARAMETERS.values(), ids=BAD_PARAMETERS.keys())
 def test_bad_notebook_parameters_are_refused_before_the_kernel_starts(project_copy, parameters, message):
     with pytest.raises(UsageError, match=re.escape(message)) as info:
-        run.run_notebook("10-clean.ipynb", parameters, "lvliang/2023")
+        run.run_notebook("31-report-one.ipynb", parameters, "lvliang/2023")
     assert info.value.exit_code == 2
     assert not (project_copy / "reports").exists()
 
@@ -425,8 +425,8 @@ def test_document_without_figures_runs_and_says_so(project_copy, capsys):
     comparison = pd.read_csv(processed / "comparison.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
     rows = comparison[comparison["body"] == "datong"]
     assert len(rows) and (rows["value"] == "").all() and rows["note"].str.endswith("but not in 2023").all()
-    executed = project_copy / "reports" / "_executed" / "datong" / "2023" / "10-clean.ipynb"
-    assert "No figures found in this document." in executed.read_text(encoding="utf-8")
+    executed = project_copy / "reports" / "_executed" / "10-clean.ipynb"
+    assert "No figures found in datong/2023/report.txt." in executed.read_text(encoding="utf-8")
 
 
 # ---------------------------------------------------------------- encodings given by the user

@@ -1,118 +1,75 @@
-"""Incremental runs: a step runs again when, and only when, something it depends on changed."""
+"""Incremental runs: an item of a step runs again when, and only when, something it reads changed
+or an output it wrote is not as it left it. The notebooks' package calls run in this process
+(run_notebook stands in for papermill), so each test is a slice of the real pipeline."""
 
 import hashlib
 import json
+import os
 import re
 import shutil
+import time
 
 import pytest
 
 from pipeline import paths
 from pipeline.errors import NotebookFailed
-from pipeline.run import incremental
+from pipeline.run import incremental, stages
 from pipeline.run import runner as run
 
 from .conftest import ROOT, SEED
 
 CLEAN, COMPARE, REPORT = "10-clean.ipynb", "20-compare.ipynb", "30-report.ipynb"
 EMPTY_NOTEBOOK = '{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}'
+STAGE = {CLEAN: stages.clean_stage, COMPARE: stages.compare_stage, REPORT: stages.report_stage}
+PATH_NAMES = ("ROOT", "DATA", "RAW", "REFERENCE", "INTERIM", "PROCESSED", "NOTEBOOKS", "REPORTS", "EXECUTED", "FAILED")
 
 
 @pytest.fixture
 def project(tmp_path, monkeypatch):
-    """A throw-away copy of the project; pipeline.paths (here and in the kernel) points into it."""
+    """A throw-away copy of the project; pipeline.paths points into it (restored afterwards)."""
+    from pipeline.reference import indicators
+
     for part in ("data/raw", "data/reference", "notebooks"):
         shutil.copytree(ROOT / part, tmp_path / part)
     monkeypatch.setenv("ANNUAL_FIGURES_ROOT", str(tmp_path))
-    for name, rel in [
-        ("ROOT", ""),
-        ("DATA", "data"),
-        ("RAW", "data/raw"),
-        ("REFERENCE", "data/reference"),
-        ("INTERIM", "data/interim"),
-        ("PROCESSED", "data/processed"),
-        ("NOTEBOOKS", "notebooks"),
-        ("REPORTS", "reports"),
-        ("EXECUTED", "reports/_executed"),
-        ("FAILED", "reports/_failed"),
-    ]:
-        monkeypatch.setattr(paths, name, tmp_path / rel if rel else tmp_path)
-    (tmp_path / "data" / "processed").mkdir(parents=True)
-    return tmp_path
+    for name in PATH_NAMES:
+        monkeypatch.setattr(paths, name, getattr(paths, name))
+    paths.set_root(tmp_path)
+    indicators.default_taxonomy.cache_clear()
+    yield tmp_path
+    indicators.default_taxonomy.cache_clear()
 
 
-def _fake_notebook(calls):
-    """Stands in for papermill: the clean step writes the 次 figures of the raw text to interim and
-    rebuilds a panel from all interim tables; the compare step writes a row per document."""
+@pytest.fixture
+def calls(project, monkeypatch):
+    """Each notebook, run as its one package call in this process; the notebooks started, in order."""
+    started: list[str] = []
 
     def run_notebook(name, parameters, label):
-        body, year = parameters["body"], parameters["year"]
-        calls.append((name, label))
-        if name == CLEAN:
-            folder = paths.raw_dir(body, year)
-            text = next(folder.glob("*.txt")).read_text(encoding="utf-8")
-            interim = paths.interim_dir(body, year)
-            interim.mkdir(parents=True, exist_ok=True)
-            figures = "\n".join(re.findall(r"\d+次", text))
-            for table in ("figures.csv", "layout_repairs.csv", "rejected_numerals.csv"):
-                (interim / table).write_text(figures, encoding="utf-8")
-            panel = "".join(p.read_text(encoding="utf-8") for p in sorted(paths.INTERIM.glob("*/*/figures.csv")))
-            (paths.PROCESSED / "figures.csv").write_text(panel, encoding="utf-8")
-            (paths.PROCESSED / "figures.parquet").write_text(panel, encoding="utf-8")
-        else:
-            (paths.PROCESSED / "comparison.csv").write_text(label, encoding="utf-8")
-            (paths.PROCESSED / "checks.csv").write_text(label, encoding="utf-8")
-        executed = paths.EXECUTED / label / name
+        started.append(name)
+        STAGE[name](**{**parameters, "jobs": 1})
+        executed = paths.EXECUTED / name
         executed.parent.mkdir(parents=True, exist_ok=True)
         executed.write_text(EMPTY_NOTEBOOK, encoding="utf-8")
         return executed
 
-    return run_notebook
+    monkeypatch.setattr(run, "run_notebook", run_notebook)
+    return started
 
 
-@pytest.fixture
-def fake(project, monkeypatch):
-    """The clean and compare steps, faked; the report step has a test of its own."""
-    calls: list[tuple[str, str]] = []
-    monkeypatch.setattr(run, "run_notebook", _fake_notebook(calls))
-    monkeypatch.setattr(run, "STEPS", [CLEAN, COMPARE])
-    return calls
+def _ran(results):
+    """(step, item) of everything that ran."""
+    return sorted((r.step, item) for r in results for item in r.items)
 
 
-def test_the_report_step_reruns_when_its_html_is_gone_or_what_it_reads_changed(project, monkeypatch):
-    from pipeline.report import render
-
-    calls: list[tuple[str, str]] = []
-    monkeypatch.setattr(run, "run_notebook", _fake_notebook(calls))
-    indexed = []
-
-    def write_index():  # the real one reads real tables; the fake steps write none
-        indexed.append(1)
-        return paths.REPORTS / "index.html"
-
-    monkeypatch.setattr(render, "write_index", write_index)
-    assert run.STEPS == [CLEAN, COMPARE, REPORT]
-    html = project / "reports" / "lvliang" / "2023.html"
-    assert _ran(run.run_all()) == [CLEAN, COMPARE, REPORT]
-    assert html.is_file() and len(indexed) == 1
-    (project / "reports" / "index.html").write_text("index", encoding="utf-8")
-    assert _ran(run.run_all()) == []
-    assert len(indexed) == 1  # nothing ran, the index stands
-    html.unlink()
-    assert _ran(run.run_all()) == [REPORT]
-    assert html.is_file()
-    (project / "data" / "processed" / "comparison.csv").write_text("another comparison", encoding="utf-8")
-    assert _ran(run.run_all()) == [REPORT]
-
-
-def _second_year(project):
-    """A second document: the seed again as lvliang/2022 (a body/year of its own)."""
+def _second_year(project, year=2022):
+    """A second document: the seed again as lvliang/<year> (a body/year of its own)."""
     src = project / "data" / "raw" / "lvliang" / "2023"
-    dst = project / "data" / "raw" / "lvliang" / "2022"
+    dst = project / "data" / "raw" / "lvliang" / str(year)
     shutil.copytree(src, dst)
     meta = dst / "source.yaml"
     meta.write_text(
-        meta.read_text(encoding="utf-8").replace("report_year: 2023", "report_year: 2022"), encoding="utf-8"
+        meta.read_text(encoding="utf-8").replace("report_year: 2023", f"report_year: {year}"), encoding="utf-8"
     )
     return dst
 
@@ -131,172 +88,209 @@ def _rewrite_raw(folder, transform):
     meta.write_text(text, encoding="utf-8")
 
 
-def _ran(results):
-    return [r.notebook for r in results if not r.skipped]
+EVERYTHING = [("clean", "lvliang/2023"), ("compare", "lvliang/2023"), ("index", "corpus"), ("panel", "corpus"),
+              ("report", "lvliang/2023"), ("tables", "corpus")]  # fmt: skip
 
 
-def test_nothing_changed_nothing_runs(fake):
-    assert _ran(run.run_all()) == [CLEAN, COMPARE]
-    assert _ran(run.run_all()) == []
-    assert len(fake) == 2
-
-
-def test_force_runs_everything(fake):
-    run.run_all()
-    assert _ran(run.run_all(force=True)) == [CLEAN, COMPARE]
-
-
-def test_a_reference_table_reruns_both_steps(fake, project):
-    run.run_all()
-    with (project / "data" / "reference" / "indicators.yaml").open("a", encoding="utf-8") as handle:
-        handle.write("# a comment is a change\n")
-    assert _ran(run.run_all()) == [CLEAN, COMPARE]
-    # a README beside the tables is not an input
-    (project / "data" / "reference" / "README.md").write_text("changed", encoding="utf-8")
-    assert _ran(run.run_all()) == []
-
-
-def test_a_notebook_reruns_its_step_only(fake, project):
-    run.run_all()
-    notebook = project / "notebooks" / COMPARE
-    notebook.write_text(notebook.read_text(encoding="utf-8") + "\n", encoding="utf-8")
-    assert _ran(run.run_all()) == [COMPARE]
-
-
-def test_the_package_reruns_both_steps(fake, monkeypatch):
-    run.run_all()
-    real = incremental.package_fingerprint()
-    monkeypatch.setattr(incremental, "package_fingerprint", lambda: {**real, "source_sha256": "edited"})
-    assert _ran(run.run_all()) == [CLEAN, COMPARE]
-
-
-def _ran_labels(results):
-    return [(r.notebook, r.year) for r in results if not r.skipped]
-
-
-def test_a_raw_document_reruns_its_steps_and_others_only_when_the_panel_changed(fake, project):
-    other = _second_year(project)
-    assert _ran_labels(run.run_all()) == [(CLEAN, 2022), (CLEAN, 2023), (COMPARE, 2022), (COMPARE, 2023)]
-    # a line with no figure in 2022: its own steps run (compare's checks read the text too); the
-    # panel keeps its bytes, so the 2023 compare step is skipped, and 2023's clean step of course
-    _rewrite_raw(other, lambda data: data + "\n附：本文无数字。\n".encode())
-    assert _ran_labels(run.run_all()) == [(CLEAN, 2022), (COMPARE, 2022)]
-    # a figure changed in 2022: the panel changes, and 2023 is compared with it again
-    _rewrite_raw(other, lambda data: data.replace("召开常委会会议9次".encode(), "召开常委会会议8次".encode(), 1))
-    assert _ran_labels(run.run_all()) == [(CLEAN, 2022), (COMPARE, 2022), (COMPARE, 2023)]
-    assert _ran_labels(run.run_all()) == []
-
-
-def test_a_removed_document_leaves_the_panel_and_its_interim_files_are_kept(fake, project, capsys):
-    other = _second_year(project)
-    run.run_all()
-    interim = project / "data" / "interim" / "lvliang" / "2022"
-    kept = {p.name: p.read_bytes() for p in interim.iterdir()}
-    panel = project / "data" / "processed" / "figures.csv"
-    per_document = len(re.findall(r"\d+次", SEED.read_text(encoding="utf-8")))
-    assert len(re.findall(r"\d+次", panel.read_text(encoding="utf-8"))) == 2 * per_document
-    shutil.rmtree(other)
-    capsys.readouterr()
-    # the first clean step runs to build the panel without 2022, and what reads the panel follows
-    assert _ran_labels(run.run_all()) == [(CLEAN, 2023), (COMPARE, 2023)]
-    err = capsys.readouterr().err
-    assert "lvliang/2022: its raw document is gone" in err
-    assert "10-clean.ipynb lvliang/2023 … (the panel held figures of removed lvliang/2022)" in err
-    assert not interim.exists()
-    moved = project / "data" / "interim" / ".removed" / "lvliang" / "2022"
-    assert {p.name: p.read_bytes() for p in moved.iterdir()} == kept  # nothing lost
-    assert len(re.findall(r"\d+次", panel.read_text(encoding="utf-8"))) == per_document
-    assert _ran_labels(run.run_all()) == []
-    # the same year removed a second time keeps both sets of files
-    _second_year(project)
-    run.run_all()
-    shutil.rmtree(other)
-    run.run_all()
-    assert (moved.parent / "2022.2").is_dir() and moved.is_dir()
-
-
-def test_the_panel_leaves_out_a_document_whose_raw_folder_is_gone(project_copy):
-    from pipeline import panel
-    from pipeline.extract import clean
-
-    clean.clean_document("lvliang", 2023)
-    seed_rows = len(panel.build_panel())
-    stale = project_copy / "data" / "interim" / "lvliang" / "2019"
-    shutil.copytree(project_copy / "data" / "interim" / "lvliang" / "2023", stale)
-    assert len(panel.build_panel()) == seed_rows
-
-
-def test_a_deleted_or_edited_output_reruns_its_step(fake, project):
-    run.run_all()
-    (project / "data" / "interim" / "lvliang" / "2023" / "layout_repairs.csv").write_text("edited", encoding="utf-8")
-    assert _ran(run.run_all()) == [CLEAN]
-    (project / "data" / "processed" / "comparison.csv").unlink()
-    assert _ran(run.run_all()) == [COMPARE]
-
-
-def test_the_reason_is_said(fake, project, capsys):
-    run.run_all()
-    capsys.readouterr()
-    with (project / "data" / "reference" / "bodies.csv").open("a", encoding="utf-8") as handle:
-        handle.write("\n")
-    run.run_all()
-    err = capsys.readouterr().err
-    assert "10-clean.ipynb lvliang/2023 … (input data/reference/bodies.csv changed)" in err
-    run.run_all()
-    assert "20-compare.ipynb lvliang/2023 skipped (up to date)" in capsys.readouterr().err
-
-
-def test_a_failed_step_leaves_no_new_sidecar(fake, project, monkeypatch):
-    run.run_all()
-    sidecar = project / "data" / "interim" / "lvliang" / "2023" / "10-clean.sidecar.json"
-    before = sidecar.read_bytes()
-
-    def failing(name, parameters, label):
-        raise NotebookFailed("boom")
-
-    monkeypatch.setattr(run, "run_notebook", failing)
-    with pytest.raises(NotebookFailed):
-        run.run_all(force=True)
-    assert sidecar.read_bytes() == before
-    assert not list(sidecar.parent.glob(".*tmp"))
-
-
-def test_sidecar_records_inputs_parameters_package_notebook_and_outputs(fake, project):
-    run.run_all()
-    sidecar = json.loads((project / "data/interim/lvliang/2023/10-clean.sidecar.json").read_text(encoding="utf-8"))
-    key = sidecar["key"]
-    assert key["parameters"] == {"body": "lvliang", "year": 2023}
-    assert key["package"]["version"] and len(key["package"]["source_sha256"]) == 64
-    assert key["notebook_sha256"] == hashlib.sha256((project / "notebooks" / CLEAN).read_bytes()).hexdigest()
-    assert f"data/raw/lvliang/2023/{SEED.name}" in key["inputs"]
-    assert "data/reference/published_figures.csv" in key["inputs"]
-    assert set(sidecar["outputs"]) == {
-        "data/interim/lvliang/2023/figures.csv",
-        "data/interim/lvliang/2023/layout_repairs.csv",
-        "data/interim/lvliang/2023/rejected_numerals.csv",
-        "reports/_executed/lvliang/2023/10-clean.ipynb",
-    }
-
-
-def test_real_notebooks_rerun_nothing_when_nothing_changed(project):
-    first = run.run_all()
-    assert _ran(first) == [CLEAN, COMPARE, REPORT]
+def test_nothing_changed_no_notebook_starts(calls, project):
+    assert _ran(run.run_all()) == EVERYTHING
+    assert calls == [CLEAN, COMPARE, REPORT]
     panel = (project / "data" / "processed" / "figures.csv").read_bytes()
     html = (project / "reports" / "lvliang" / "2023.html").read_bytes()
     assert _ran(run.run_all()) == []
+    assert calls == [CLEAN, COMPARE, REPORT]  # not one kernel the second time
     assert (project / "data" / "processed" / "figures.csv").read_bytes() == panel
     assert (project / "reports" / "lvliang" / "2023.html").read_bytes() == html
 
 
-def test_the_reference_check_runs_again_only_when_a_table_changed(fake, project, monkeypatch):
+def test_force_runs_everything(calls):
+    run.run_all()
+    assert _ran(run.run_all(force=True)) == EVERYTHING
+
+
+def test_a_reference_table_reruns_what_reads_it(calls, project):
+    run.run_all()
+    with (project / "data" / "reference" / "indicators.yaml").open("a", encoding="utf-8") as handle:
+        handle.write("# a comment is a change\n")
+    # every step that reads it runs; the tables and the index, whose parts kept their bytes, do not
+    assert _ran(run.run_all()) == [e for e in EVERYTHING if e[0] not in ("tables", "index")]
+    (project / "data" / "reference" / "README.md").write_text("changed", encoding="utf-8")
+    assert _ran(run.run_all()) == []  # a README beside the tables is not an input
+
+
+def test_a_notebook_reruns_its_own_steps_only(calls, project):
+    run.run_all()
+    notebook = project / "notebooks" / COMPARE
+    notebook.write_text(notebook.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert _ran(run.run_all()) == [("compare", "lvliang/2023")]
+
+
+def test_the_package_reruns_everything(calls, monkeypatch):
+    run.run_all()
+    real = incremental.package_fingerprint()
+    monkeypatch.setattr(incremental, "package_fingerprint", lambda: {**real, "source_sha256": "edited"})
+    assert _ran(run.run_all()) == EVERYTHING
+
+
+def test_a_changed_document_reruns_its_own_work_and_its_bodys_only_when_its_figures_changed(calls, project):
+    other = _second_year(project)
+    run.run_all()
+    # a line with no figure in 2022: its own clean, compare (the checks read the text) and report (its
+    # source.yaml changed) run; the panel and the tables keep their bytes, and nothing of 2023's runs
+    _rewrite_raw(other, lambda data: data + "\n附：本文无数字。\n".encode())
+    assert _ran(run.run_all()) == [("clean", "lvliang/2022"), ("compare", "lvliang/2022"), ("report", "lvliang/2022")]
+    # a figure changed in 2022: the panel changes, and so do the rows 2023 is compared with
+    _rewrite_raw(other, lambda data: data.replace("召开常委会会议9次".encode(), "召开常委会会议8次".encode(), 1))
+    ran = _ran(run.run_all())
+    assert ran == [
+        ("clean", "lvliang/2022"), ("compare", "lvliang/2022"), ("compare", "lvliang/2023"), ("index", "corpus"),
+        ("panel", "corpus"), ("report", "lvliang/2022"), ("report", "lvliang/2023"), ("tables", "corpus"),
+    ]  # fmt: skip
+    assert _ran(run.run_all()) == []
+
+
+def test_a_body_of_another_level_is_not_recompared(calls, project):
+    """Adding a document of a body that is no peer re-runs its own work, not the other bodies' compare."""
+    run.run_all()
+    folder = project / "data" / "raw" / "huzhou" / "2023"  # huzhou is a peer of lvliang (same level)
+    province = _body_of_level(project, exclude="municipal")
+    folder = project / "data" / "raw" / province / "2023"
+    shutil.copytree(project / "data" / "raw" / "lvliang" / "2023", folder)
+    meta = folder / "source.yaml"
+    meta.write_text(meta.read_text(encoding="utf-8").replace("body: lvliang", f"body: {province}"), encoding="utf-8")
+    ran = _ran(run.run_all())
+    assert ("clean", f"{province}/2023") in ran and ("compare", f"{province}/2023") in ran
+    assert ("compare", "lvliang/2023") not in ran and ("clean", "lvliang/2023") not in ran
+
+
+def _body_of_level(project, exclude):
+    import csv
+
+    with (project / "data" / "reference" / "bodies.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    return next(r["body"] for r in rows if r["level"] != exclude)
+
+
+def test_a_removed_document_leaves_the_panel_and_its_interim_files_are_kept(calls, project, capsys):
+    other = _second_year(project)
+    run.run_all()
+    interim = project / "data" / "interim" / "lvliang" / "2022"
+    kept = {p.name: p.read_bytes() for p in interim.iterdir()}
+    shutil.rmtree(other)
+    capsys.readouterr()
+    ran = _ran(run.run_all())
+    assert ("panel", "corpus") in ran and ("clean", "lvliang/2023") not in ran
+    err = capsys.readouterr().err
+    assert "lvliang/2022: its raw document is gone" in err
+    assert not interim.exists()
+    moved = project / "data" / "interim" / ".removed" / "lvliang" / "2022"
+    assert {p.name: p.read_bytes() for p in moved.iterdir()} == kept  # nothing lost
+    import pandas as pd
+
+    panel = pd.read_parquet(project / "data" / "processed" / "figures.parquet")
+    assert set(panel.loc[panel["source_type"] == "document", "report_year"]) == {2023}
+    assert _ran(run.run_all()) == []
+
+
+@pytest.mark.parametrize(
+    ("output", "step"),
+    [
+        ("data/interim/lvliang/2023/layout_repairs.csv", "clean"),
+        ("data/processed/figures.csv", "panel"),
+        ("data/processed/figures.parquet", "panel"),
+        ("data/processed/comparison.csv", "tables"),
+        ("data/interim/lvliang/2023/checks.csv", "compare"),
+        ("reports/lvliang/2023.html", "report"),
+        ("reports/index.html", "index"),
+    ],
+)
+def test_a_corrupted_or_deleted_output_is_rebuilt(calls, project, output, step):
+    """issue 16 bug 1: an output recorded in a sidecar is checked by its hash, not for presence."""
+    run.run_all()
+    path = project / output
+    good = path.read_bytes()
+    path.write_text("garbage\n", encoding="utf-8")
+    ran = _ran(run.run_all())
+    assert (step, "corpus" if step in ("panel", "tables", "index") else "lvliang/2023") in ran
+    assert path.read_bytes() == good
+    path.unlink()
+    run.run_all()
+    assert path.read_bytes() == good
+
+
+@pytest.mark.parametrize("content", ["[1, 2]", "42", '{"outputs": {}}', '{"key": [], "outputs": {}}', "not json"])
+def test_a_sidecar_that_is_not_a_sidecar_is_unreadable(calls, project, capsys, content):
+    """issue 16 bug 9: valid JSON that is not the expected object counts as "sidecar unreadable"."""
+    run.run_all()
+    (project / "data" / "interim" / "lvliang" / "2023" / "clean.sidecar.json").write_text(content, encoding="utf-8")
+    capsys.readouterr()
+    assert ("clean", "lvliang/2023") in _ran(run.run_all())
+    assert "10-clean.ipynb: runs (clean lvliang/2023: sidecar unreadable)" in capsys.readouterr().err
+
+
+def test_the_reason_is_said_and_a_first_run_is_called_one(calls, project, capsys):
+    run.run_all()
+    assert "10-clean.ipynb: runs (clean lvliang/2023: first run)" in capsys.readouterr().err
+    with (project / "data" / "reference" / "indicators.yaml").open("a", encoding="utf-8") as handle:
+        handle.write("\n")
+    run.run_all()
+    assert "input data/reference/indicators.yaml changed" in capsys.readouterr().err
+    run.run_all()
+    assert "compare: 20-compare.ipynb; skipped: up to date" in capsys.readouterr().err
+
+
+def test_a_failed_document_is_named_and_the_others_go_on(calls, project, monkeypatch, capsys):
+    _second_year(project)
+    real = stages._clean_one
+
+    def clean_one(item):
+        if item == ("lvliang", 2022):
+            raise NotebookFailed("broken on purpose")
+        return real(item)
+
+    monkeypatch.setattr(stages, "_clean_one", clean_one)
+    with pytest.raises(NotebookFailed) as failed:
+        run.run_all()
+    assert str(failed.value).startswith("1 of 2 document(s) failed: lvliang/2022: clean: broken on purpose")
+    assert (project / "reports" / "lvliang" / "2023.html").is_file()  # the other went all the way
+    assert not (project / "data" / "interim" / "lvliang" / "2022" / "clean.sidecar.json").exists()
+    assert "clean lvliang/2022; failed: broken on purpose" in capsys.readouterr().err
+    # fixed: only the failed document's work, and what reads it, runs
+    monkeypatch.setattr(stages, "_clean_one", real)
+    ran = _ran(run.run_all())
+    assert ("clean", "lvliang/2022") in ran and ("clean", "lvliang/2023") not in ran
+
+
+def test_fail_fast_stops_after_the_stage_of_the_first_failure(calls, project, monkeypatch):
+    _second_year(project)
+    monkeypatch.setattr(stages, "_clean_one", lambda item: (_ for _ in ()).throw(NotebookFailed("no")))
+    with pytest.raises(NotebookFailed):
+        run.run_all(fail_fast=True)
+    assert calls == [CLEAN]
+
+
+def test_sidecar_records_inputs_package_notebook_and_outputs(calls, project):
+    run.run_all()
+    sidecar = json.loads((project / "data/interim/lvliang/2023/clean.sidecar.json").read_text(encoding="utf-8"))
+    key = sidecar["key"]
+    assert key["package"]["version"] and len(key["package"]["source_sha256"]) == 64
+    assert key["notebook_sha256"] == hashlib.sha256((project / "notebooks" / CLEAN).read_bytes()).hexdigest()
+    assert f"data/raw/lvliang/2023/{SEED.name}" in key["inputs"]
+    assert "data/reference/indicators.yaml" in key["inputs"]
+    assert set(sidecar["outputs"]) == {
+        "data/interim/lvliang/2023/figures.csv",
+        "data/interim/lvliang/2023/layout_repairs.csv",
+        "data/interim/lvliang/2023/rejected_numerals.csv",
+    }
+    corpus = json.loads((project / "data/interim/.corpus/panel.sidecar.json").read_text(encoding="utf-8"))
+    assert set(corpus["key"]["parts"]) == {"data/interim/lvliang/2023/figures.csv"}
+
+
+def test_the_reference_check_runs_again_only_when_a_table_changed(calls, project, monkeypatch):
     checked = []
     real = run.check_reference
     monkeypatch.setattr(run, "check_reference", lambda: checked.append(1) or real())
     run.run_all()
-    run.run_all()
-    assert len(checked) == 1  # the same tables, the same code: remembered
-    with (project / "data" / "reference" / "bodies.csv").open("a", encoding="utf-8") as handle:
-        handle.write("")  # no change in bytes: still remembered
     run.run_all()
     assert len(checked) == 1
     table = project / "data" / "reference" / "indicators.yaml"
@@ -305,37 +299,112 @@ def test_the_reference_check_runs_again_only_when_a_table_changed(fake, project,
     assert len(checked) == 2
 
 
-def _failing_for(label_to_fail, calls, monkeypatch):
-    fake_step = _fake_notebook(calls)
+def test_the_panel_updated_from_parts_is_byte_identical_to_a_full_build(project, tmp_path):
+    from pipeline import panel
+    from pipeline.extract import clean
 
-    def run_notebook(name, parameters, label):
-        if label == label_to_fail and name == CLEAN:
-            calls.append((name, label))
-            raise NotebookFailed(f"{name} ({label}) failed in cell 3: ValueError: broken on purpose")
-        return fake_step(name, parameters, label)
-
-    monkeypatch.setattr(run, "run_notebook", run_notebook)
-    monkeypatch.setattr(run, "STEPS", [CLEAN, COMPARE])
-
-
-def test_a_failed_document_stops_the_run_unless_asked_to_keep_going(project, monkeypatch, capsys):
     _second_year(project)
-    calls: list[tuple[str, str]] = []
-    _failing_for("lvliang/2022", calls, monkeypatch)
-    with pytest.raises(NotebookFailed):
-        run.run_all()
-    assert calls == [(CLEAN, "lvliang/2022")]  # stopped at the first failure
+    _second_year(project, 2021)
+    for year in (2021, 2022, 2023):
+        clean.clean_document("lvliang", year)
+    tables = stages.current_tables()
+    full = tmp_path / "full"
+    full.mkdir()
+    panel.build_panel(processed_root=full)
+    partial = tmp_path / "partial"
+    partial.mkdir()
+    panel.update_panel(tables[:2], None, partial)  # last time: two documents
+    _, read = panel.update_panel(tables, {tables[2]}, partial)  # now: the third added, alone read
+    assert read == 1
+    for name in ("figures.csv", "figures.parquet"):
+        assert (partial / name).read_bytes() == (full / name).read_bytes()
 
-    calls.clear()
-    capsys.readouterr()
-    with pytest.raises(NotebookFailed) as failed:
-        run.run_all(keep_going=True)
-    # the other document's steps all ran; the failed one's later step did not
-    assert calls == [(CLEAN, "lvliang/2022"), (CLEAN, "lvliang/2023"), (COMPARE, "lvliang/2023")]
-    assert str(failed.value).startswith("1 of 2 document(s) failed: lvliang/2022: 10-clean.ipynb (lvliang/2022)")
-    err = capsys.readouterr().err
-    assert "20-compare.ipynb lvliang/2022 not run: an earlier step failed" in err
-    # what succeeded is recorded: with the failure fixed, only the failed document's steps run
-    monkeypatch.setattr(run, "run_notebook", _fake_notebook(calls))
-    calls.clear()
-    assert _ran_labels(run.run_all()) == [(CLEAN, 2022), (COMPARE, 2022), (COMPARE, 2023)]
+
+def test_the_tables_assembled_from_changed_parts_equal_a_full_assembly(calls, project):
+    from pipeline.compare.step import assemble_tables
+
+    _second_year(project)
+    run.run_all()
+    processed = project / "data" / "processed"
+    whole = {n: (processed / n).read_bytes() for n in ("comparison.csv", "checks.csv")}
+    items = [("lvliang", 2022), ("lvliang", 2023)]
+    assert assemble_tables(items, {("lvliang", 2022)}) == {"parts_read": 2}  # one part per table
+    assert {n: (processed / n).read_bytes() for n in whole} == whole
+    assert assemble_tables(items, None) == {"parts_read": 4}
+    assert {n: (processed / n).read_bytes() for n in whole} == whole
+
+
+def test_the_hash_memory_trusts_only_what_is_older_than_its_writing(project, monkeypatch):
+    path = project / "data" / "interim" / "file.txt"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"first")
+    old = time.time() - 60
+    os.utime(path, (old, old))
+    memory = incremental.HashMemory(project / "data" / "interim" / ".hashes.json")
+    assert memory.sha256(path, os.stat(path)) == hashlib.sha256(b"first").hexdigest()
+    memory.save()
+    again = incremental.HashMemory(memory.path)
+    hashed = []
+    monkeypatch.setattr(incremental, "sha256_of", lambda p: hashed.append(p) or "rehashed")
+    assert again.sha256(path, os.stat(path)) == hashlib.sha256(b"first").hexdigest() and hashed == []
+    # the same size, rewritten just now: a recent mtime is never trusted, whatever the entry says
+    path.write_bytes(b"other")
+    st = os.stat(path)
+    again.entries[str(path)] = [st.st_size, st.st_mtime_ns, "stale"]
+    assert again.sha256(path, st) == "rehashed"
+
+
+def test_every_step_line_ends_with_its_outcome_and_duration():
+    """issue 17: one formatting function for every step line."""
+    assert run.step_line("clean", "3 run, 38 up to date", "done", 2.14) == "clean: 3 run, 38 up to date; done in 2.1 s"
+    assert run.step_line("panel", "10-clean.ipynb", "skipped") == "panel: 10-clean.ipynb; skipped: up to date"
+    assert run.step_line("report lvliang/2023", "", "failed: boom") == "report lvliang/2023; failed: boom"
+    assert run.step_line("10-clean.ipynb", "", "failed: boom", 1.0) == "10-clean.ipynb; failed: boom after 1.0 s"
+
+
+def test_the_readme_lists_the_declared_steps():
+    from pipeline.run import steps
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert steps.steps_table() in readme
+
+
+def test_the_next_run_reaps_the_workers_a_killed_kernel_left_behind(project):
+    """issue 16: a pool worker (here: a process whose command line says multiprocessing) in the
+    process group of a kernel that is gone is killed by the next run, and nothing else is."""
+    import subprocess
+    import sys
+
+    worker = subprocess.Popen([sys.executable, "-c", "import multiprocessing, time; time.sleep(600)"],
+                              start_new_session=True)  # fmt: skip
+    bystander = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"], start_new_session=True)
+    try:
+        paths.corpus_dir().mkdir(parents=True, exist_ok=True)
+        (paths.corpus_dir() / "kernels.json").write_text(json.dumps({"pgid": worker.pid}), encoding="utf-8")
+        run.reap_orphans()
+        assert worker.wait(timeout=30) == -9
+        assert bystander.poll() is None
+        assert not (paths.corpus_dir() / "kernels.json").exists()
+    finally:
+        for process in (worker, bystander):
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+
+
+def test_a_recorded_output_is_never_looked_for_in_the_checkout(project, tmp_path, monkeypatch):
+    """A data folder whose output is gone re-runs its item, even when the checkout has that file."""
+    checkout = tmp_path / "checkout"
+    for rel in ("data/interim/lvliang/2023/figures.csv", "data/reference/only-shipped.csv", "notebooks/x.ipynb"):
+        (checkout / rel).parent.mkdir(parents=True, exist_ok=True)
+        (checkout / rel).write_text("x", encoding="utf-8")
+    monkeypatch.setattr(paths, "CHECKOUT", checkout)
+    monkeypatch.setattr(paths, "NOTEBOOKS", checkout / "notebooks")
+    assert (
+        incremental.absolute("data/interim/lvliang/2023/figures.csv")
+        == project / "data/interim/lvliang/2023/figures.csv"
+    )
+    assert incremental.outputs_problem({"data/interim/lvliang/2023/figures.csv": "0" * 64}).endswith("missing")
+    assert incremental.absolute("data/reference/only-shipped.csv") == checkout / "data/reference/only-shipped.csv"
+    assert incremental.absolute("data/reference/bodies.csv") == project / "data/reference/bodies.csv"
+    assert incremental.absolute("notebooks/x.ipynb") == checkout / "notebooks/x.ipynb"

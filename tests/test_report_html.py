@@ -213,10 +213,25 @@ def test_index_lists_the_report_and_the_downloads(built, seed_figures):
     assert "常委会会议 9 次" in text and f"{len(seed_figures)} figures" in text
 
 
-def test_the_executed_report_notebook_has_no_errors_or_warnings(built):
-    executed = json.loads((built / "reports" / "_executed" / "lvliang" / "2023" / "30-report.ipynb").read_text("utf-8"))
+def test_the_analysts_report_notebook_has_no_errors_or_warnings_and_renders_the_same_report(
+    built, tmp_path, monkeypatch
+):
+    """The one-report notebook (the analyst's view, CI's check) shows what the corpus run rendered
+    without a kernel: exported, it is the same report, byte for byte."""
+    import papermill
+
+    from pipeline.report import render
+
+    monkeypatch.setenv("ANNUAL_FIGURES_ROOT", str(built))
+    out = tmp_path / "31-report-one.ipynb"
+    papermill.execute_notebook(str(built / "notebooks" / "31-report-one.ipynb"), str(out), kernel_name="python3",
+                               parameters={"body": "lvliang", "year": 2023}, cwd=str(built / "notebooks"),
+                               progress_bar=False)  # fmt: skip
+    executed = json.loads(out.read_text("utf-8"))
     outputs_ = [o for c in executed["cells"] for o in c.get("outputs", [])]
     assert outputs_ and all(o["output_type"] == "display_data" for o in outputs_)
+    alone = render.render_report(out, "lvliang", 2023, tmp_path / "alone.html")
+    assert alone.read_bytes() == (built / "reports" / "lvliang" / "2023.html").read_bytes()
 
 
 def test_a_second_run_writes_the_same_bytes(built):

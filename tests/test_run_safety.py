@@ -34,7 +34,11 @@ OUTPUTS = [
     "data/processed/checks.csv",
 ]
 # executed notebooks carry timings, so they are whole but not byte-identical across runs
-NOTEBOOKS = ["reports/_executed/lvliang/2023/10-clean.ipynb", "reports/_executed/lvliang/2023/20-compare.ipynb"]
+NOTEBOOKS = [
+    "reports/_executed/10-clean.ipynb",
+    "reports/_executed/20-compare.ipynb",
+    "reports/_executed/30-report.ipynb",
+]
 
 
 def pipeline(root: Path, *args: str, **kwargs) -> subprocess.Popen | subprocess.CompletedProcess:
@@ -100,15 +104,15 @@ def test_failed_notebook_keeps_the_last_good_outputs_and_the_next_run_recovers(g
 
     result = pipeline(root, "run")
     assert result.returncode == 7
-    kept = root / "reports" / "_failed" / "lvliang" / "2023" / "10-clean.ipynb"
+    kept = root / "reports" / "_failed" / "10-clean.ipynb"
     error = result.stderr.strip().splitlines()[-1]
     assert error == (
-        "pipeline: error: 10-clean.ipynb (lvliang/2023) failed in cell 3: RuntimeError: a bug in the notebook; "
+        "pipeline: error: 10-clean.ipynb failed in cell 3: RuntimeError: a bug in the notebook; "
         f"the executed notebook is kept at {kept}"
     )
     assert "Traceback" not in result.stderr and "KeyboardInterrupt" not in result.stderr
     # the kernel's own log (where papermill's interrupt may leave a traceback) is kept, not shown
-    assert (root / "reports" / "_executed" / "lvliang" / "2023" / "10-clean.kernel.log").is_file()
+    assert (root / "reports" / "_executed" / "10-clean.kernel.log").is_file()
     assert "a bug in the notebook" in kept.read_text(encoding="utf-8")
     assert digests(root, OUTPUTS) == good_run[2]  # the last good outputs, untouched
 
@@ -123,7 +127,7 @@ def test_run_killed_halfway_leaves_the_previous_outputs_readable(good_run, tmp_p
     root = clone(good_run, tmp_path)
     process = pipeline(root, "run", "--force", background=True)  # nothing changed: without --force it skips all
     # kill it once the clean step has replaced its outputs and the compare step has begun
-    started = root / "reports" / "_executed" / "lvliang" / "2023" / ".running-20-compare.ipynb"
+    started = root / "reports" / "_executed" / ".running-20-compare.ipynb"
     deadline = time.monotonic() + 300
     while not started.exists() and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
@@ -138,6 +142,39 @@ def test_run_killed_halfway_leaves_the_previous_outputs_readable(good_run, tmp_p
     assert result.returncode == 0, result.stderr
     assert digests(root, OUTPUTS) == good_run[2]
     assert digests(root) == good_run[1]
+    # issue 16: nothing of the killed run is left behind, neither its temp files nor its kernel
+    assert not list((root / "reports").rglob("*.tmp")) and not list((root / "reports").rglob(".running-*"))
+    assert _no_kernel_of(root)
+
+
+def _no_kernel_of(root: Path) -> bool:
+    """No live ipykernel process was started for this project (its environment names the root)."""
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes()
+            environ = (proc / "environ").read_bytes()
+        except OSError:
+            continue
+        if b"ipykernel" in cmdline and f"ANNUAL_FIGURES_ROOT={root}".encode() in environ:
+            return False
+    return True
+
+
+def test_a_full_disk_inside_a_notebook_is_an_operating_system_error(good_run, tmp_path):
+    """issue 16 bug 10: disk full (or a read-only folder) inside a notebook exits 8, not 7."""
+    root = clone(good_run, tmp_path)
+    notebook = root / "notebooks" / "20-compare.ipynb"
+    broken = json.loads(notebook.read_text(encoding="utf-8"))
+    broken["cells"].insert(2, {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+                               "source": "raise OSError(28, 'No space left on device')"})  # fmt: skip
+    notebook.write_text(json.dumps(broken, ensure_ascii=False), encoding="utf-8")
+    result = pipeline(root, "run")
+    assert result.returncode == 8, result.stderr
+    error = result.stderr.strip().splitlines()[-1]
+    assert "No space left on device" in error and "check the folder's permissions and the free disk space" in error
+    assert str(root / "reports" / "_failed" / "20-compare.ipynb") in error
 
 
 WRITER = """

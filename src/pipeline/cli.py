@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from pipeline import __version__, errors
+from pipeline import __version__, errors, paths
 from pipeline.atomic import atomic_path
 from pipeline.display import note
 from pipeline.errors import (
@@ -151,6 +151,11 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--debug", action="store_true", help="show the traceback of an error (default: one line)")
+    parser.add_argument(
+        "--root",
+        type=Path,
+        help="the data folder to work on (data/, reports/; default: $ANNUAL_FIGURES_ROOT, else the checkout)",
+    )
     sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
 
     ex = sub.add_parser(
@@ -230,8 +235,13 @@ def _build_parser() -> argparse.ArgumentParser:
         "--keep-going",
         "-k",
         action="store_true",
-        help="when a document's step fails, go on with the other documents; fail at the end, naming each "
-        "(default: stop at the first failure)",
+        help="when a document's step fails, go on with the other documents; fail at the end, naming each (default: on)",
+    )
+    run.add_argument("--fail-fast", action="store_true", help="stop after the stage in which a document first fails")
+    run.add_argument("--jobs", "-j", type=int, help="worker processes per stage (default: one per core)")
+    run.add_argument("--executor", choices=["pool", "dask"], default="pool", help="a process pool, or a Dask cluster")
+    run.add_argument(
+        "--scheduler", default="", help="with --executor dask: the scheduler's address (default: a local cluster)"
     )
     return parser
 
@@ -350,8 +360,24 @@ def _add(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from pipeline.run.runner import run_all
 
-    run_all(body=args.body, year=args.year, force=args.force, keep_going=args.keep_going)
+    run_all(
+        body=args.body,
+        year=args.year,
+        force=args.force,
+        fail_fast=args.fail_fast,
+        jobs=args.jobs,
+        executor=args.executor,
+        scheduler=args.scheduler,
+    )
     return 0
+
+
+def _set_root(root: Path | None) -> None:
+    if root is None:
+        return
+    if not root.is_dir():
+        raise InputNotFound(f"--root {root}: no such folder")
+    paths.set_root(root)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -360,6 +386,7 @@ def main(argv: list[str] | None = None) -> int:
     debug = "--debug" in argv
     try:
         args = parser.parse_args(argv)
+        _set_root(args.root)
         if args.command == "extract":
             args.paths = [Path(given) for given in args.raw_paths]
         if args.command == "extract":

@@ -89,10 +89,12 @@ def current_interim_tables(interim_root: Path, raw_root: Path) -> list[Path]:
 
 
 def document_rows(interim_root: Path, raw_root: Path | None = None) -> pd.DataFrame:
-    frames = [
-        restore_frame(pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8"))
-        for path in current_interim_tables(interim_root, raw_root or paths.RAW)
-    ]
+    return rows_of_tables(current_interim_tables(interim_root, raw_root or paths.RAW))
+
+
+def rows_of_tables(tables: list[Path]) -> pd.DataFrame:
+    """The panel rows of these interim figure tables (the per-document parts of the panel), in order."""
+    frames = [restore_frame(pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")) for path in tables]
     if not frames:
         return pd.DataFrame(columns=PANEL_COLUMNS)
     figures = pd.concat(frames, ignore_index=True)
@@ -148,6 +150,25 @@ def check_panel(panel: pd.DataFrame, expected_rows: int) -> None:
         raise DataCheckError("data/processed/figures: " + "; ".join(problems))
 
 
+def assemble(docs: pd.DataFrame, published: pd.DataFrame) -> pd.DataFrame:
+    """Document rows and published rows -> the panel: typed, sorted, checked."""
+    panel = pd.concat([docs, published], ignore_index=True)[PANEL_COLUMNS]
+    panel["value"] = panel["value"].astype("float64")
+    for column in ("report_year", "start", "end"):
+        panel[column] = panel[column].astype("Int64")
+    for column in PANEL_COLUMNS:
+        if panel[column].dtype == object:
+            panel[column] = panel[column].fillna("").astype(str)
+    panel = panel.sort_values(PANEL_SORT, kind="mergesort", na_position="first").reset_index(drop=True)
+    check_panel(panel, len(docs) + len(published))
+    return panel
+
+
+def write_panel(panel: pd.DataFrame, processed_root: Path) -> None:
+    write_processed_csv(processed_root / "figures.csv", panel)
+    write_atomic(processed_root / "figures.parquet", lambda tmp: panel.to_parquet(tmp, index=False))
+
+
 def build_panel(
     interim_root: Path | None = None,
     processed_root: Path | None = None,
@@ -159,16 +180,50 @@ def build_panel(
     interim_root = interim_root or paths.INTERIM
     processed_root = processed_root or paths.PROCESSED
     docs = document_rows(interim_root, raw_root or paths.RAW)
-    pub = published_rows(read_published(published))
-    panel = pd.concat([docs, pub], ignore_index=True)[PANEL_COLUMNS]
-    panel["value"] = panel["value"].astype("float64")
-    for column in ("report_year", "start", "end"):
-        panel[column] = panel[column].astype("Int64")
-    for column in PANEL_COLUMNS:
-        if panel[column].dtype == object:
-            panel[column] = panel[column].fillna("").astype(str)
-    panel = panel.sort_values(PANEL_SORT, kind="mergesort", na_position="first").reset_index(drop=True)
-    check_panel(panel, len(docs) + len(pub))
-    write_processed_csv(processed_root / "figures.csv", panel)
-    write_atomic(processed_root / "figures.parquet", lambda tmp: panel.to_parquet(tmp, index=False))
+    panel = assemble(docs, published_rows(read_published(published)))
+    write_panel(panel, processed_root)
     return panel
+
+
+def _item_of(table: Path) -> tuple[str, int]:
+    return table.parent.parent.name, int(table.parent.name)
+
+
+def update_panel(
+    tables: list[Path], changed: set[Path] | None, processed_root: Path | None = None
+) -> tuple[pd.DataFrame, int]:
+    """The panel from per-document parts (the interim figure tables), re-reading only `changed` ones.
+
+    The document rows of every other part come from the panel written last time (read once, one
+    file), so a run that adds one document reads one part; `changed` None reads every part. Returns
+    the panel, byte-identical to what `build_panel` writes from the same parts, and how many parts
+    were read."""
+    processed_root = processed_root or paths.PROCESSED
+    previous = processed_root / "figures.parquet"
+    published = published_rows(read_published())
+    if changed is None or not previous.is_file():
+        docs = rows_of_tables(tables)
+        read = len(tables)
+    else:
+        old = pd.read_parquet(previous)
+        old = old[old["source_type"] == "document"]
+        keep = {_item_of(t) for t in tables if t not in changed}
+        kept = old[[(b, int(y)) in keep for b, y in zip(old["body"], old["report_year"], strict=True)]]
+        fresh = rows_of_tables([t for t in tables if t in changed])
+        read = len(fresh) and sum(t in changed for t in tables)
+        docs = _in_part_order(kept, fresh, tables)
+    panel = assemble(docs, published)
+    write_panel(panel, processed_root)
+    return panel, int(read)
+
+
+def _in_part_order(kept: pd.DataFrame, fresh: pd.DataFrame, tables: list[Path]) -> pd.DataFrame:
+    """Kept and fresh document rows in the order build_panel would concatenate them (part by part):
+    rows that tie on the sort key keep the order their part gives them."""
+    order = {_item_of(t): i for i, t in enumerate(tables)}
+    frames = [frame for frame in (kept, fresh) if len(frame)]
+    if not frames:
+        return pd.DataFrame(columns=PANEL_COLUMNS)
+    both = pd.concat([f[PANEL_COLUMNS].astype({"report_year": "Int64"}) for f in frames], ignore_index=True)
+    part = [order[(b, int(y))] for b, y in zip(both["body"], both["report_year"], strict=True)]
+    return both.assign(_part=part).sort_values("_part", kind="mergesort").drop(columns="_part").reset_index(drop=True)

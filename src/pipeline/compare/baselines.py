@@ -403,7 +403,7 @@ BASELINE_ORDER = {
 def compare(panel: pd.DataFrame, body: str, year: int, bodies: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every indicator of the year against every honest baseline, and indicators not reported."""
     if bodies is None:
-        bodies = pd.read_csv(paths.REFERENCE / "bodies.csv", dtype=str, keep_default_na=False)
+        bodies = pd.read_csv(paths.reference("bodies.csv"), dtype=str, keep_default_na=False)
     scope = year_scope(panel, body, year, bodies)
     targets = year_figures(panel, body, year)
     out = [row for _, target in targets.iterrows() for row in baselines_of(target, scope)]

@@ -133,7 +133,7 @@ class Indicator:
 
 
 def taxonomy_path() -> Path:
-    return paths.REFERENCE / "indicators.yaml"
+    return paths.reference("indicators.yaml")
 
 
 def load_taxonomy(path: Path | None = None) -> tuple[Indicator, ...]:

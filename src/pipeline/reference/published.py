@@ -20,7 +20,7 @@ PUBLISHED_COLUMNS = {"row", "body", "period_start", "period_end", "period_kind",
 
 def read_published(path: Path | None = None) -> pd.DataFrame:
     """data/reference/published_figures.csv, checked row by row, with indicator ids from the taxonomy."""
-    path = path or paths.REFERENCE / "published_figures.csv"
+    path = path or paths.reference("published_figures.csv")
     rows = read_csv_rows(path, PUBLISHED_COLUMNS)
     bodies = read_bodies()
     seen: set[str] = set()

@@ -54,7 +54,7 @@ def read_csv_rows(path: Path, columns: tuple[str, ...] | set[str]) -> list[tuple
 
 def read_bodies(path: Path | None = None) -> dict[str, dict[str, str]]:
     """data/reference/bodies.csv by body id, checked: ids well-formed and unique, levels known."""
-    path = path or paths.REFERENCE / "bodies.csv"
+    path = path or paths.reference("bodies.csv")
     bodies: dict[str, dict[str, str]] = {}
     for line, row in read_csv_rows(path, BODY_COLUMNS):
         body = row["body"]

@@ -13,6 +13,7 @@ import io
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING
 
@@ -26,6 +27,9 @@ FALLBACK_FAMILY = "DejaVu Sans"
 DPI = 120
 # charts are flat colours and anti-aliased text: a 128-colour palette looks the same at a third of the bytes
 PALETTE_COLOURS = 128
+# at most this many panels (baselines) or series in one chart; a note says how many more there are
+MAX_PANELS = 8
+MEASURE_PT = 10.0
 
 # colours: this year, the body's own earlier periods, peers; colour-blind safe (Okabe-Ito)
 THIS_YEAR = "#0072B2"
@@ -89,11 +93,34 @@ def png_data_uri(figure: Figure, dpi: int = DPI) -> str:
 
 
 def _new_figure(width: float, height: float) -> Figure:
+    """A figure laid out by hand: no constrained layout, whose solver redraws the figure over and
+    over and cost 1-20 s per report; the margins come from the labels' measured widths instead."""
     from matplotlib.figure import Figure
 
     setup_cjk_font()
-    figure = Figure(figsize=(width, height), layout="constrained")
-    return figure
+    return Figure(figsize=(width, height))
+
+
+@lru_cache(maxsize=1)
+def _measuring_font():
+    from matplotlib.ft2font import FT2Font
+
+    setup_cjk_font()
+    with resources.as_file(cjk_font_path()) as path:
+        font = FT2Font(str(path))
+    font.set_size(MEASURE_PT, 72)
+    return font
+
+
+@lru_cache(maxsize=8192)
+def text_width(text: str, size: float) -> float:
+    """The width in inches of `text` (its longest line) in the CJK font at `size` points, as drawn."""
+    font = _measuring_font()
+    widest = 0.0
+    for line in str(text).split("\n"):
+        font.set_text(line, 0.0)
+        widest = max(widest, font.get_width_height()[0] / 64)
+    return widest / 72 * size / MEASURE_PT
 
 
 def _fmt(value: float) -> str:
@@ -102,6 +129,18 @@ def _fmt(value: float) -> str:
     if float(value).is_integer():
         return f"{int(value):,}"
     return f"{value:,.1f}"
+
+
+def _thousands(value: float, _position: object = None) -> str:
+    """A tick label with thousands separators: 12,000 (and 1.5 below ten)."""
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.1f}"
+
+
+def _not_drawn_note(figure: Figure, hidden: int) -> None:
+    if hidden > 0:
+        figure.text(0.01, 0.005, f"另有 {hidden} 个序列未绘出 · {hidden} more not drawn", fontsize=8, va="bottom")
 
 
 def _tidy(ax) -> None:
@@ -118,7 +157,11 @@ def parts_chart(parts: Sequence[tuple[str, int, int]], title: str = "") -> Figur
     labels = [p[0] for p in parts]
     mapped = [p[1] for p in parts]
     unmapped = [p[2] for p in parts]
-    figure = _new_figure(7.0, 0.3 * len(parts) + 1.2)
+    width, height = 7.0, 0.3 * len(parts) + 1.2
+    figure = _new_figure(width, height)
+    left = (max(text_width(label, 9) for label in labels) if labels else 0) + 0.15
+    top = 0.35 if title else 0.1
+    figure.subplots_adjust(left=left / width, right=1 - 0.1 / width, top=1 - top / height, bottom=0.5 / height)
     ax = figure.add_subplot()
     y = list(range(len(parts)))[::-1]
     ax.barh(y, mapped, color=THIS_YEAR, label="归入指标 mapped to an indicator")
@@ -129,6 +172,7 @@ def parts_chart(parts: Sequence[tuple[str, int, int]], title: str = "") -> Figur
     ax.set_xlabel("数字个数 number of figures", fontsize=9)
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.set_xlim(0, max([m + u for m, u in zip(mapped, unmapped, strict=True)] + [1]) * 1.12)
+    ax.set_ylim(-0.6, len(parts) - 0.4)
     ax.legend(loc="lower right", fontsize=8, frameon=False)
     if title:
         ax.set_title(title, fontsize=11, loc="left")
@@ -157,40 +201,28 @@ _ROLE_COLOUR = {"this_year": THIS_YEAR, "own_past": OWN_PAST, "peer": PEER}
 
 
 def baselines_chart(panels: Sequence[Panel], columns: int = 2) -> Figure:
-    """Small multiples: per indicator, this year's value beside each baseline, each on its own scale."""
+    """Small multiples: per indicator, this year's value beside each baseline, each on its own scale
+    (at most MAX_PANELS; a note says how many more there are)."""
+    hidden = max(0, len(panels) - MAX_PANELS)
+    panels = list(panels[:MAX_PANELS])
     columns = max(1, min(columns, len(panels)))
     rows = math.ceil(len(panels) / columns)
-    heights = []
+    width, legend, gap = 11.0, 0.55 + (0.2 if hidden else 0), 0.15
+    heights = [max(len(p.bars) for p in panels[r * columns : (r + 1) * columns]) * 0.26 + 0.75 for r in range(rows)]
+    height = sum(heights) + legend
+    figure = _new_figure(width, height)
+    column_width = (width - gap) / columns
+    top = height
     for r in range(rows):
         in_row = panels[r * columns : (r + 1) * columns]
-        heights.append(max(len(p.bars) for p in in_row) * 0.26 + 0.95)
-    figure = _new_figure(11.0, sum(heights) + 0.6)
-    grid = figure.add_gridspec(rows, columns, height_ratios=heights)
-    for index, panel in enumerate(panels):
-        ax = figure.add_subplot(grid[index // columns, index % columns])
-        slots = max(len(p.bars) for p in panels[(index // columns) * columns : (index // columns + 1) * columns])
-        # the same bar thickness in every panel of a row: unused slots stay empty at the bottom
-        y = [slots - 1 - i for i in range(len(panel.bars))]
-        values = [b.value for b in panel.bars]
-        ax.barh(
-            y,
-            values,
-            color=[_ROLE_COLOUR[b.role] for b in panel.bars],
-            hatch=[("///" if b.hatch else "") for b in panel.bars],
-            edgecolor="white",
-            linewidth=0.5,
-            height=0.7,
-        )
-        ax.set_ylim(-0.6, slots - 0.4)
-        top = max([*values, 1])
-        for yi, bar in zip(y, panel.bars, strict=True):
-            ax.text(bar.value + top * 0.015, yi, _fmt(bar.value), va="center", fontsize=8)
-        ax.set_yticks(y, [b.label for b in panel.bars], fontsize=8)
-        ax.set_xlim(0, top * 1.2)
-        ax.set_title(panel.title, fontsize=9, loc="left")
-        ax.tick_params(axis="x", labelsize=7.5)
-        for side in ("top", "right"):
-            ax.spines[side].set_visible(False)
+        slots = max(len(p.bars) for p in in_row)
+        for c, panel in enumerate(in_row):
+            label_width = max(text_width(b.label, 8) for b in panel.bars) + 0.1
+            x0 = gap + c * column_width + label_width
+            rect = (x0 / width, (top - heights[r] + 0.3) / height, (column_width - label_width - 0.55) / width,
+                    (heights[r] - 0.75) / height)  # fmt: skip
+            _baseline_panel(figure.add_axes(rect), panel, slots)
+        top -= heights[r]
     from matplotlib.patches import Patch
 
     handles = [
@@ -204,8 +236,33 @@ def baselines_chart(panels: Sequence[Panel], columns: int = 2) -> Figure:
         ),
         Patch(color=PEER, label="同级机关 peer body"),
     ]
-    figure.legend(handles=handles, loc="outside lower center", ncols=2, fontsize=8, frameon=False)
+    figure.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, (0.2 if hidden else 0) / height),
+                  ncols=2, fontsize=8, frameon=False)  # fmt: skip
+    _not_drawn_note(figure, hidden)
     return figure
+
+
+def _baseline_panel(ax, panel: Panel, slots: int) -> None:
+    # the same bar thickness in every panel of a row: unused slots stay empty at the bottom
+    y = [slots - 1 - i for i in range(len(panel.bars))]
+    values = [b.value for b in panel.bars]
+    colours = [_ROLE_COLOUR[b.role] for b in panel.bars]
+    hatches = [("///" if b.hatch else "") for b in panel.bars]
+    ax.barh(y, values, color=colours, hatch=hatches, edgecolor="white", linewidth=0.5, height=0.7)
+    ax.set_ylim(-0.6, slots - 0.4)
+    top = max([*values, 1])
+    for yi, bar in zip(y, panel.bars, strict=True):
+        ax.text(bar.value + top * 0.015, yi, _fmt(bar.value), va="center", fontsize=8)
+    ax.set_yticks(y, [b.label for b in panel.bars], fontsize=8)
+    ax.set_xlim(0, top * 1.2)
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(3))
+    ax.xaxis.set_major_formatter(_thousands)
+    ax.set_title(panel.title, fontsize=9, loc="left")
+    ax.tick_params(axis="x", labelsize=7.5)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
 
 
 # ---------------------------------------------------------------- series
@@ -220,27 +277,39 @@ class Series:
 
 
 def series_chart(series: Sequence[Series], columns: int = 2) -> Figure:
-    """One small line chart per series (two or more points), points labelled with value and period."""
+    """One small line chart per series (two or more points), points labelled with value and period, a
+    tick at each point's year (at most MAX_PANELS; a note says how many more there are)."""
+    hidden = max(0, len(series) - MAX_PANELS)
+    series = list(series[:MAX_PANELS])
     columns = max(1, min(columns, len(series)))
     rows = math.ceil(len(series) / columns)
-    figure = _new_figure(5.2 * columns + 0.4, 3.0 * rows + 0.3)
+    width, height = 5.2 * columns + 0.4, 3.0 * rows + 0.3 + (0.2 if hidden else 0)
+    figure = _new_figure(width, height)
+    cell_w, cell_h = (width - 0.2) / columns, 3.0
     for index, s in enumerate(series):
-        ax = figure.add_subplot(rows, columns, index + 1)
-        xs = [p[0] for p in s.points]
-        ys = [p[1] for p in s.points]
-        ax.plot(xs, ys, color=OWN_PAST, marker="o", linewidth=1.6)
-        for x, v, label in s.points:
-            colour = THIS_YEAR if s.this_year is not None and x == s.this_year else OWN_PAST
-            ax.plot([x], [v], marker="o", color=colour, markersize=7)
-            ax.annotate(
-                f"{_fmt(v)}\n{label}", (x, v), textcoords="offset points", xytext=(0, 7), ha="center", fontsize=7.5
-            )
-        low, high = min(ys), max(ys)
-        pad = (high - low) * 0.25 or max(abs(high) * 0.25, 1)
-        ax.set_ylim(min(0, low - pad), high + pad * 1.6)
-        span = (max(xs) - min(xs)) or 1
-        ax.set_xlim(min(xs) - span * 0.15, max(xs) + span * 0.15)
-        ax.xaxis.get_major_locator().set_params(integer=True)
-        ax.set_title(f"{s.title}（{s.unit}）", fontsize=9.5, loc="left")
-        _tidy(ax)
+        r, c = divmod(index, columns)
+        rect = ((0.2 + c * cell_w + 0.6) / width, (height - (r + 1) * cell_h - 0.1 + 0.45) / height,
+                (cell_w - 0.85) / width, (cell_h - 1.05) / height)  # fmt: skip
+        _series_panel(figure.add_axes(rect), s)
+    _not_drawn_note(figure, hidden)
     return figure
+
+
+def _series_panel(ax, s: Series) -> None:
+    xs = [p[0] for p in s.points]
+    ys = [p[1] for p in s.points]
+    ax.plot(xs, ys, color=OWN_PAST, marker="o", linewidth=1.6)
+    for x, v, label in s.points:
+        colour = THIS_YEAR if s.this_year is not None and x == s.this_year else OWN_PAST
+        ax.plot([x], [v], marker="o", color=colour, markersize=7)
+        ax.annotate(f"{_fmt(v)}\n{label}", (x, v), textcoords="offset points", xytext=(0, 7), ha="center", fontsize=7.5)
+    low, high = min(ys), max(ys)
+    pad = (high - low) * 0.25 or max(abs(high) * 0.25, 1)
+    ax.set_ylim(min(0, low - pad), high + pad * 1.6)
+    span = (max(xs) - min(xs)) or 1
+    ax.set_xlim(min(xs) - span * 0.15, max(xs) + span * 0.15)
+    years = sorted({math.floor(x) for x in xs})
+    ax.set_xticks(years, [str(y) for y in years])
+    ax.yaxis.set_major_formatter(_thousands)
+    ax.set_title(f"{s.title}（{s.unit}）", fontsize=9.5, loc="left")
+    _tidy(ax)

@@ -46,16 +46,12 @@ def _read_csv(path) -> pd.DataFrame:
     return restore_frame(pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig"))
 
 
-def _this(frame: pd.DataFrame, body: str, year: int) -> pd.DataFrame:
-    if frame.empty:
-        return frame
-    return frame[(frame["body"] == body) & (frame["report_year"] == str(year))].reset_index(drop=True)
-
-
-def load(body: str, year: int) -> ReportData:
-    """Read what the report shows: the panel, the comparison and checks, the interim tables."""
+def load(body: str, year: int, panel: pd.DataFrame | None = None) -> ReportData:
+    """Read what the report shows: the panel's rows of the body and the published ones (`panel`, when
+    the caller picked them already), the body-year's comparison and checks, the interim tables."""
     source = find_source(body, year)
-    panel = pd.read_parquet(paths.PROCESSED / "figures.parquet")
+    if panel is None:
+        panel = report_rows(pd.read_parquet(paths.PROCESSED / "figures.parquet"), body)
     doc = panel[(panel["source_type"] == "document") & (panel["source"] == source.doc_id)].copy()
     interim = paths.interim_dir(body, year)
     detail = _read_csv(interim / "figures.csv")
@@ -80,12 +76,23 @@ def load(body: str, year: int) -> ReportData:
         bodies=known_bodies(),
         figures=doc,
         panel=panel,
-        comparison=_this(_read_csv(paths.PROCESSED / "comparison.csv"), body, year),
-        checks=_this(_read_csv(paths.PROCESSED / "checks.csv"), body, year),
+        comparison=_part(interim / "comparison.csv", ["body", "report_year", "indicator_id"]),
+        checks=_part(interim / "checks.csv", ["body", "report_year", "check", "indicator_id"]),
         repairs=_read_csv(interim / "layout_repairs.csv"),
         rejections=_read_csv(interim / "rejected_numerals.csv"),
         indicators=by_id(),
     )
+
+
+def report_rows(panel: pd.DataFrame, body: str) -> pd.DataFrame:
+    """What a report reads of the panel: the body's own rows and every published row, in panel order."""
+    return panel[(panel["body"] == body) | (panel["source_type"] == "published")]
+
+
+def _part(path, keys: list[str]) -> pd.DataFrame:
+    """The body-year's rows of comparison.csv / checks.csv, from its own part, in the table's order."""
+    frame = _read_csv(path)
+    return frame.sort_values(keys, kind="mergesort").reset_index(drop=True) if len(frame) else frame
 
 
 # ---------------------------------------------------------------- names
@@ -199,21 +206,31 @@ def published_facts(data: ReportData) -> pd.DataFrame:
 
 def refs_for(facts: pd.DataFrame, row: pd.Series) -> list[str]:
     """The published figures (P1, …) a comparison row rests on."""
-    same = facts[
-        (facts["indicator_id"] == row["indicator_id"])
-        & (facts["body"] == row["baseline_body"])
-        & (facts["source"] == row["baseline_source"])
-    ]
-    refs = list(same["ref"])
-    if row["baseline_kind"] == "cumulative_difference":  # the earlier end of the window too
-        earlier = facts[
-            (facts["indicator_id"] == row["indicator_id"])
-            & (facts["body"] == row["baseline_body"])
-            & (facts["period_kind"] == "cumulative")
-            & (facts["period_end"] == row["baseline_start"])
-        ]
-        refs = list(earlier["ref"]) + [r for r in refs if r not in set(earlier["ref"])]
-    return refs
+    return FactIndex(facts).refs(row)
+
+
+class FactIndex:
+    """The published figures by what a comparison row names, built once per report: looking each
+    row's references up in a dict, not by filtering the facts again (a body with ten years has a
+    thousand comparison rows)."""
+
+    def __init__(self, facts: pd.DataFrame) -> None:
+        self.same: dict[tuple, list[str]] = {}
+        self.cumulative_end: dict[tuple, list[str]] = {}
+        for ident, body, source, kind, end, ref in zip(
+            facts["indicator_id"], facts["body"], facts["source"], facts["period_kind"], facts["period_end"],
+            facts["ref"], strict=True,
+        ):  # fmt: skip
+            self.same.setdefault((ident, body, source), []).append(ref)
+            if kind == "cumulative":
+                self.cumulative_end.setdefault((ident, body, end), []).append(ref)
+
+    def refs(self, row: pd.Series) -> list[str]:
+        refs = list(self.same.get((row["indicator_id"], row["baseline_body"], row["baseline_source"]), []))
+        if row["baseline_kind"] == "cumulative_difference":  # the earlier end of the window too
+            earlier = self.cumulative_end.get((row["indicator_id"], row["baseline_body"], row["baseline_start"]), [])
+            refs = list(earlier) + [r for r in refs if r not in set(earlier)]
+        return refs
 
 
 @dataclass(frozen=True)
@@ -240,7 +257,7 @@ class IndicatorGroup:
 
 def comparison_groups(data: ReportData) -> tuple[list[IndicatorGroup], list[IndicatorGroup]]:
     """The baselines of each indicator: the body's own earlier periods, and peers (in file order)."""
-    facts = published_facts(data)
+    facts = FactIndex(published_facts(data))
     own: dict[str, list[Baseline]] = {}
     peer: dict[str, list[Baseline]] = {}
     heads: dict[str, pd.Series] = {}
@@ -251,10 +268,10 @@ def comparison_groups(data: ReportData) -> tuple[list[IndicatorGroup], list[Indi
         heads[r["indicator_id"]] = r
         period = period_label(r["baseline_start"], r["baseline_end"])
         if kind in OWN_BASELINE_KINDS:
-            own.setdefault(r["indicator_id"], []).append(Baseline(kind, r, period, refs_for(facts, r)))
+            own.setdefault(r["indicator_id"], []).append(Baseline(kind, r, period, facts.refs(r)))
         elif kind == PEER_KIND:
             zh, en = short_names(data, r["baseline_body"])
-            peer.setdefault(r["indicator_id"], []).append(Baseline(kind, r, period, refs_for(facts, r), zh, en))
+            peer.setdefault(r["indicator_id"], []).append(Baseline(kind, r, period, facts.refs(r), zh, en))
 
     def grouped(groups: dict[str, list[Baseline]]) -> list[IndicatorGroup]:
         return [IndicatorGroup(i, first_start(data, i), heads[i], rows) for i, rows in groups.items()]
@@ -270,9 +287,9 @@ def not_reported(data: ReportData) -> list[Baseline]:
     """Indicators the body reported in an earlier period but not this year (their kind: the period's)."""
     comp = data.comparison
     gone = comp[comp["value"].eq("") & ~comp["baseline_kind"].isin([*BASELINE_KINDS, NO_BASELINE])]
-    facts = published_facts(data)
+    facts = FactIndex(published_facts(data))
     return [
-        Baseline(r["baseline_kind"], r, period_label(r["baseline_start"], r["baseline_end"]), refs_for(facts, r))
+        Baseline(r["baseline_kind"], r, period_label(r["baseline_start"], r["baseline_end"]), facts.refs(r))
         for _, r in gone.iterrows()
     ]
 

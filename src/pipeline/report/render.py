@@ -1,4 +1,11 @@
-"""Executed report notebook -> reports/<body>/<year>.html; all reports -> reports/index.html.
+"""One body-year's report -> reports/<body>/<year>.html, without a kernel; all reports -> reports/index.html.
+
+`render_report_html(body, year)` computes the report's HTML fragments (pipeline.report.fragments,
+the same the analyst's notebook 31-report-one displays), lays them into a notebook in memory, one
+output each, and exports it: the corpus run calls it in worker processes, and a report rendered
+there is byte-identical to the same report rendered alone. `render_report` exports an executed
+notebook the same way. Beside each report goes its index entry (data/interim/<body>/<year>/
+index_entry.json), so the index is written from the entries, without reading every report's data.
 
 nbconvert's HTMLExporter with a small template of our own (package data under templates/report/):
 no code, no prompts, no script or stylesheet fetched from anywhere, `lang="zh"`, a real <title>.
@@ -10,7 +17,9 @@ executed notebook under reports/_executed/ instead of reaching the reader.
 from __future__ import annotations
 
 import csv
+import json
 import shutil
+from dataclasses import asdict
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -20,9 +29,15 @@ from pipeline.atomic import atomic_path, write_text_atomic
 from pipeline.reference.readers import known_bodies
 from pipeline.reference.sources import discover_sources
 from pipeline.report import data as report_data
+from pipeline.report import fragments
+from pipeline.report.data import IndexEntry
 from pipeline.report.fragments import index_html
 
 TEMPLATE = "report"
+# the report's sections, in order: one output cell each
+SECTIONS = ("header_html", "headline_html", "comparison_html", "charts_html", "evidence_html", "quality_html",
+            "footer_html")  # fmt: skip
+ENTRY = "index_entry.json"
 # cells that are for the analyst in JupyterLab, not for the reader
 REMOVE_TAGS = {"remove-cell", "parameters", "injected-parameters"}
 DOWNLOADS = [
@@ -109,13 +124,51 @@ def render_report(executed: Path, body: str, year: int, target: Path | None = No
     return write_text_atomic(target or report_path(body, year), to_html(nb, title))
 
 
+def report_notebook(data: report_data.ReportData):
+    """The report as a notebook in memory: one cell per section, its HTML fragment as the output."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    for section in SECTIONS:
+        html = getattr(fragments, section)(data)
+        output = nbformat.v4.new_output("display_data", data={"text/html": html, "text/plain": "<HTML>"})
+        nb.cells.append(nbformat.v4.new_code_cell("", outputs=[output]))
+    return nb
+
+
+def render_report_html(body: str, year: int, panel=None) -> str:
+    """The HTML of one report, from the processed and interim tables (`panel`: the panel's rows the
+    report reads, see report.data.report_rows; read from figures.parquet when not given)."""
+    data = report_data.load(body, year, panel)
+    return to_html(report_notebook(data), report_data.report_title(body, year, known_bodies()))
+
+
+def write_report(body: str, year: int, panel=None) -> list[Path]:
+    """reports/<body>/<year>.html and its index entry, atomically; the paths written."""
+    data = report_data.load(body, year, panel)
+    html = to_html(report_notebook(data), report_data.report_title(body, year, known_bodies()))
+    entry = json.dumps(asdict(report_data.index_entry(data)), ensure_ascii=False, sort_keys=True, indent=1) + "\n"
+    return [
+        write_text_atomic(report_path(body, year), html),
+        write_text_atomic(paths.interim_dir(body, year) / ENTRY, entry),
+    ]
+
+
+def read_entry(body: str, year: int) -> IndexEntry:
+    path = paths.interim_dir(body, year) / ENTRY
+    try:
+        return IndexEntry(**json.loads(path.read_text(encoding="utf-8")))
+    except (FileNotFoundError, ValueError, TypeError):  # an older run wrote no entry: read the data once
+        return report_data.index_entry(report_data.load(body, year))
+
+
 def write_index(root: Path | None = None) -> Path:
     """reports/index.html listing every rendered report, and the processed CSVs beside it to download."""
     root = root or paths.REPORTS
     entries = []
     for source in discover_sources():
         if (root / source.body / f"{source.report_year}.html").is_file():
-            entries.append(report_data.index_entry(report_data.load(source.body, source.report_year)))
+            entries.append(read_entry(source.body, source.report_year))
     downloads = []
     for name, description in DOWNLOADS:
         original = paths.PROCESSED / name

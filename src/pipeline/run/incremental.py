@@ -1,30 +1,18 @@
-"""Incremental runs: a step whose inputs, parameters, notebook and package are what they were when
-it last succeeded, and whose outputs are still there as it left them, is skipped.
+"""Incremental runs: an item of a step (one document, or the whole corpus) whose key (the content
+hashes of what it reads, the notebook and the package) is what it was when it last succeeded, and
+whose outputs still have the bytes it left, is skipped.
 
-After a step succeeds, `pipeline run` writes a sidecar (JSON, atomically) beside the document's
-interim outputs, `data/interim/<body>/<year>/<step>.sidecar.json`, with the sha256 of each input,
-the parameters, the package version and the hash of its source, the notebook's hash, and the
-sha256 of each output the step owns. The next run recomputes the same and runs the step only if
-anything differs (and says what), or with `--force`.
+After an item succeeds its step writes a sidecar (JSON, atomically): per document
+`data/interim/<body>/<year>/<step>.sidecar.json`, for the corpus `data/interim/.corpus/<step>.sidecar.json`,
+with the key it ran with and the sha256 of each output it owns. `decide` recomputes the key and
+checks the outputs: an output that is missing or whose bytes differ (a corrupted figures.csv, a
+truncated Parquet file) makes the item run again. What each step reads is declared in
+pipeline.run.steps.
 
-What each step depends on (STEP_INPUTS):
-
-- 10-clean: its raw document and source.yaml, the reference tables (data/reference/, bar
-  READMEs), the notebook, the package. It owns data/interim/<body>/<year>/*.csv and its executed
-  notebook; it also rewrites the shared panel data/processed/figures.{csv,parquet}, which it
-  checks only for presence (every clean step rebuilds the whole panel from all interim tables).
-- 20-compare: the panel data/processed/figures.parquet (all documents and published facts: it
-  compares with earlier years and with peers), its raw document and source.yaml (the checks read
-  the text), the reference tables, the notebook, the package. It owns its executed notebook and
-  shares comparison.csv and checks.csv (checked for presence).
-- any other step (the report step, until it is declared here): conservatively, its raw document,
-  source.yaml, the reference tables and every file in data/processed/, the notebook, the package.
-
-So a changed raw document re-runs its own clean step, and then the compare step of every
-document only if the panel's bytes changed (the panel is deterministic: an edit that changes no
-figure changes no byte, and nothing downstream runs). A changed reference table, notebook or
-package re-runs the steps that read it. Steps run stage by stage (every clean step, then every
-compare step, …), so a compare step always sees the panel with every document in it.
+Hashes are remembered across runs in `data/interim/.hashes.json` (path, size, mtime → sha256), so
+a run with nothing to do stats files instead of reading them. An entry is trusted only when the
+file's mtime is more than two seconds older than the memory's own writing: a file rewritten within
+the clock's resolution of an earlier hash is hashed again.
 
 This module reads files and JSON only: deciding to skip imports neither papermill nor pandas.
 """
@@ -34,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,28 +31,97 @@ from typing import Any
 from pipeline import __version__, paths
 from pipeline.atomic import write_text_atomic
 from pipeline.hashing import sha256_of
-from pipeline.reference.sources import Source
 
-SIDECAR_VERSION = 1
-
+SIDECAR_VERSION = 2
+TRUST_MARGIN_NS = 2_000_000_000  # an mtime this close to the memory's writing is not trusted
 
 # ---------------------------------------------------------------- hashing, remembered per file state
 
 _HASHES: dict[tuple[str, int, int, int], str] = {}
 
 
+class HashMemory:
+    """sha256 by (path, size, mtime_ns), kept in data/interim/.hashes.json between runs."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.entries: dict[str, list] = {}
+        self.written_ns = 0
+        self.changed = False
+        try:
+            stored = json.loads(path.read_text(encoding="utf-8"))
+            if isinstance(stored, dict) and isinstance(stored.get("entries"), dict):
+                self.entries = stored["entries"]
+                self.written_ns = int(stored.get("written_ns", 0))
+        except (OSError, ValueError, TypeError):
+            pass  # no memory, or an unreadable one: every file is hashed again
+
+    def sha256(self, path: Path, st: os.stat_result) -> str:
+        key = str(path)
+        entry = self.entries.get(key)
+        if (
+            isinstance(entry, list)
+            and len(entry) == 3
+            and entry[0] == st.st_size
+            and entry[1] == st.st_mtime_ns
+            and st.st_mtime_ns < self.written_ns - TRUST_MARGIN_NS
+        ):
+            return entry[2]
+        digest = sha256_of(path)
+        self.entries[key] = [st.st_size, st.st_mtime_ns, digest]
+        self.changed = True
+        return digest
+
+    def save(self) -> None:
+        if not self.changed and self.written_ns:
+            return
+        now = time.time_ns()
+        live = {k: v for k, v in self.entries.items() if os.path.exists(k)}
+        text = json.dumps({"written_ns": now, "entries": live}, sort_keys=True, separators=(",", ":"))
+        write_text_atomic(self.path, text)
+        self.written_ns, self.changed = now, False
+
+
+_MEMORY: HashMemory | None = None
+
+
+def memory() -> HashMemory:
+    global _MEMORY
+    where = paths.INTERIM / ".hashes.json"
+    if _MEMORY is None or _MEMORY.path != where:
+        _MEMORY = HashMemory(where)
+    return _MEMORY
+
+
+def save_memory() -> None:
+    """Write the hash memory (the runner does, once per run; a stage does at its end)."""
+    try:
+        memory().save()
+    except OSError:
+        pass  # a memory that cannot be written costs time on the next run, never correctness
+
+
 def file_sha256(path: Path) -> str | None:
     """sha256 of a file's bytes, or None when it does not exist. Each state of a file (inode,
-    size, mtime) is hashed once per process, so a run hashes the shared panel once per rewrite."""
+    size, mtime) is hashed once per process, and once across runs through the memory."""
     try:
         st = os.stat(path)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return None
     key = (str(path), st.st_ino, st.st_size, st.st_mtime_ns)
     digest = _HASHES.get(key)
     if digest is None:
-        digest = _HASHES[key] = sha256_of(path)
+        digest = _HASHES[key] = memory().sha256(Path(path), st) if _under_root(path) else sha256_of(path)
     return digest
+
+
+def _under_root(path: Path) -> bool:
+    return str(path).startswith(str(paths.ROOT))
+
+
+def digest_of(value: Any) -> str:
+    """sha256 of a JSON-able value, keys sorted: the digest of a set of hashes."""
+    return hashlib.sha256(json.dumps(value, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
 def _tree_sha256(root: Path, pattern: str) -> str:
@@ -74,103 +131,73 @@ def _tree_sha256(root: Path, pattern: str) -> str:
             continue
         h.update(path.relative_to(root).as_posix().encode())
         h.update(b"\0")
-        h.update((file_sha256(path) or "").encode())
+        h.update((sha256_of(path) or "").encode())
         h.update(b"\n")
     return h.hexdigest()
 
 
+_PACKAGE: dict[str, str] | None = None
+
+
 def package_fingerprint() -> dict[str, str]:
     """The version and a hash of the package's source: editing the code re-runs what it runs."""
-    # every file of the package: the code and the report's template and stylesheet
-    return {"version": __version__, "source_sha256": _tree_sha256(Path(__file__).resolve().parents[1], "*")}
+    global _PACKAGE
+    if _PACKAGE is None:
+        _PACKAGE = {"version": __version__, "source_sha256": _tree_sha256(Path(__file__).resolve().parents[1], "*")}
+    return _PACKAGE
 
 
-# ---------------------------------------------------------------- what each step reads and writes
+# ---------------------------------------------------------------- paths in records
 
 
-def _rel(path: Path) -> str:
-    try:
-        return path.resolve().relative_to(paths.ROOT.resolve()).as_posix()
-    except ValueError:
-        return str(path)
+def rel(path: Path) -> str:
+    for base in (paths.ROOT, paths.CHECKOUT):
+        try:
+            return Path(path).relative_to(base).as_posix()
+        except ValueError:
+            continue
+    return str(path)
 
 
-def _reference_files() -> list[Path]:
-    return sorted(p for p in paths.REFERENCE.iterdir() if p.is_file() and p.suffix.lower() != ".md")
+def absolute(relative: str) -> Path:
+    """The file a recorded path names: in the data folder, except the read-only inputs the checkout
+    provides (a reference table the folder does not override, a notebook). An output is never
+    looked for in the checkout."""
+    path = Path(relative)
+    if path.is_absolute():
+        return path
+    parts = path.parts
+    if parts[:2] == ("data", "reference") and len(parts) == 3:
+        return paths.reference(parts[2])
+    if parts[:1] == ("notebooks",) and len(parts) == 2:
+        return paths.NOTEBOOKS / parts[1]
+    return paths.ROOT / path
+
+
+def hashes(files: list[Path]) -> dict[str, str | None]:
+    return {rel(p): file_sha256(p) for p in files}
 
 
 def reference_digests() -> dict[str, str | None]:
-    """The sha256 of each reference table (READMEs aside), by its path in the project."""
-    return {_rel(p): file_sha256(p) for p in _reference_files()}
+    """The sha256 of each reference table in force (READMEs aside), by its path."""
+    return hashes(paths.reference_tables())
 
 
-def _raw_files(source: Source) -> list[Path]:
-    return [source.path, source.path.parent / "source.yaml"]
-
-
-def _clean_inputs(source: Source) -> list[Path]:
-    return [*_raw_files(source), *_reference_files()]
-
-
-def _compare_inputs(source: Source) -> list[Path]:
-    return [paths.PROCESSED / "figures.parquet", *_raw_files(source), *_reference_files()]
-
-
-def _default_inputs(source: Source) -> list[Path]:
-    processed = sorted(p for p in paths.PROCESSED.glob("*") if p.is_file() and not p.name.startswith("."))
-    return [*_raw_files(source), *_reference_files(), *processed]
-
-
-def _interim_tables(source: Source) -> list[Path]:
-    """What the clean step writes for one document (and the report step reads)."""
-    interim = paths.interim_dir(source.body, source.report_year)
-    return [interim / name for name in ("figures.csv", "layout_repairs.csv", "rejected_numerals.csv")]
-
-
-def _report_inputs(source: Source) -> list[Path]:
-    processed = [paths.PROCESSED / n for n in ("figures.parquet", "comparison.csv", "checks.csv")]
-    return [*_raw_files(source), *_reference_files(), *processed, *_interim_tables(source)]
-
-
-@dataclass(frozen=True)
-class StepFiles:
-    inputs: Callable[[Source], list[Path]]
-    owned: Callable[[Source], list[Path]] = lambda source: []  # outputs whose bytes must be as left
-    shared: Callable[[Source], list[Path]] = lambda source: []  # outputs other steps rewrite too: present
-
-
-STEP_INPUTS: dict[str, StepFiles] = {
-    "10-clean.ipynb": StepFiles(
-        inputs=_clean_inputs,
-        owned=_interim_tables,
-        shared=lambda s: [paths.PROCESSED / "figures.csv", paths.PROCESSED / "figures.parquet"],
-    ),
-    "20-compare.ipynb": StepFiles(
-        inputs=_compare_inputs,
-        shared=lambda s: [paths.PROCESSED / "comparison.csv", paths.PROCESSED / "checks.csv"],
-    ),
-    # the report reads the panel, the comparison and checks, and the document's interim tables
-    "30-report.ipynb": StepFiles(
-        inputs=_report_inputs,
-        owned=lambda s: [paths.REPORTS / s.body / f"{s.report_year}.html"],
-    ),
-}
-_DEFAULT = StepFiles(inputs=_default_inputs)
-
-
-def step_files(step: str) -> StepFiles:
-    return STEP_INPUTS.get(step, _DEFAULT)
+def notebook_sha256(notebook: str) -> str | None:
+    return file_sha256(paths.NOTEBOOKS / notebook)
 
 
 # ---------------------------------------------------------------- sidecars
 
-
-def sidecar_path(step: str, source: Source) -> Path:
-    return paths.interim_dir(source.body, source.report_year) / f"{Path(step).stem}.sidecar.json"
+CORPUS = "corpus"  # the item of a step over the whole corpus
 
 
-def executed_path(step: str, source: Source) -> Path:
-    return paths.EXECUTED / source.body / str(source.report_year) / step
+def sidecar_path(step: str, item: str) -> Path:
+    """item: "body/year", or CORPUS."""
+    if item == CORPUS:
+        return paths.corpus_dir() / f"{step}.sidecar.json"
+    body, year = item.split("/")
+    return paths.interim_dir(body, int(year)) / f"{step}.sidecar.json"
 
 
 @dataclass
@@ -180,73 +207,82 @@ class Decision:
     key: dict[str, Any] = field(default_factory=dict)
 
 
-def _key(step: str, source: Source, parameters: dict[str, Any], package: dict[str, str]) -> dict[str, Any]:
-    notebook = paths.NOTEBOOKS / step
-    return {
-        "sidecar_version": SIDECAR_VERSION,
-        "step": step,
-        "parameters": parameters,
-        "package": package,
-        "notebook_sha256": file_sha256(notebook),
-        "inputs": {_rel(p): file_sha256(p) for p in step_files(step).inputs(source)},
-    }
-
-
-def _owned(step: str, source: Source) -> list[Path]:
-    return [*step_files(step).owned(source), executed_path(step, source)]
-
-
-def decide(
-    step: str, source: Source, parameters: dict[str, Any], package: dict[str, str] | None = None, force: bool = False
-) -> Decision:
-    """Whether `step` must run for `source`, and why."""
-    key = _key(step, source, parameters, package or package_fingerprint())
-    if force:
-        return Decision(True, "--force", key)
-    path = sidecar_path(step, source)
+def read_sidecar(step: str, item: str) -> dict[str, Any] | str | None:
+    """The sidecar as a dict; None when there is none; "unreadable" when it is not the expected object."""
+    path = sidecar_path(step, item)
     try:
         old = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return Decision(True, "never run", key)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
     except (OSError, ValueError):
+        return "unreadable"
+    if not (isinstance(old, dict) and isinstance(old.get("key"), dict) and isinstance(old.get("outputs"), dict)):
+        return "unreadable"  # valid JSON, but not a sidecar (a list, a number, a dict without its key)
+    return old
+
+
+def decide(step: str, item: str, key: dict[str, Any], force: bool = False) -> Decision:
+    """Whether `item` of `step` must run, and why: its key changed, or an output is not as it was left."""
+    key = {"sidecar_version": SIDECAR_VERSION, "step": step, **key}
+    if force:
+        return Decision(True, "--force", key)
+    old = read_sidecar(step, item)
+    if old is None:
+        return Decision(True, "first run", key)
+    if old == "unreadable":
         return Decision(True, "sidecar unreadable", key)
-    old_key = old.get("key", {})
-    if old_key != key:
-        return Decision(True, _what_changed(old_key, key), key)
-    for rel, digest in old.get("outputs", {}).items():
-        if file_sha256(paths.ROOT / rel) != digest:
-            return Decision(True, f"output {rel} missing or changed", key)
-    for output in step_files(step).shared(source):
-        if not output.is_file():
-            return Decision(True, f"output {_rel(output)} missing", key)
+    if old["key"] != key:
+        return Decision(True, _what_changed(old["key"], key), key)
+    problem = outputs_problem(old["outputs"])
+    if problem:
+        return Decision(True, problem, key)
     return Decision(False, "up to date", key)
 
 
+def outputs_problem(outputs: dict[str, Any]) -> str:
+    """'' when every recorded output has the bytes recorded, else what is wrong with the first that has not."""
+    for name, digest in sorted(outputs.items()):
+        actual = file_sha256(absolute(name))
+        if actual is None:
+            return f"output {name} missing"
+        if actual != digest:
+            return f"output {name} changed"
+    return ""
+
+
 def _what_changed(old: dict[str, Any], new: dict[str, Any]) -> str:
-    if old.get("sidecar_version") != new["sidecar_version"]:
-        return "sidecar format changed"
-    if old.get("package") != new["package"]:
-        return "package changed"
-    if old.get("notebook_sha256") != new["notebook_sha256"]:
-        return "notebook changed"
-    if old.get("parameters") != new["parameters"]:
-        return "parameters changed"
-    old_inputs, new_inputs = old.get("inputs", {}), new["inputs"]
-    changed = sorted(k for k in set(old_inputs) | set(new_inputs) if old_inputs.get(k) != new_inputs.get(k))
-    if changed:
-        more = f" and {len(changed) - 1} more" if len(changed) > 1 else ""
-        return f"input {changed[0]} changed{more}"
+    for name, says in (
+        ("sidecar_version", "sidecar format changed"),
+        ("package", "package changed"),
+        ("notebook_sha256", "notebook changed"),
+        ("parameters", "parameters changed"),
+    ):
+        if old.get(name) != new.get(name):
+            return says
+    for group in ("inputs", "parts"):
+        old_inputs, new_inputs = old.get(group) or {}, new.get(group) or {}
+        if not isinstance(old_inputs, dict):
+            return "sidecar unreadable"
+        changed = sorted(k for k in set(old_inputs) | set(new_inputs) if old_inputs.get(k) != new_inputs.get(k))
+        if changed:
+            more = f" and {len(changed) - 1} more" if len(changed) > 1 else ""
+            return f"input {changed[0]} changed{more}"
     return "inputs changed"
 
 
-def record(step: str, source: Source, decision: Decision) -> Path:
-    """After the step succeeded: write its sidecar with the key it ran with and its outputs' hashes."""
-    outputs = {_rel(p): file_sha256(p) for p in _owned(step, source)}
+def record(step: str, item: str, decision: Decision, outputs: list[Path]) -> Path:
+    """After the item succeeded: write its sidecar with the key it ran with and its outputs' hashes."""
+    digests = {rel(p): file_sha256(p) for p in outputs}
     sidecar = {
         "key": decision.key,
-        "outputs": {k: v for k, v in outputs.items() if v is not None},
+        "outputs": {k: v for k, v in digests.items() if v is not None},
         "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
-    path = sidecar_path(step, source)
+    path = sidecar_path(step, item)
     write_text_atomic(path, json.dumps(sidecar, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
     return path
+
+
+def forget(step: str, item: str) -> None:
+    """The item failed or its outputs were replaced: its sidecar goes, so the next run does it again."""
+    sidecar_path(step, item).unlink(missing_ok=True)

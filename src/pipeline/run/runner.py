@@ -1,16 +1,26 @@
-"""Running the notebooks with papermill, in this process (papermill's CLI costs seconds a notebook).
+"""`pipeline run`: three notebook executions, 10-clean, 20-compare and 30-report, each once per run.
 
-Parameters are checked against the notebook's `parameters` cell before anything runs: an unknown
-or missing name, or a value of the wrong type, is an error, not a log line. A failed notebook is
-kept under reports/_failed/ and the last good outputs stay where they were.
+Each notebook gets the documents to cover and how to fan out (`documents`, `force`, `jobs`,
+`executor`, `scheduler`) and calls one package function (pipeline.run.stages) that does only what
+changed, document by document. A notebook whose stage has nothing to do is not started at all:
+the runner asks the same sidecars first. Parameters are checked against the notebook's
+`parameters` cell before anything runs. The executed notebook of a run is kept in
+reports/_executed/<notebook>; a failed one in reports/_failed/<notebook>, and the last good
+outputs stay. One run at a time: a second refuses with one line (RunLocked, exit status 9).
 """
 
 from __future__ import annotations
 
 import ast
-import csv
+import errno
+import fcntl
+import json
 import logging
-import threading
+import os
+import signal
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,27 +28,58 @@ from typing import Any
 from pipeline import paths
 from pipeline.atomic import atomic_path, move_aside, write_text_atomic
 from pipeline.display import note
-from pipeline.errors import NotebookFailed, PipelineError, UsageError
-from pipeline.reference.sources import Source, check_body_year, discover_sources
+from pipeline.errors import OS_ERROR_EXIT, NotebookFailed, PipelineError, UsageError
+from pipeline.fanout import EXECUTORS
+from pipeline.reference.sources import Source, check_body_year
 from pipeline.run import incremental, kernels
+from pipeline.run import keys as stages
+from pipeline.run import steps as graph
 from pipeline.run.preflight import check_reference
 
 KERNEL = "python3"
-# In this order, each for every body and year before the next (a compare step reads the panel of
-# all documents). A step is skipped when its sidecar says nothing it depends on changed
-# (pipeline.incremental, which also says what each step depends on). The report step's notebook
-# is rendered to reports/<body>/<year>.html as part of the step.
-REPORT_STEP = "30-report.ipynb"
-STEPS = ["10-clean.ipynb", "20-compare.ipynb", REPORT_STEP]
+STEPS = list(graph.NOTEBOOKS)  # 10-clean, 20-compare, 30-report: in this order, each once per run
+REPORT_STEP = graph.REPORT.notebook
+
+
+class RunLocked(PipelineError):
+    """Another `pipeline run` holds the run lock of this data folder."""
+
+    exit_code = 9
+
+
+class OperatingSystemRefused(PipelineError):
+    """The operating system refused a write inside a notebook (disk full, read-only folder)."""
+
+    exit_code = OS_ERROR_EXIT
 
 
 @dataclass(frozen=True)
 class StepResult:
     notebook: str
-    body: str
-    year: int
-    output: Path
-    skipped: bool = False
+    step: str
+    ran: int
+    up_to_date: int
+    failed: int
+    seconds: float
+    output: Path | None = None
+    items: tuple[str, ...] = ()  # what ran: "body/year", or "corpus"
+
+    @property
+    def skipped(self) -> bool:
+        return self.ran == 0 and self.failed == 0
+
+
+def step_line(step: str, detail: str, outcome: str, seconds: float | None = None) -> str:
+    """One line per step: what it covered, then its outcome and duration, always last.
+
+    outcome: "done", "skipped", "failed: <why>"; done lines end "done in 2.1 s", skipped ones
+    "skipped: up to date"."""
+    head = f"{step}: {detail}" if detail else step
+    if outcome == "done":
+        return f"{head}; done in {seconds or 0:.1f} s"
+    if outcome == "skipped":
+        return f"{head}; skipped: up to date"
+    return f"{head}; {outcome}" + (f" after {seconds:.1f} s" if seconds is not None else "")
 
 
 def check_parameters(notebook: Path, parameters: dict[str, Any]) -> None:
@@ -69,28 +110,122 @@ def check_parameters(notebook: Path, parameters: dict[str, Any]) -> None:
             raise UsageError(f"{notebook.name}: parameter {name}={value!r} must be a string")
 
 
+OS_REFUSALS = {errno.ENOSPC, errno.EACCES, errno.EROFS, errno.EPERM, errno.EDQUOT}
+OS_ERROR_NAMES = {"OSError", "PermissionError", "IOError"}
+
+
+def _kernels_file() -> Path:
+    return paths.corpus_dir() / "kernels.json"
+
+
+def _remember_kernel(pid: int) -> None:
+    try:
+        write_text_atomic(_kernels_file(), json.dumps({"pgid": pid}))
+    except OSError:
+        pass
+
+
+def _members(pgid: int) -> list[int]:
+    """The live processes of a process group that a kernel of ours started: the kernel itself, or the
+    forkserver and pool workers it left behind when it died (their command line says what they are)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+            cmdline = (proc / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z" and (b"ipykernel" in cmdline or b"multiprocessing" in cmdline):
+            found.append(int(proc.name))
+    return found
+
+
+def reap_orphans() -> None:
+    """Kill what a run killed with SIGKILL left behind (its kernel's process group: the kernel, and
+    the forkserver and pool workers that outlive it), and remove its temporary files. Called with
+    the run lock held, so no live run owns them."""
+    try:
+        pgid = int(json.loads(_kernels_file().read_text(encoding="utf-8"))["pgid"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pgid = 0
+    if pgid > 1:
+        for pid in _members(pgid):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        _kernels_file().unlink(missing_ok=True)
+    for folder in (paths.EXECUTED, paths.FAILED):
+        if folder.is_dir():
+            for stale in [*folder.glob(".*.kernel.log.*.tmp"), *folder.glob(".running-*")]:
+                stale.unlink(missing_ok=True)
+
+
+def _kill_group(pgid: int) -> None:
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+@contextmanager
+def run_lock() -> Iterator[None]:
+    """data/interim/.run.lock, held for the whole run: a second run refuses at once, with one line."""
+    paths.INTERIM.mkdir(parents=True, exist_ok=True)
+    path = paths.INTERIM / ".run.lock"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)  # a lock file: never written, only locked
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise RunLocked(
+                f"another pipeline run is working on {paths.ROOT} (lock {path}); wait for it to finish, then run again"
+            ) from exc
+        yield
+    finally:
+        os.close(fd)
+
+
 def _kernel_manager_logging_to(stderr):
-    """nbclient's kernel manager, with the kernel process's stderr sent to `stderr`."""
+    """nbclient's kernel manager, with the kernel process's stderr sent to `stderr`; the kernel's
+    process group (its own session) is remembered, and killed when the notebook is done, so pool
+    workers it started never outlive it."""
     from jupyter_client.manager import AsyncKernelManager
 
     class KernelManager(kernels.secure(AsyncKernelManager)):
         async def start_kernel(self, **kw: Any) -> None:
             kw.setdefault("stderr", stderr)
             await super().start_kernel(**kw)
+            pid = getattr(getattr(self, "provisioner", None), "pid", None)
+            if pid:
+                self._group = pid
+                _remember_kernel(pid)
+
+        async def shutdown_kernel(self, *args: Any, **kw: Any) -> None:
+            try:
+                await super().shutdown_kernel(*args, **kw)
+            finally:
+                group = getattr(self, "_group", None)
+                if group:
+                    _kill_group(group)
+                    _kernels_file().unlink(missing_ok=True)
 
     return KernelManager
 
 
 def run_notebook(name: str, parameters: dict[str, Any], label: str) -> Path:
-    """Execute notebooks/<name> with `parameters`; the executed copy goes to reports/_executed/<label>/."""
+    """Execute notebooks/<name> with `parameters`; the executed copy goes to reports/_executed/<label>/
+    (reports/_executed/<name> for a run over the corpus, label "")."""
     import papermill
 
     notebook = paths.NOTEBOOKS / name
     if not notebook.is_file():
         raise UsageError(f"{notebook}: no such notebook")
     check_parameters(notebook, parameters)
-    done = paths.EXECUTED / label / name
-    failed = paths.FAILED / label / name
+    done = paths.EXECUTED / label / name if label else paths.EXECUTED / name
+    failed = paths.FAILED / label / name if label else paths.FAILED / name
     done.parent.mkdir(parents=True, exist_ok=True)
     work = done.with_name(f".running-{name}")
     # papermill hands nbclient its logger, which logs a dead kernel ("Kernel died while waiting…")
@@ -144,30 +279,36 @@ def _failure(exc: Exception, name: str, label: str, failed: Path) -> PipelineErr
     from papermill.exceptions import PapermillExecutionError
 
     kept = f"the executed notebook is kept at {failed}" if failed.exists() else "no executed notebook was written"
+    where = f"{name} for {label}" if label else name
+    if isinstance(exc, PapermillExecutionError) and _os_refusal(exc):
+        return OperatingSystemRefused(f"{exc.evalue} ({where}); check the folder's permissions and the free disk "
+                                      f"space; {kept}")  # fmt: skip
     if isinstance(exc, PapermillExecutionError):
         classes = {cls.__name__: cls for cls in _subclasses(PipelineError)}
         if exc.ename in classes and exc.ename != NotebookFailed.__name__:
-            return classes[exc.ename](f"{exc.evalue} ({name} for {label}; {kept})")
-        return NotebookFailed(f"{name} ({label}) failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}; {kept}")
-    return NotebookFailed(f"{name} ({label}) did not run to the end: {type(exc).__name__}: {exc}; {kept}")
+            return classes[exc.ename](f"{exc.evalue} ({where}; {kept})")
+        who = f"{name} ({label})" if label else name
+        return NotebookFailed(f"{who} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}; {kept}")
+    who = f"{name} ({label})" if label else name
+    return NotebookFailed(f"{who} did not run to the end: {type(exc).__name__}: {exc}; {kept}")
+
+
+def _os_refusal(exc) -> bool:
+    """A cell raised OSError for a full disk or a folder it may not write: the system, not the notebook."""
+    if exc.ename not in OS_ERROR_NAMES and exc.ename not in ("OperatingSystemRefused",):
+        return False
+    text = str(exc.evalue)
+    return exc.ename == "OperatingSystemRefused" or any(f"[Errno {code}]" in text for code in OS_REFUSALS)
 
 
 def _subclasses(cls: type) -> list[type]:
     return [sub for direct in cls.__subclasses__() for sub in (direct, *_subclasses(direct))]
 
 
-def _figure_count(source: Source) -> int:
-    path = paths.interim_dir(source.body, source.report_year) / "figures.csv"
-    with path.open(encoding="utf-8", newline="") as handle:
-        return sum(1 for _ in csv.DictReader(handle))
-
-
 def _reference_check_stamp(package: dict[str, str]) -> tuple[Path, str]:
     """Where a passed reference check is remembered, and the key it is remembered under: these very
     tables with this very code. The check reads the published figures with pandas, which is most
     of what a run with nothing to do would otherwise cost."""
-    import json
-
     key = json.dumps(
         {"package": package, "tables": incremental.reference_digests()}, sort_keys=True, ensure_ascii=False
     )
@@ -185,120 +326,168 @@ def _set_aside_removed_documents() -> list[str]:
     return moved
 
 
-def _warm_up_renderer() -> threading.Thread:
-    """Start importing the renderer (nbconvert, pandas) and compiling its template on a thread.
-
-    A kernel runs each notebook in a process of its own and this process only waits for it, so the
-    renderer's second of set-up costs no time on a machine with a core to spare. The caller joins
-    the thread when the first notebook is done; until then this thread only waits on the kernel,
-    with papermill imported here first, so the two threads do not import the same modules at once.
-    Should the warm-up fail, rendering later does the same work again and reports the error."""
-    import papermill  # noqa: F401
-
-    def warm_up() -> None:
-        try:
-            from pipeline.report import render
-
-            render.warm_up()
-        except Exception:  # the real rendering repeats this work and reports any error
-            pass
-
-    thread = threading.Thread(target=warm_up, name="warm-up-renderer", daemon=True)
-    thread.start()
-    return thread
+def _documents_spec(documents: str | None, body: str | None, year: int | None) -> str:
+    if documents:
+        return documents
+    if body is None:
+        if year is not None:
+            raise UsageError("--year needs --body")
+        return "all"
+    body, checked = check_body_year(body, year if year is not None else 2000)
+    return f"{body}/{checked}" if year is not None else body
 
 
-def run_all(
-    body: str | None = None, year: int | None = None, force: bool = False, keep_going: bool = False
-) -> list[StepResult]:
-    """Run every step for every shipped document (or only the one body/year asked for), skipping
-    a step whose inputs, notebook and package are unchanged since it last succeeded (not with force).
-
-    A failed step stops the run, unless `keep_going`: then that document's later steps are left
-    out, every other document goes on, and the run ends with an error naming every failure."""
-    if body is not None:
-        check_body_year(body, year if year is not None else 2000)
-    # Everything that can be checked before a notebook runs is: a bad reference table, source.yaml,
-    # a changed raw file or one that does not decode is reported with its own exit status, and
-    # no output is touched.
+def _preflight(sources: list[Source], force: bool) -> None:
+    """Everything that can be checked before a notebook runs is: a bad reference table, source.yaml,
+    a changed raw file or one that does not decode is reported with its own exit status, and no
+    output is touched. A document whose clean step is up to date was read and checked when it ran."""
     package = incremental.package_fingerprint()
     stamp, key = _reference_check_stamp(package)
     checked = stamp.is_file() and stamp.read_text(encoding="utf-8") == key
     if not checked:
         check_reference()
-    everything = discover_sources()
-    sources = [s for s in everything if (body is None or s.body == body) and (year is None or s.report_year == year)]
-    if not sources:
-        have = ", ".join(f"{s.body}/{s.report_year}" for s in everything) or "none"
-        wanted = " ".join(part for part in (body and f"body {body}", year and f"year {year}") if part)
-        raise UsageError(f"no raw document under {paths.RAW} for {wanted}; documents there: {have}")
     for source in sources:
-        source.read()
+        if force or incremental.decide("clean", stages.label(source), stages.clean_key(source)).run:
+            source.read()
     if not checked:  # only once everything passed: a refused run writes nothing
         write_text_atomic(stamp, key)
-    # a removed document's interim folder is moved aside (kept), and the panel is built again
-    # without its figures by the first clean step, which runs for that reason
-    removed = _set_aside_removed_documents()
+
+
+def _gate_problem(notebook: str, sources: list[Source], step_names: list[str]) -> str:
+    """Why a compare or report notebook must run ('' when its gate and every item's outputs stand)."""
+    gate = f"gate-{Path(notebook).stem}"
+    decision = incremental.decide(gate, incremental.CORPUS, stages.gate_key(notebook, sources))
+    if decision.run:
+        return decision.reason
+    for step in step_names:
+        items = [incremental.CORPUS] if graph.BY_NAME[step].per == "corpus" else [stages.label(s) for s in sources]
+        for item in items:
+            old = incremental.read_sidecar(step, item)
+            if old is None and step in ("tables", "index") and not sources:
+                continue
+            if not isinstance(old, dict):
+                return f"{step} {item}: {'first run' if old is None else 'sidecar unreadable'}"
+            problem = incremental.outputs_problem(old["outputs"])
+            if problem:
+                return f"{step} {item}: {problem}"
+    return ""
+
+
+def _clean_problem(sources: list[Source]) -> str:
+    for source in sources:
+        decision = incremental.decide("clean", stages.label(source), stages.clean_key(source))
+        if decision.run:
+            return f"clean {stages.label(source)}: {decision.reason}"
+    tables = stages.current_tables()
+    decision = incremental.decide("panel", incremental.CORPUS, stages.panel_key(tables))
+    return "" if not decision.run else f"panel: {decision.reason}"
+
+
+def notebook_needed(notebook: str, sources: list[Source], force: bool) -> str:
+    """Why `notebook` must run this time, or '' when every item of its steps is up to date."""
+    if force:
+        return "--force"
+    if notebook == graph.CLEAN.notebook:
+        return _clean_problem(sources)
+    return _gate_problem(notebook, sources, [s.name for s in graph.steps_of(notebook)])
+
+
+def _say_steps(notebook: str, reports: list[stages.StepReport]) -> list[StepResult]:
     results = []
-    renderer: threading.Thread | None = None
-    failures: dict[str, PipelineError] = {}  # label -> what stopped it (with keep_going)
-    for step in STEPS:
-        for source in sources:
-            label = f"{source.body}/{source.report_year}"
-            parameters = {"body": source.body, "year": source.report_year}
-            if label in failures:
-                note(f"{step} {label} not run: an earlier step failed")
-                continue
-            decision = incremental.decide(step, source, parameters, package, force=force)
-            if removed and step == STEPS[0]:  # one clean step rebuilds the panel: the first
-                if not decision.run:
-                    reason = f"the panel held figures of removed {removed[0]}"
-                    decision = incremental.Decision(True, reason, decision.key)
-                removed = []
-            if not decision.run:
-                # its outputs match what it reads now, so a failure recorded since is obsolete
-                (paths.FAILED / label / step).unlink(missing_ok=True)
-                note(f"{step} {label} skipped ({decision.reason})")
-                results.append(
-                    StepResult(step, source.body, source.report_year, incremental.executed_path(step, source), True)
-                )
-                continue
-            note(f"{step} {label} … ({decision.reason})")
-            if renderer is None:
-                renderer = _warm_up_renderer()
-            try:
-                output = run_notebook(step, parameters, label)
-                renderer.join()
-                if step == REPORT_STEP:
-                    from pipeline.report import render
-
-                    html = render.render_report(output, source.body, source.report_year)
-                    note(f"report {html}")
-            except PipelineError as exc:
-                if not keep_going:
-                    raise
-                note(f"{step} {label} failed: {exc}")
-                failures[label] = exc
-                continue
-            incremental.record(step, source, decision)  # only after the step (and its rendering) succeeded
-            results.append(StepResult(step, source.body, source.report_year, output))
-            if step == STEPS[0] and _figure_count(source) == 0:
-                note(f"note: {source.path}: no figures found; it adds no rows to the panel or the comparison")
-    ran = sum(not r.skipped for r in results)
-    index = paths.REPORTS / "index.html"
-    if ran or not index.is_file():
-        from pipeline.report import render  # nbconvert is slow to import; a run with nothing to do never needs it
-
-        index = render.write_index()
-    note(
-        f"done ({ran} step(s) run, {len(results) - ran} up to date); "
-        f"figures in {paths.PROCESSED / 'figures.csv'}, reports listed in {index}"
-    )
-    if failures:
-        # the first failure's class, so the exit status says what kind of problem came first
-        first = next(iter(failures.values()))
-        raise type(first)(
-            f"{len(failures)} of {len(sources)} document(s) failed: "
-            + "; ".join(f"{label}: {exc}" for label, exc in failures.items())
+    for r in reports:
+        covered = f"{len(r.ran)} run, {r.up_to_date} up to date" + (f", {len(r.failed)} failed" if r.failed else "")
+        if r.reasons:
+            covered += " (" + "; ".join(f"{why}: {n}" for why, n in sorted(r.reasons.items())) + ")"
+        for failure in r.failed:
+            note(step_line(f"{r.step} {failure['item']}", "", f"failed: {failure['error']}"))
+        for path in r.without_figures:
+            note(f"note: {path}: no figures found; it adds no rows to the panel or the comparison")
+        outcome = "done" if r.ran else ("skipped" if not r.failed else f"failed: {len(r.failed)} item(s)")
+        note(step_line(r.step, covered, outcome, r.seconds))
+        results.append(
+            StepResult(notebook, r.step, len(r.ran), r.up_to_date, len(r.failed), r.seconds, items=tuple(r.ran))
         )
     return results
+
+
+def run_all(
+    body: str | None = None,
+    year: int | None = None,
+    force: bool = False,
+    keep_going: bool = True,
+    *,
+    documents: str | None = None,
+    fail_fast: bool = False,
+    jobs: int | None = None,
+    executor: str = "pool",
+    scheduler: str = "",
+) -> list[StepResult]:
+    """Run the three notebooks over the documents asked for (default: all under data/raw), each
+    once, each doing only what changed. A document that fails is named and the others go on; the
+    run then fails at the end naming each failure (the exit status is that of the first). With
+    `fail_fast` (or keep_going=False) the run stops after the stage in which the first failure came."""
+    spec = _documents_spec(documents, body, year)
+    if jobs is not None and jobs < 1:
+        raise UsageError(f"--jobs {jobs}: give at least 1")
+    if executor not in EXECUTORS:
+        raise UsageError(f"--executor {executor!r}: choose one of {', '.join(EXECUTORS)}")
+    sources = stages.select(spec)
+    _preflight(sources, force)
+    with run_lock():
+        reap_orphans()
+        removed = _set_aside_removed_documents()
+        fan = {"jobs": jobs or 0, "executor": executor, "scheduler": scheduler}
+        results, failures = _run_notebooks(spec, sources, force, removed, fail_fast or not keep_going, fan)
+        incremental.save_memory()
+    ran = sum(r.ran for r in results)
+    note(
+        f"done ({ran} item(s) run, {sum(r.up_to_date for r in results)} up to date); "
+        f"figures in {paths.PROCESSED / 'figures.csv'}, reports listed in {paths.REPORTS / 'index.html'}"
+    )
+    if failures:
+        first = failures[0]
+        cls = {c.__name__: c for c in _subclasses(PipelineError)}.get(first["error_class"], None)
+        if cls is None:
+            cls = OperatingSystemRefused if first["exit_code"] == OS_ERROR_EXIT else NotebookFailed
+        documents_failed = sorted({f["item"] for f in failures})
+        raise cls(
+            f"{len(documents_failed)} of {len(sources)} document(s) failed: "
+            + "; ".join(f"{f['item']}: {f['step']}: {f['error']}" for f in failures)
+        )
+    return results
+
+
+def _run_notebooks(spec: str, sources: list[Source], force: bool, removed: list[str], fail_fast: bool,
+                   fan: dict[str, Any]) -> tuple[list[StepResult], list[dict[str, Any]]]:  # fmt: skip
+    results: list[StepResult] = []
+    failures: list[dict[str, Any]] = []
+    for notebook in STEPS:
+        why = notebook_needed(notebook, sources, force)
+        if removed and notebook == graph.CLEAN.notebook and not why:
+            why = f"the panel held figures of removed {removed[0]}"
+        if not why:
+            (paths.FAILED / notebook).unlink(missing_ok=True)  # what it wrote stands: an old failure is obsolete
+            for step in graph.steps_of(notebook):
+                note(step_line(step.name, f"{notebook}", "skipped"))
+                results.append(StepResult(notebook, step.name, 0, 0, 0, 0.0))
+            continue
+        note(f"{notebook}: runs ({why})")
+        stages.outcome_path(notebook).unlink(missing_ok=True)
+        parameters = {"documents": spec, "force": force, **fan}
+        started = time.perf_counter()
+        try:
+            output = run_notebook(notebook, parameters, "")
+        except PipelineError as exc:
+            note(step_line(notebook, "", f"failed: {exc}", time.perf_counter() - started))
+            raise
+        reports = stages.read_outcome(notebook)
+        if reports is None:
+            raise NotebookFailed(f"{notebook} ran but wrote no record of its items ({stages.outcome_path(notebook)})")
+        results += [r for r in _say_steps(notebook, reports)]
+        results[-1] = StepResult(**{**results[-1].__dict__, "output": output})
+        for r in reports:
+            failures += [{**f, "step": r.step} for f in r.failed]
+        note(step_line(notebook, "", "done", time.perf_counter() - started))
+        if failures and fail_fast:
+            break
+    return results, failures

@@ -1,0 +1,269 @@
+"""The work of the three notebooks, each one package call that fans out over documents.
+
+`clean_stage` (10-clean: the clean and panel steps), `compare_stage` (20-compare: compare and
+tables) and `report_stage` (30-report: report and index) each take the documents to cover
+("all", "none", a body, "body/year", or several of these separated by commas), decide item by item
+what changed (pipeline.run.incremental, keys as pipeline.run.steps declares), do only that on the
+executor (pipeline.fanout), record what succeeded and write what became of every item to
+data/interim/.corpus/<notebook>.outcome.json, which `pipeline run` reads to report and to set its
+exit status. A document that fails is named there and the others go on.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pipeline import panel as panel_step
+from pipeline import paths
+from pipeline.compare.peers import RowIndex, frame_digest
+from pipeline.compare.step import assemble_tables, compare_rows, part_paths, write_parts
+from pipeline.extract.clean import clean_document
+from pipeline.fanout import Outcome, fan_out, open_executor
+from pipeline.reference.sources import Source, discover_sources
+from pipeline.report import render
+from pipeline.run import incremental as inc
+from pipeline.run import steps
+from pipeline.run.keys import (  # noqa: F401 - the stage's vocabulary, for the notebooks and tests
+    CLEAN_OUTPUTS,
+    COMPARE_OUTPUTS,
+    StepReport,
+    clean_key,
+    clean_outputs,
+    compare_key,
+    current_tables,
+    gate_key,
+    label,
+    outcome_path,
+    panel_key,
+    panel_outputs,
+    read_outcome,
+    report_key,
+    select,
+    write_outcome,
+)
+
+# ---------------------------------------------------------------- workers (module level: pickled by name)
+
+
+def _clean_one(item: tuple[str, int]) -> int:
+    return len(clean_document(*item).figures)
+
+
+def _compare_one(item: tuple[str, int, Any, Any]) -> int:
+    body, year, rows, bodies = item
+    result = compare_rows(rows, body, year, bodies)
+    write_parts(body, year, result)
+    return len(result.comparison)
+
+
+def _render_one(item: tuple[str, int, Any]) -> int:
+    body, year, rows = item
+    return len(render.write_report(body, year, rows))
+
+
+# ---------------------------------------------------------------- one step over its items
+
+
+def _run_items(report: StepReport, todo: list[tuple[str, inc.Decision]], items: list[Any], fn, executor,
+               outputs) -> list[Outcome]:  # fmt: skip
+    outcomes = fan_out(fn, items, executor)
+    for (item_label, decision), outcome in zip(todo, outcomes, strict=True):
+        if outcome.ok:
+            body, year = item_label.split("/")
+            inc.record(report.step, item_label, decision, outputs(body, int(year)))
+            report.ran.append(item_label)
+        else:
+            inc.forget(report.step, item_label)
+            report.failed.append({"item": item_label, "error": outcome.error, "error_class": outcome.error_class,
+                                  "exit_code": outcome.exit_code})  # fmt: skip
+    return outcomes
+
+
+def _decide_all(report: StepReport, step: str, keyed: list[tuple[str, dict[str, Any]]], force: bool):
+    todo = []
+    for item_label, key in keyed:
+        decision = inc.decide(step, item_label, key, force)
+        if decision.run:
+            todo.append((item_label, decision))
+            reason = decision.reason.split(" changed")[0] if decision.reason.startswith("input") else decision.reason
+            report.reasons[reason] = report.reasons.get(reason, 0) + 1
+        else:
+            report.up_to_date += 1
+    return todo
+
+
+def _corpus_step(report: StepReport, key: dict[str, Any], force: bool, work, outputs: list[Path]) -> None:
+    started = time.perf_counter()
+    decision = inc.decide(report.step, inc.CORPUS, key, force)
+    if not decision.run:
+        report.up_to_date = 1
+    else:
+        report.reasons[decision.reason] = 1
+        old = inc.read_sidecar(report.step, inc.CORPUS)
+        work(old if isinstance(old, dict) and not force else None)
+        inc.record(report.step, inc.CORPUS, decision, outputs)
+        report.ran.append(inc.CORPUS)
+    report.seconds = time.perf_counter() - started
+
+
+def _changed_parts(old: dict[str, Any] | None, key: dict[str, Any], outputs: list[Path]) -> set[str] | None:
+    """The parts whose hash differs from the last build, or None (rebuild from every part) when the
+    last build is not a base: another package, other inputs, or outputs not as it left them."""
+    if old is None or inc.outputs_problem(old.get("outputs", {})):
+        return None
+    previous = old["key"]
+    if any(previous.get(k) != key.get(k) for k in ("package", "notebook_sha256", "inputs", "sidecar_version", "step")):
+        return None
+    before = previous.get("parts") or {}
+    now = key["parts"]
+    return {k for k in set(before) | set(now) if before.get(k) != now.get(k)}
+
+
+# ---------------------------------------------------------------- the stages
+
+
+def clean_stage(documents: str = "all", force: bool = False, jobs: int = 0, executor: str = "pool",
+                scheduler: str = "") -> list[StepReport]:  # fmt: skip
+    """10-clean: extract every new or changed document, then update the panel from the parts."""
+    sources = select(documents)
+    clean = StepReport("clean")
+    started = time.perf_counter()
+    todo = _decide_all(clean, "clean", [(label(s), clean_key(s)) for s in sources], force)
+    items = [tuple(t[0].split("/")) for t in todo]
+    items = [(b, int(y)) for b, y in items]
+    with open_executor(executor, jobs or None, scheduler, len(items)) as pool:
+        outcomes = _run_items(clean, todo, items, _clean_one, pool, clean_outputs)
+    by_label = {label(s): s for s in sources}
+    clean.without_figures = [
+        str(by_label[t[0]].path) for t, o in zip(todo, outcomes, strict=True) if o.ok and not o.value
+    ]
+    clean.seconds = time.perf_counter() - started
+    panel = StepReport("panel")
+    tables = current_tables()
+    key = panel_key(tables)
+    key = {**key, "sidecar_version": inc.SIDECAR_VERSION, "step": "panel"}
+
+    def build(old: dict[str, Any] | None) -> None:
+        changed = _changed_parts(old, key, panel_outputs())
+        panel_step.update_panel(tables, None if changed is None else {inc.absolute(c) for c in changed})
+
+    _corpus_step(panel, key, force, build, panel_outputs())
+    reports = [clean, panel]
+    write_outcome(steps.CLEAN.notebook, reports)
+    inc.save_memory()
+    return reports
+
+
+def _bodies_frame():
+    return pd.read_csv(paths.reference("bodies.csv"), dtype=str, keep_default_na=False)
+
+
+def compare_stage(documents: str = "all", force: bool = False, jobs: int = 0, executor: str = "pool",
+                  scheduler: str = "") -> list[StepReport]:  # fmt: skip
+    """20-compare: the body-years whose rows (own and peers') changed, then the tables from the parts."""
+    sources = select(documents)
+    compare = StepReport("compare")
+    started = time.perf_counter()
+    panel = pd.read_parquet(paths.PROCESSED / "figures.parquet")
+    bodies = _bodies_frame()
+    index = RowIndex.of(panel, bodies)
+    keyed, rows_of = [], {}
+    for s in sources:
+        rows = rows_of[label(s)] = index.compare_rows(s.body, s.report_year)
+        keyed.append((label(s), compare_key(s, frame_digest(rows))))
+    todo = _decide_all(compare, "compare", keyed, force)
+    items = [(lab.split("/")[0], int(lab.split("/")[1]), rows_of[lab], bodies) for lab, _ in todo]
+    with open_executor(executor, jobs or None, scheduler, len(items)) as pool:
+        _run_items(compare, todo, items, _compare_one, pool, part_paths)
+    compare.seconds = time.perf_counter() - started
+
+    tables = StepReport("tables")
+    everything = discover_sources()
+    done = [s for s in everything if all(p.is_file() for p in part_paths(s.body, s.report_year))]
+    parts = [p for s in done for p in part_paths(s.body, s.report_year)]
+    outputs = [paths.PROCESSED / "comparison.csv", paths.PROCESSED / "checks.csv"]
+    key = {"package": inc.package_fingerprint(), "parts": inc.hashes(parts), "sidecar_version": inc.SIDECAR_VERSION,
+           "step": "tables"}  # fmt: skip
+
+    def build(old: dict[str, Any] | None) -> None:
+        changed = _changed_parts(old, key, outputs)
+        items_done = [(s.body, s.report_year) for s in done]
+        if changed is not None:
+            changed = {(Path(c).parent.parent.name, int(Path(c).parent.name)) for c in changed}
+        assemble_tables(items_done, changed)
+
+    if done:
+        _corpus_step(tables, key, force, build, outputs)
+    reports = [compare, tables]
+    _close_gate(steps.COMPARE.notebook, sources, reports)
+    write_outcome(steps.COMPARE.notebook, reports)
+    inc.save_memory()
+    return reports
+
+
+def report_stage(documents: str = "all", force: bool = False, jobs: int = 0, executor: str = "pool",
+                 scheduler: str = "") -> list[StepReport]:  # fmt: skip
+    """30-report: render the reports whose inputs changed, in workers, then the index from the entries."""
+    sources = select(documents)
+    report = StepReport("report")
+    started = time.perf_counter()
+    panel = pd.read_parquet(paths.PROCESSED / "figures.parquet")
+    index = RowIndex.of(panel, _bodies_frame())
+    by_body: dict[str, tuple[Any, str]] = {}
+    keyed = []
+    for s in sources:
+        if s.body not in by_body:
+            rows = index.report_rows(s.body)
+            by_body[s.body] = (rows, frame_digest(rows))
+        keyed.append((label(s), report_key(s, by_body[s.body][1])))
+    todo = _decide_all(report, "report", keyed, force)
+    items = [(lab.split("/")[0], int(lab.split("/")[1]), by_body[lab.split("/")[0]][0]) for lab, _ in todo]
+    with open_executor(executor, jobs or None, scheduler, len(items)) as pool:
+        _run_items(report, todo, items, _render_one, pool, _report_outputs)
+    report.seconds = time.perf_counter() - started
+
+    entries = StepReport("index")
+    everything = discover_sources()
+    entry_files = [paths.interim_dir(s.body, s.report_year) / render.ENTRY for s in everything]
+    downloads = [paths.PROCESSED / n for n in ("figures.csv", "comparison.csv", "checks.csv")]
+    outputs = [paths.REPORTS / "index.html", *(paths.REPORTS / "downloads" / p.name for p in downloads if p.is_file())]
+    key = {"package": inc.package_fingerprint(), "inputs": inc.hashes(downloads), "parts": inc.hashes(entry_files),
+           "sidecar_version": inc.SIDECAR_VERSION, "step": "index"}  # fmt: skip
+    _corpus_step(entries, key, force, lambda old: render.write_index(), outputs)
+    reports = [report, entries]
+    _close_gate(steps.REPORT.notebook, sources, reports)
+    write_outcome(steps.REPORT.notebook, reports)
+    inc.save_memory()
+    return reports
+
+
+def _report_outputs(body: str, year: int) -> list[Path]:
+    return [render.report_path(body, year), paths.interim_dir(body, year) / render.ENTRY]
+
+
+def _close_gate(notebook: str, sources: list[Source], reports: list[StepReport]) -> None:
+    """With every item done, record the stage's gate, so the next run can skip its kernel."""
+    gate = f"gate-{Path(notebook).stem}"
+    if any(r.failed for r in reports):
+        inc.forget(gate, inc.CORPUS)
+        return
+    decision = inc.Decision(True, "", {"sidecar_version": inc.SIDECAR_VERSION, "step": gate,
+                                       **gate_key(notebook, sources)})  # fmt: skip
+    inc.record(gate, inc.CORPUS, decision, [])
+
+
+# ---------------------------------------------------------------- what a notebook shows
+
+
+def summary_frame(reports: list[StepReport]):
+    """What a notebook shows of its stage: per step, how many items ran, were up to date, failed."""
+    rows = [
+        {"step": r.step, "ran": len(r.ran), "up to date": r.up_to_date, "failed": len(r.failed),
+         "seconds": round(r.seconds, 2), "why": "; ".join(f"{k}: {v}" for k, v in sorted(r.reasons.items()))}
+        for r in reports
+    ]  # fmt: skip
+    return pd.DataFrame(rows)
