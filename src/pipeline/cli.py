@@ -84,24 +84,34 @@ _MAIN_EXAMPLES = """\
   pipeline run --help                            # the options of one command
 """
 _RUN_DESCRIPTION = """\
-Run the whole job for every document under data/raw/<body>/<year>/ (each with its source.yaml):
-execute notebooks/10-clean, 20-compare and 30-report with papermill, and write
-  data/interim/<body>/<year>/          each document's figures, layout repairs and rejected numerals
+Run the whole job for the documents under data/raw/<body>/<year>/ (each with its source.yaml, as
+`pipeline add` files it). Three notebooks are executed with papermill, each once per run:
+  notebooks/10-clean     the figures of each new or changed document, then the panel
+  notebooks/20-compare   comparison and checks for the body-years whose inputs changed
+  notebooks/30-report    the reports whose inputs changed, and the index
+Inside each, the documents fan out over a process pool (--jobs, default one per core) or a Dask
+cluster (--executor dask); both give the same bytes. It writes
+  data/interim/<body>/<year>/          each document's figures, layout repairs, rejected numerals
   data/processed/                      figures.csv and figures.parquet (the panel), comparison.csv,
                                        checks.csv
   reports/<body>/<year>.html           one report per document, listed in reports/index.html
-  reports/_executed/, reports/_failed/ the executed notebooks (a failed one is kept for inspection)
+  reports/_executed/, reports/_failed/ this run's executed notebooks (a failed one is kept)
 
 Before the first notebook starts it checks the reference tables, every source.yaml, each raw
-file's sha256 and its decoding. A step whose inputs, parameters, code and outputs are unchanged
-since it last succeeded is skipped ("skipped (up to date)"); --force runs everything. Raw files
-are never written, and every output is written to a temp file and renamed.
+file's sha256 and its decoding. An item (a document, the panel, the index) whose inputs, code and
+outputs are unchanged since it last succeeded is skipped ("skipped: up to date"); --force runs
+everything. A document that fails is named and the others go on; the exit status says so
+(--fail-fast stops after that stage). A second run at once refuses (exit 9). Raw files are never
+written, and every output is written to a temp file and renamed. --root DIR (or
+ANNUAL_FIGURES_ROOT) works on a data folder outside the checkout.
 """
 _RUN_EXAMPLES = """\
   pipeline run                           # every document, skipping what is up to date
   pipeline run --body lvliang --year 2023
   pipeline run --force                   # re-run every step
-  pipeline run -k                        # a failed document does not stop the others
+  pipeline run --jobs 8                  # eight worker processes per stage
+  pipeline run --executor dask --scheduler tcp://10.0.0.5:8786
+  pipeline --root ~/corpus run           # a data folder outside the checkout
 """
 _EXTRACT_DESCRIPTION = """\
 Print the figures of a document: one row per figure, with its offsets into the decoded text
@@ -237,7 +247,9 @@ def _build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="when a document's step fails, go on with the other documents; fail at the end, naming each (default: on)",
     )
-    run.add_argument("--fail-fast", action="store_true", help="stop after the stage in which a document first fails")
+    run.add_argument(
+        "--fail-fast", action="store_true", help="stop after the stage in which a document first fails (default: go on)"
+    )
     run.add_argument("--jobs", "-j", type=int, help="worker processes per stage (default: one per core)")
     run.add_argument("--executor", choices=["pool", "dask"], default="pool", help="a process pool, or a Dask cluster")
     run.add_argument(
