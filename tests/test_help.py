@@ -14,7 +14,7 @@ from pipeline import cli, errors
 
 HELPS = {
     "main": ([], "Figures from the annual work reports"),
-    "run": (["run"], "skipped (up to date)"),
+    "run": (["run"], "skipped: up to date"),
     "extract": (["extract"], "JSON Lines"),
 }
 

@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 from pipeline import __version__, errors, paths
-from pipeline.atomic import atomic_path
 from pipeline.display import note
 from pipeline.errors import (
     INTERNAL_ERROR_EXIT,
@@ -21,7 +20,6 @@ from pipeline.errors import (
     PipelineError,
     UsageError,
 )
-from pipeline.text.document import text_codec
 
 
 class _Parser(argparse.ArgumentParser):
@@ -168,6 +166,13 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
 
+    _add_extract_command(sub)
+    _add_add_command(sub)
+    _add_run_command(sub)
+    return parser
+
+
+def _add_extract_command(sub: argparse._SubParsersAction) -> None:
     ex = sub.add_parser(
         "extract",
         help="print the figures of one document, or of many as one table",
@@ -196,6 +201,8 @@ def _build_parser() -> argparse.ArgumentParser:
         "--output", "-o", type=Path, help="write the table here, atomically (default: stdout)", metavar="FILE"
     )
 
+
+def _add_add_command(sub: argparse._SubParsersAction) -> None:
     add = sub.add_parser(
         "add",
         help="file a document as received (text, web page, PDF, .docx) with its source.yaml",
@@ -229,6 +236,8 @@ def _build_parser() -> argparse.ArgumentParser:
         help="a folder's CSV of file,body,year[,url,title] (default: body and year from each path)",
     )
 
+
+def _add_run_command(sub: argparse._SubParsersAction) -> None:
     run = sub.add_parser(
         "run",
         help="raw text -> figures -> reports, for every document under data/raw (skips what is up to date)",
@@ -255,133 +264,9 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--scheduler", default="", help="with --executor dask: the scheduler's address (default: a local cluster)"
     )
-    return parser
 
 
-def _check_extract_args(args: argparse.Namespace) -> None:
-    """Refuse what would otherwise run on the wrong thing, or fail late with a confusing name."""
-    if args.jobs is not None and args.jobs < 1:
-        raise UsageError(f"--jobs {args.jobs}: give at least 1")
-    for given in args.raw_paths:
-        if not given.strip():  # Path("") is ".": an unset variable would extract the whole folder
-            raise UsageError("an empty path was given (an unset variable?); name the file or folder to read")
-    if args.encoding is not None:
-        try:
-            text_codec(args.encoding)
-        except LookupError as exc:
-            raise UsageError(f"--encoding {args.encoding!r}: {exc} (e.g. utf-8, gb18030, big5, utf-16)") from exc
-    if args.output is not None and args.output.is_dir():
-        raise UsageError(f"--output {args.output}: is a directory; give the name of the file to write")
-
-
-def _extract(args: argparse.Namespace) -> int:
-    _check_extract_args(args)
-    if len(args.paths) > 1 or args.paths[0].is_dir():
-        return _extract_many(args)
-    from pipeline.extract.rows import FIGURE_COLUMNS, document_figure_tuples, write_figure_table
-    from pipeline.run.batch import decoding_note, read_input_intake
-
-    path: Path = args.paths[0]
-    # A raw document with its source.yaml is read as that file declares, after its sha256 is checked.
-    intake = read_input_intake(path, args.encoding)
-    document = intake.document
-    if intake.derived is not None:
-        note(f"note: {path} read as {intake.format}: {document.encoding}")
-    elif (said := decoding_note(path, document, args.encoding)) is not None:
-        note(f"note: {said}")
-    # rows are written as they are found, a piece of the document at a time: memory stays bounded
-    rows = document_figure_tuples(document)
-    columns = FIGURE_COLUMNS
-    if intake.has_pages:  # a PDF's figures say their page; other outputs keep their columns
-        columns = [*FIGURE_COLUMNS, "page"]
-        rows = ((*row, intake.page_at(int(row[0])) or "") for row in rows)
-    if args.output is None:
-        count = write_figure_table(rows, sys.stdout, args.format, columns)
-    else:
-        with atomic_path(args.output) as tmp, tmp.open("w", encoding="utf-8", newline="") as out:
-            count = write_figure_table(rows, out, args.format, columns)
-    if not count:
-        note(f"note: {path}: no figures found")
-    return 0
-
-
-def _extract_many(args: argparse.Namespace) -> int:
-    """Many documents (paths, or the *.txt files of folders) -> one table, in parallel; a document
-    that cannot be read is named on stderr and left out, and the exit status says so."""
-    from pipeline.run.batch import collect_paths, write_table
-
-    worst = 0
-
-    def failed(name: str, code: int, message: str) -> None:
-        nonlocal worst
-        worst = max(worst, code)
-        note(f"error: {message}")
-
-    def said(message: str) -> None:
-        note(f"note: {message}")
-
-    paths = collect_paths(args.paths, on_refused=failed)
-    if not paths:
-        raise InputNotFound(
-            f"{args.paths[0]}: is a directory with no *.txt document in it; "
-            "give a text file, or a folder of *.txt files"
-        )
-
-    options = {"jobs": args.jobs, "encoding": args.encoding}
-    if args.output is None:
-        summary = write_table(paths, sys.stdout, args.format, on_failure=failed, on_note=said, **options)
-    else:
-        with atomic_path(args.output) as tmp, tmp.open("w", encoding="utf-8", newline="") as out:
-            summary = write_table(paths, out, args.format, on_failure=failed, on_note=said, **options)
-    print(
-        f"pipeline: {summary.documents} document(s), {summary.figures} figure(s)"
-        + (f"; {len(summary.failures)} document(s) could not be read" if summary.failures else ""),
-        file=sys.stderr,
-    )
-    return worst
-
-
-def _add(args: argparse.Namespace) -> int:
-    from pipeline.run.add import add_document, add_folder
-
-    if args.path.is_dir():
-        if args.body or args.year or args.url or args.title or args.body_name:
-            raise UsageError("pipeline add DIR takes body and year from --manifest or from DIR/<body>/<year>/ paths")
-        worst = 0
-        for path, outcome in add_folder(args.path, args.manifest, replace=args.replace, encoding=args.encoding):
-            if isinstance(outcome, PipelineError):
-                worst = max(worst, outcome.exit_code)
-                note(f"error: {outcome}")
-            else:
-                print(f"added {path} -> {outcome.file} ({outcome.format}, {outcome.encoding})")
-        return worst
-    if args.manifest is not None:
-        raise UsageError("--manifest goes with a folder: pipeline add DIR --manifest CSV")
-    if not args.body or not args.year:
-        raise UsageError("pipeline add PATH needs --body and --year (e.g. --body lvliang --year 2023)")
-    added = add_document(
-        args.path, args.body, args.year, url=args.url, title=args.title, publisher=args.publisher,
-        replace=args.replace, body_name=args.body_name, encoding=args.encoding,
-    )  # fmt: skip
-    if added.replaced is not None:
-        print(f"replaced: the earlier document was moved to {added.replaced}")
-    print(f"added {args.path} -> {added.file} ({added.format}, {added.encoding}); `pipeline run` makes its report")
-    return 0
-
-
-def _run(args: argparse.Namespace) -> int:
-    from pipeline.run.runner import run_all
-
-    run_all(
-        body=args.body,
-        year=args.year,
-        force=args.force,
-        fail_fast=args.fail_fast,
-        jobs=args.jobs,
-        executor=args.executor,
-        scheduler=args.scheduler,
-    )
-    return 0
+COMMANDS = {"extract": "extract", "run": "run", "add": "add"}
 
 
 def _set_root(root: Path | None) -> None:
@@ -401,12 +286,11 @@ def main(argv: list[str] | None = None) -> int:
         _set_root(args.root)
         if args.command == "extract":
             args.paths = [Path(given) for given in args.raw_paths]
-        if args.command == "extract":
-            return _extract(args)
-        if args.command == "run":
-            return _run(args)
-        if args.command == "add":
-            return _add(args)
+        if args.command in COMMANDS:
+            # the commands import pandas, papermill and trafilatura: --help and usage errors never wait for them
+            from pipeline import commands
+
+            return getattr(commands, COMMANDS[args.command])(args)
         parser.print_help(sys.stderr)
         return UsageError.exit_code
     except PipelineError as exc:

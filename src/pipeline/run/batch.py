@@ -26,6 +26,7 @@ from pipeline.errors import InputNotFound, PipelineError
 from pipeline.extract.rows import FIGURE_COLUMNS, document_figure_tuples, json_record
 from pipeline.intake.formats import SUFFIXES, sniff_path
 from pipeline.intake.read import Intake, read_path
+from pipeline.reference.sources import Source, load_source
 from pipeline.text.document import Document
 from pipeline.workers import check_jobs
 
@@ -43,8 +44,6 @@ def read_input_intake(path: Path, encoding: str | None = None) -> Intake:
     """A document as `pipeline extract` reads it, in any supported format: a raw file beside its
     source.yaml is read as that file declares (after its sha256 is checked); anything else is
     decoded by detection."""
-    from pipeline.reference.sources import Source, load_source
-
     meta = path.parent / "source.yaml"
     if encoding is None and path.is_file() and meta.is_file():
         source: Source = load_source(path.parent)
