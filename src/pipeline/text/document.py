@@ -244,7 +244,8 @@ def _check_text(text: str, name: str) -> str:
     if surrogate:  # no text file holds one; it cannot even be written out again as UTF-8
         raise UnreadableDocument(
             f"{name}: decodes to a lone surrogate (U+{ord(surrogate.group()):04X}) at character {surrogate.start()}; "
-            "this is not text in that encoding"
+            "this is not text in that encoding; give the file's real encoding (encoding: in source.yaml, "
+            "or pipeline extract --encoding)"
         )
     sample = _COMMON_TEXT.sub("", text[:20000])  # what is left may be control or unassigned
     control = sum(1 for ch in sample if unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn") and ch not in "\r\n\t\f")
