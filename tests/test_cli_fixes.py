@@ -278,6 +278,10 @@ def _table_cases(prefix: str, table: dict, make: Callable[..., Case], found: dic
         found[f"{prefix}/{key}"] = make(value)
 
 
+def _add_unreadable(kind: str) -> Case:
+    return _add_case(lambda tmp: [str(add.unreadable_file(tmp, kind)), "--body", "lvliang", "--year", "2022"], 4)
+
+
 def cases() -> dict[str, Case]:
     found: dict[str, Case] = {}
     _table_cases("files", bad.BAD_FILES, lambda v: _file_case(v[0]), found)
@@ -288,10 +292,7 @@ def cases() -> dict[str, Case]:
     _table_cases("parameters", bad.BAD_PARAMETERS, lambda v: _parameters_case(v[0]), found)
     _table_cases("intake", intake.UNREADABLE_FORMATS, lambda v: _extract_case(_write(v[0], v[1]), code=4), found)
     kinds = {f"add-{kind}": kind for kind in add.UNREADABLE_KINDS}
-    adding = lambda kind: _add_case(
-        lambda tmp: [str(add.unreadable_file(tmp, kind)), "--body", "lvliang", "--year", "2022"], 4
-    )  # noqa: E731
-    _table_cases("intake", kinds, adding, found)
+    _table_cases("intake", kinds, _add_unreadable, found)
     for key, case in EXTRA_CASES.items():
         assert key not in found, f"EXTRA_CASES gives {key}, which a table gives too"
         found[key] = case
