@@ -216,8 +216,16 @@ def _notebook_fails(tmp_path: Path, request: pytest.FixtureRequest) -> str:
     capsys = request.getfixturevalue("capsys")
     notebook = request.getfixturevalue("project_copy") / "notebooks" / "10-clean.ipynb"
     broken = json.loads(notebook.read_text(encoding="utf-8"))
-    broken["cells"].insert(2, {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
-                               "source": "raise RuntimeError('a bug in the notebook')"})  # fmt: skip
+    bug = "raise RuntimeError('a bug in the notebook')"
+    cell = {
+        "cell_type": "code",
+        "id": "walker-bug",
+        "metadata": {},
+        "execution_count": None,
+        "outputs": [],
+        "source": bug,
+    }
+    broken["cells"].insert(2, cell)
     notebook.write_text(json.dumps(broken, ensure_ascii=False), encoding="utf-8")
     assert cli.main(["run"]) == 7
     return capsys.readouterr().err.strip().splitlines()[-1]

@@ -92,7 +92,10 @@ def decode_bytes(data: bytes, declared: str | None = None, name: str = "<bytes>"
         try:
             codec = text_codec(declared)
         except LookupError as exc:
-            raise SourceMetadataError(f"{name}: encoding {declared!r} in source.yaml: {exc}") from exc
+            raise SourceMetadataError(
+                f"{name}: encoding {declared!r} in source.yaml: {exc}; write the file's real encoding there "
+                "(e.g. utf-8, gb18030, big5, utf-16)"
+            ) from exc
         try:
             text = data.decode("utf_8_sig" if codec == "utf-8" else codec)
         except UnicodeError as exc:  # UnicodeDecodeError, or a codec's own UnicodeError
