@@ -33,15 +33,24 @@ from . import test_intake as intake
 DOC = Path(__file__).resolve().parents[1] / "docs" / "robustness.md"
 
 
-def doc_rows() -> list[tuple[str, str]]:
-    """(id, fix text) of every row of a table whose header has `id` and `what to do` columns."""
+ID_CELL = re.compile(r"`[a-z]+/[a-z0-9.-]+`")
+
+
+def doc_rows(text: str | None = None) -> list[tuple[str, str]]:
+    """(id, fix text) of every row of a table whose header has `id` and `what to do` columns. A row
+    that opens with an id in any other table (one cut off from its header by a blank line) is an
+    error, so no id row is silently left out of the walk."""
     rows: list[tuple[str, str]] = []
     columns: list[str] | None = None
-    for line in DOC.read_text(encoding="utf-8").splitlines():
+    for line in (DOC.read_text(encoding="utf-8") if text is None else text).splitlines():
         if not line.startswith("|"):
             columns = None
             continue
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        has_id = "id" in (columns or []) and "what to do" in (columns or [])
+        assert has_id or not ID_CELL.fullmatch(cells[0]), (
+            f"docs/robustness.md: row {cells[0]} is in a table without id and what-to-do columns"
+        )
         if columns is None:
             columns = [cell.lower() for cell in cells]
             continue
@@ -327,6 +336,13 @@ def test_each_row_s_message_says_what_to_do(tmp_path, request, ident, fix):
     assert fix in line, f"{ident}: the message does not say what to do ({fix!r}):\n{line}"
     if ident.split("/")[0] in FILE_KINDS:  # and it names the file, as given
         assert str(tmp_path) in line, f"{ident}: the message names no file:\n{line}"
+
+
+def test_an_id_row_cut_off_from_its_header_is_refused():
+    table = "| id | input | what to do |\n| --- | --- | --- |\n| `files/a` | x | `do a` |\n"
+    assert doc_rows(table) == [("files/a", "do a")]
+    with pytest.raises(AssertionError, match="without id and what-to-do columns"):
+        doc_rows(table + "\n| `files/b` | y | `do b` |\n| `files/c` | z | `do c` |\n")
 
 
 def test_a_row_without_a_case_fails(tmp_path, request):
