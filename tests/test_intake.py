@@ -161,21 +161,24 @@ def test_scanned_pdf_needs_ocr(tmp_path, capsys):
     assert "needs OCR" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize(
-    "name, data, message",
-    [
-        ("damaged.pdf", b"%PDF-1.7\n garbage that is no PDF", "cannot be opened"),
-        ("book.zip", None, "ZIP archive"),
-        ("broken.docx", b"PK\x03\x04 not really a zip", "damaged ZIP"),
-        ("empty.html", b"<html><body><nav><a>a</a> <a>b</a></nav></body></html>", "main text"),
-    ],
-)
+def zip_bytes() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("notes.txt", "召开会议9次")
+    return buffer.getvalue()
+
+
+# id: (file name, its bytes, a part of the message); tests/test_cli_fixes.py walks these as intake/<id>
+UNREADABLE_FORMATS = {
+    "damaged-pdf": ("damaged.pdf", b"%PDF-1.7\n garbage that is no PDF", "cannot be opened"),
+    "zip-archive": ("book.zip", zip_bytes(), "ZIP archive"),
+    "damaged-docx": ("broken.docx", b"PK\x03\x04 not really a zip", "damaged ZIP"),
+    "empty-page": ("empty.html", b"<html><body><nav><a>a</a> <a>b</a></nav></body></html>", "main text"),
+}
+
+
+@pytest.mark.parametrize(("name", "data", "message"), UNREADABLE_FORMATS.values(), ids=UNREADABLE_FORMATS.keys())
 def test_unreadable_formats_exit_4(tmp_path, capsys, name, data, message):
-    if data is None:
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w") as archive:
-            archive.writestr("notes.txt", "召开会议9次")
-        data = buffer.getvalue()
     path = tmp_path / name
     path.write_bytes(data)
     assert main(["extract", str(path)]) == 4

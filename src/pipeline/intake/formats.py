@@ -34,7 +34,10 @@ def sniff(data: bytes, name: str = "<bytes>") -> str:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
                 names = set(archive.namelist())
         except zipfile.BadZipFile as exc:
-            raise UnreadableDocument(f"{name}: a damaged ZIP archive (or .docx file); it cannot be read") from exc
+            raise UnreadableDocument(
+                f"{name}: a damaged ZIP archive (or .docx file); it cannot be read - save it again from where it came, "
+                "or export it as PDF or text"
+            ) from exc
         if "word/document.xml" in names:
             return "docx"
         kind = "an .xlsx workbook" if "xl/workbook.xml" in names else "a ZIP archive"

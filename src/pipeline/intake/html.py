@@ -207,7 +207,10 @@ def _main_text(cleaned: str, name: str) -> str:
         favor_recall=True,
     )
     if not text or not text.strip():
-        raise UnreadableDocument(f"{name}: no main text found in this web page (is it a page of links or a frame?)")
+        raise UnreadableDocument(
+            f"{name}: no main text found in this web page (is it a page of links or a frame?); save the page that "
+            "shows the report's text, or copy the text into a .txt file"
+        )
     return text
 
 

@@ -161,7 +161,10 @@ def load_taxonomy(path: Path | None = None) -> tuple[Indicator, ...]:
             raise DataCheckError(f"{where}: not a mapping")
         missing = [k for k in REQUIRED_FIELDS if k not in entry or (k not in MAY_BE_EMPTY and not entry[k])]
         if missing:
-            raise DataCheckError(f"{where}: missing {', '.join(missing)}")
+            raise DataCheckError(
+                f"{where}: missing {', '.join(missing)}; add them (the comment at the top of indicators.yaml "
+                "says what each field holds)"
+            )
         unknown_fields = sorted(set(entry) - set(REQUIRED_FIELDS) - set(OPTIONAL_FIELDS))
         if unknown_fields:
             raise DataCheckError(f"{where}: unknown field(s) {', '.join(map(str, unknown_fields))}")

@@ -138,7 +138,10 @@ def _read_meta(folder: Path) -> tuple[Path, dict[str, Any]]:
     """source.yaml parsed strictly: a mapping, within size, no duplicate key, no alias bomb."""
     meta_path = folder / "source.yaml"
     if meta_path.is_dir():
-        raise SourceMetadataError(f"{meta_path}: is a directory, not a file; source.yaml is a YAML file of fields")
+        raise SourceMetadataError(
+            f"{meta_path}: is a directory, not a file; remove the directory and write source.yaml as a file "
+            "(copy data/raw/lvliang/2023/source.yaml as a model)"
+        )
     if not meta_path.is_file():
         raise SourceMetadataError(f"{meta_path}: missing; every raw document needs its source.yaml")
     if not _inside(meta_path, folder.parent.parent):
@@ -202,6 +205,7 @@ def _check_dates(meta_path: Path, meta: dict[str, Any], year: int) -> None:
         if isinstance(value, bool) or isinstance(value, float) or period_bounds(str(value)) is None:
             shape_ok = PERIOD_END.match(str(value))
             what = "names no real day or month" if shape_ok else "is not YYYY, YYYY-MM or YYYY-MM-DD"
+            what += "; write a real date (like 2023-01-01), or leave the field out"
             raise SourceMetadataError(f"{meta_path}: {key} {value!r} {what}")
     start = period_bounds(str(meta.get("period_start") or f"{year}-01-01"))
     end = period_bounds(str(meta.get("period_end") or f"{year}-12-31"))

@@ -152,7 +152,10 @@ def add_document(
     data_sha = sha256_of(path)
     where = corpus_hashes().get(data_sha)
     if where is not None:
-        raise SourceMetadataError(f"{path}: this file (sha256 {data_sha[:16]}…) is already in the corpus as {where}")
+        raise SourceMetadataError(
+            f"{path}: this file (sha256 {data_sha[:16]}…) is already in the corpus as {where}; "
+            "nothing to add (to file it under another year, remove that folder first)"
+        )
     folder = paths.raw_dir(body, year)
     if folder.exists() and any(folder.iterdir()) and not replace:
         have = ", ".join(sorted(p.name for p in folder.iterdir()))
@@ -241,7 +244,15 @@ def add_folder(folder: Path, manifest: Path | None = None, **options) -> list[tu
             where = (
                 "the manifest nor its path" if manifest is not None else "its path (<body>/<year>/file) or a --manifest"
             )
-            results.append((path, UsageError(f"{path}: no body and year for it in {where}")))
+            results.append(
+                (
+                    path,
+                    UsageError(
+                        f"{path}: no body and year for it in {where}; give it a row (file,body,year) in --manifest, "
+                        "or put it under <body>/<year>/"
+                    ),
+                )
+            )
             continue
         try:
             added = add_document(

@@ -77,14 +77,14 @@ def _folder_entry_problem(child: Path, folder: Path) -> str:
     symlink, or a symlink that leads out of the folder that was given."""
     if child.is_symlink():
         if not child.exists():
-            return f"{child}: a symlink to {child.readlink()}, which does not exist; left out"
+            return f"{child}: a symlink to {child.readlink()}, which does not exist; left out (fix or remove the link)"
         if not child.resolve().is_relative_to(folder.resolve()):
             return (
                 f"{child}: a symlink to {child.resolve()}, outside {folder}; left out "
                 "(give that file as a path of its own to read it)"
             )
     if not child.is_file():
-        return f"{child}: not a regular file (a FIFO, socket or device); left out"
+        return f"{child}: not a regular file (a FIFO, socket or device); left out (give a regular file instead)"
     return ""
 
 

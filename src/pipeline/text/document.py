@@ -92,7 +92,10 @@ def decode_bytes(data: bytes, declared: str | None = None, name: str = "<bytes>"
         try:
             codec = text_codec(declared)
         except LookupError as exc:
-            raise SourceMetadataError(f"{name}: encoding {declared!r} in source.yaml: {exc}") from exc
+            raise SourceMetadataError(
+                f"{name}: encoding {declared!r} in source.yaml: {exc}; write the file's real encoding there "
+                "(e.g. utf-8, gb18030, big5, utf-16)"
+            ) from exc
         try:
             text = data.decode("utf_8_sig" if codec == "utf-8" else codec)
         except UnicodeError as exc:  # UnicodeDecodeError, or a codec's own UnicodeError
@@ -244,7 +247,8 @@ def _check_text(text: str, name: str) -> str:
     if surrogate:  # no text file holds one; it cannot even be written out again as UTF-8
         raise UnreadableDocument(
             f"{name}: decodes to a lone surrogate (U+{ord(surrogate.group()):04X}) at character {surrogate.start()}; "
-            "this is not text in that encoding"
+            "this is not text in that encoding; give the file's real encoding (encoding: in source.yaml, "
+            "or pipeline extract --encoding)"
         )
     sample = _COMMON_TEXT.sub("", text[:20000])  # what is left may be control or unassigned
     control = sum(1 for ch in sample if unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn") and ch not in "\r\n\t\f")
