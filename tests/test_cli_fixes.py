@@ -96,7 +96,7 @@ def _parameters_case(parameters: dict) -> Case:
     def case(tmp_path: Path, request: pytest.FixtureRequest) -> str:
         request.getfixturevalue("project_copy")
         with pytest.raises(UsageError) as info:
-            runner.run_notebook("10-clean.ipynb", parameters, "lvliang/2023")
+            runner.run_notebook("31-report-one.ipynb", parameters, "lvliang/2023")
         return str(info.value)
 
     return case
