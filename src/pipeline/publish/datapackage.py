@@ -154,6 +154,12 @@ def data_date(processed: Path) -> str:
     return max(dates) if dates else ""
 
 
+def created(date: str) -> str:
+    """A data date as the RFC 3339 datetime the spec's `created` wants ('2024' -> 2024-01-01T00:00:00Z)."""
+    parts = [*date.split("-"), "01", "01"][:3]
+    return f"{parts[0]}-{parts[1].zfill(2)}-{parts[2].zfill(2)}T00:00:00Z"
+
+
 def sources() -> list[dict]:
     return [
         {"title": "人大常委会工作报告 (data/raw, each with its source.yaml) · the shipped work reports",
@@ -165,12 +171,13 @@ def sources() -> list[dict]:
 
 def descriptor(processed: Path) -> dict:
     present = [n for n in TABLES if (processed / f"{n}.csv").is_file()]
+    date = data_date(processed)
     return {
         "profile": "tabular-data-package",
         "name": NAME,
         "title": TITLE,
         "version": __version__,
-        "created": data_date(processed),
+        **({"created": created(date)} if date else {}),
         "licenses": [LICENCE],
         "sources": sources(),
         "units": sorted({u for i in default_taxonomy() for u in i.units}),
