@@ -17,9 +17,10 @@ def point_paths(mp: pytest.MonkeyPatch, root: Path) -> None:
     from pipeline.reference import indicators
 
     mp.setenv("ANNUAL_FIGURES_ROOT", str(root))
-    for name, sub in {"ROOT": "", "DATA": "data", "RAW": "data/raw", "REFERENCE": "data/reference",
-                      "INTERIM": "data/interim", "PROCESSED": "data/processed", "NOTEBOOKS": "notebooks",
-                      "REPORTS": "reports", "EXECUTED": "reports/_executed", "FAILED": "reports/_failed"}.items():  # fmt: skip
+    subs = {"ROOT": "", "DATA": "data", "RAW": "data/raw", "REFERENCE": "data/reference", "INTERIM": "data/interim",
+            "PROCESSED": "data/processed", "NOTEBOOKS": "notebooks", "REPORTS": "reports",
+            "EXECUTED": "reports/_executed", "FAILED": "reports/_failed"}  # fmt: skip
+    for name, sub in subs.items():
         mp.setattr(paths, name, root / sub if sub else root)
     indicators.default_taxonomy.cache_clear()
 

@@ -34,7 +34,11 @@ from pipeline.text.numerals import APPROX_CLASSES
 
 NAME = "annual-figures"
 TITLE = "人大常委会工作报告数字 · Figures from people's congress standing committee work reports"
-LICENCE = {"name": "CC-BY-4.0", "title": "Creative Commons Attribution 4.0", "path": "https://creativecommons.org/licenses/by/4.0/"}
+LICENCE = {
+    "name": "CC-BY-4.0",
+    "title": "Creative Commons Attribution 4.0",
+    "path": "https://creativecommons.org/licenses/by/4.0/",
+}
 PARQUET_KEY = b"datapackage"
 
 DOCUMENT_COLUMNS = [
@@ -216,4 +220,3 @@ def parquet_descriptor(path: Path) -> dict:
     """The descriptor a Parquet file carries ({} when it carries none)."""
     raw = (pq.read_schema(path).metadata or {}).get(PARQUET_KEY)
     return json.loads(raw) if raw else {}
-
