@@ -104,35 +104,57 @@ def series_of(rows: Iterable[Row], indicator: Indicator) -> dict[str, dict[str, 
     return out
 
 
+MARKERS = ("o", "s", "^", "v", "D", "P", "X", "<", ">", "h")
+LOG_RATIO = 30  # a y-axis spanning more than this (a province's count beside a county's) is drawn on a log scale
+
+
+def _draw_body(ax, name: str, points: list[tuple[float, float, bool]], colour: str, marker: str, own: bool) -> None:
+    """A body's annual figures as one line (the first figure of a year), its annualised term totals as
+    hollow diamonds beside it, never joined to the line."""
+    annual: dict[float, float] = {}
+    for x, y, annualised in points:
+        if not annualised:
+            annual.setdefault(x, y)
+    if annual:
+        xs = sorted(annual)
+        ax.plot(xs, [annual[x] for x in xs], color=colour, marker=marker, linewidth=2.2 if own else 1,
+                markersize=6 if own else 4, label=name, zorder=3 if own else 2)  # fmt: skip
+    terms = [(x, y) for x, y, a in points if a]
+    if terms:
+        ax.scatter(*zip(*terms, strict=True), marker="D", s=44, facecolors="none", edgecolors=colour, zorder=3,
+                   label=f"{name} 年均 term average")  # fmt: skip
+
+
 def indicator_chart(indicator: Indicator, rows: list[Row], bodies: dict[str, dict[str, str]], own: set[str]):
-    """One axis per unit key; each body a line; bodies with a document in colour, peers in grey."""
+    """One axis per unit key; each body a line; bodies with a document in colour, published peers in
+    grey with a marker each; the legend below, one entry per body."""
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     series = series_of(rows, indicator)
     if not series:
         return None, ""
-    figure = plotting._new_figure(7.0, 3.2 * len(series))
+    entries = sum(len(b) for b in series.values())
+    figure = plotting._new_figure(7.5, 3.0 * len(series) + 0.22 * (entries // 2 + 1))
     axes = figure.subplots(len(series), 1, squeeze=False)[:, 0]
     alt = []
     for ax, (unit, by_body) in zip(axes, sorted(series.items()), strict=True):
-        colours = iter(BODY_COLOURS)
-        for body, points in sorted(by_body.items()):
+        colours, markers = iter(BODY_COLOURS), iter(MARKERS * 10)
+        for body, points in sorted(by_body.items(), key=lambda t: (t[0] not in own, t[0])):
             points.sort()
-            name = bodies.get(body, {}).get("name_zh", body).replace("人大常委会", "")
+            name = bodies.get(body, {}).get("name_zh", body).replace("人大常委会", "") or body
             colour = next(colours, plotting.OWN_PAST) if body in own else plotting.PEER
-            xs = [p[0] for p in points]
-            ys = [p[1] for p in points]
-            ax.plot(xs, ys, color=colour, marker="o", linewidth=2 if body in own else 1, label=name)
-            annualised = [(x, y) for x, y, a in points if a]
-            if annualised:
-                ax.scatter(*zip(*annualised, strict=True), marker="D", s=48, facecolors="none", edgecolors=colour,
-                           label=f"{name} 年均 term average", zorder=3)  # fmt: skip
+            _draw_body(ax, name, points, colour, "o" if body in own else next(markers), body in own)
             alt.append(f"{name}: " + ", ".join(f"{int(x)} {plotting._fmt(y)}" for x, y, _ in points))
-        ax.set_ylabel(unit)
+        values = [y for pts in by_body.values() for _, y, _ in pts]
+        if min(values) > 0 and max(values) / min(values) > LOG_RATIO:
+            ax.set_yscale("log")
+            ax.set_ylabel(f"{unit}（对数刻度 log scale）")
+        else:
+            ax.set_ylim(bottom=0)
+            ax.set_ylabel(unit)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: plotting._fmt(v)))
-        ax.set_ylim(bottom=0)
-        ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        ax.legend(fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2)
         plotting._tidy(ax)
     figure.suptitle(f"{indicator.zh} · {indicator.en}", fontsize=11)
     return figure, "; ".join(alt)
