@@ -101,7 +101,7 @@ def test_parquet_carries_the_descriptor(built):
 
     meta = parquet_descriptor(built / "figures.parquet")
     desc = json.loads((built / "datapackage.json").read_text(encoding="utf-8"))
-    assert meta["version"] == desc["version"] and meta["licenses"] == desc["licenses"]
+    assert meta["version"] == desc["version"] and meta["licenses"] == desc["licenses"] and meta["title"]
     assert meta["resource"] == desc["resources"][0]
     import pandas as pd
 
