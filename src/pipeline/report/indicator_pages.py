@@ -105,12 +105,16 @@ def series_of(rows: Iterable[Row], indicator: Indicator) -> dict[str, dict[str, 
 
 
 MARKERS = ("o", "s", "^", "v", "D", "P", "X", "<", ">", "h")
+LEGEND_BODIES = 24  # past this many bodies on one axis, further peers are drawn without a legend entry
 LOG_RATIO = 30  # a y-axis spanning more than this (a province's count beside a county's) is drawn on a log scale
 
 
-def _draw_body(ax, name: str, points: list[tuple[float, float, bool]], colour: str, marker: str, own: bool) -> None:
+def _draw_body(
+    ax, name: str, points: list[tuple[float, float, bool]], colour: str, marker: str, own: bool, legend: bool = True
+) -> None:
     """A body's annual figures as one line (the first figure of a year), its annualised term totals as
-    hollow diamonds beside it, never joined to the line."""
+    hollow diamonds beside it, never joined to the line. `legend=False` draws it without a legend entry."""
+    name = name if legend else f"_{name}"  # matplotlib leaves labels starting with _ out of the legend
     annual: dict[float, float] = {}
     for x, y, annualised in points:
         if not annualised:
@@ -133,17 +137,19 @@ def indicator_chart(indicator: Indicator, rows: list[Row], bodies: dict[str, dic
     series = series_of(rows, indicator)
     if not series:
         return None, ""
-    entries = sum(len(b) for b in series.values())
+    entries = min(LEGEND_BODIES, max(len(b) for b in series.values())) * len(series)
     figure = plotting._new_figure(7.5, 3.0 * len(series) + 0.22 * (entries // 2 + 1))
     axes = figure.subplots(len(series), 1, squeeze=False)[:, 0]
     alt = []
     for ax, (unit, by_body) in zip(axes, sorted(series.items()), strict=True):
         colours, markers = iter(BODY_COLOURS), iter(MARKERS * 10)
-        for body, points in sorted(by_body.items(), key=lambda t: (t[0] not in own, t[0])):
+        ordered = sorted(by_body.items(), key=lambda t: (t[0] not in own, t[0]))
+        for n, (body, points) in enumerate(ordered):
             points.sort()
             name = bodies.get(body, {}).get("name_zh", body).replace("人大常委会", "") or body
             colour = next(colours, plotting.OWN_PAST) if body in own else plotting.PEER
-            _draw_body(ax, name, points, colour, "o" if body in own else next(markers), body in own)
+            shown = body in own or n < LEGEND_BODIES
+            _draw_body(ax, name, points, colour, "o" if body in own else next(markers), body in own, shown)
             alt.append(f"{name}: " + ", ".join(f"{int(x)} {plotting._fmt(y)}" for x, y, _ in points))
         values = [y for pts in by_body.values() for _, y, _ in pts]
         if min(values) > 0 and max(values) / min(values) > LOG_RATIO:
@@ -154,6 +160,8 @@ def indicator_chart(indicator: Indicator, rows: list[Row], bodies: dict[str, dic
             ax.set_ylabel(unit)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: plotting._fmt(v)))
+        if len(ordered) > LEGEND_BODIES:
+            ax.plot([], [], color=plotting.PEER, label=f"另有 {len(ordered) - LEGEND_BODIES} 个同级机关 more peers")
         ax.legend(fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2)
         plotting._tidy(ax)
     figure.suptitle(f"{indicator.zh} · {indicator.en}", fontsize=11)
