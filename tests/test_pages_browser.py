@@ -72,3 +72,10 @@ def test_indicator_page_links_reach_the_evidence_rows(two_years):
         assert len(hrefs) >= 2
         browser.open(hrefs[0], 1280, 900)
         assert browser.evaluate("document.querySelector(':target') !== null")
+
+
+def test_a_source_path_links_to_its_report(two_years):
+    """A baseline from the body's own earlier document names it by path and links to its report."""
+    html = (two_years / "reports" / "lvliang" / "2024.html").read_text(encoding="utf-8")
+    assert '<a class="url" href="../lvliang/2023.html">lvliang/2023/000_27d8ef8a85ace649.txt</a>' in html
+    assert '<span class="url">lvliang/2023/' not in html
