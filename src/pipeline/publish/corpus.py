@@ -7,6 +7,7 @@ issue 12 can call it as a step of its own after the last compare step.
 
 from __future__ import annotations
 
+import csv
 import json
 import shutil
 from pathlib import Path
@@ -15,6 +16,8 @@ import pandas as pd
 
 from pipeline import paths
 from pipeline.atomic import atomic_path
+from pipeline.display import note
+from pipeline.panel import PANEL_COLUMNS
 from pipeline.publish.database import NAME as DATABASE
 from pipeline.publish.database import write_database
 from pipeline.publish.datapackage import write_datapackage
@@ -42,7 +45,12 @@ def publish_corpus(css: str, root: Path | None = None, processed: Path | None = 
     """Write everything issue 15 adds and return what the index shows of it ({} without a panel)."""
     root = root or paths.REPORTS
     processed = processed or paths.PROCESSED
-    if not (processed / "figures.parquet").is_file():
+    if not (processed / "figures.parquet").is_file() or not (processed / "figures.csv").is_file():
+        return {}
+    with (processed / "figures.csv").open(encoding="utf-8-sig", newline="") as handle:
+        header = next(csv.reader(handle), [])
+    if header != PANEL_COLUMNS:  # not a panel this package wrote: publish nothing rather than half
+        note(f"{processed / 'figures.csv'}: not the panel's columns; data package, database and pages not written")
         return {}
     package = write_datapackage(processed)
     write_database(processed)
