@@ -11,6 +11,8 @@ import re
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from pipeline import paths
 from pipeline.atomic import write_atomic, write_processed_csv
@@ -21,6 +23,7 @@ from pipeline.paths import interim_figure_tables
 from pipeline.reference.indicators import by_id, default_taxonomy
 from pipeline.reference.published import read_published
 from pipeline.reference.sources import PERIOD_KINDS
+from pipeline.reference.table_schema import parquet_metadata
 from pipeline.text.numerals import APPROX_CLASSES, is_plausible
 
 PANEL_COLUMNS = [
@@ -166,7 +169,14 @@ def assemble(docs: pd.DataFrame, published: pd.DataFrame) -> pd.DataFrame:
 
 def write_panel(panel: pd.DataFrame, processed_root: Path) -> None:
     write_processed_csv(processed_root / "figures.csv", panel)
-    write_atomic(processed_root / "figures.parquet", lambda tmp: panel.to_parquet(tmp, index=False))
+    write_atomic(processed_root / "figures.parquet", lambda tmp: write_parquet(panel, tmp))
+
+
+def write_parquet(panel: pd.DataFrame, target: Path) -> None:
+    """The panel as Parquet, with its Table Schema under the schema metadata key `datapackage`."""
+    table = pa.Table.from_pandas(panel, preserve_index=False)
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}), **parquet_metadata(PANEL_COLUMNS)})
+    pq.write_table(table, target)
 
 
 def build_panel(

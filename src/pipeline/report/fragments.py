@@ -199,8 +199,13 @@ def footer_html(data: ReportData) -> str:
 # ---------------------------------------------------------------- the index
 
 
-def index_html(entries: Iterable[IndexEntry], downloads: Iterable[tuple[str, str, str]], css: str) -> str:
+def index_html(
+    entries: Iterable[IndexEntry], downloads: Iterable[tuple[str, str, str]], css: str, corpus: dict | None = None
+) -> str:
     """reports/index.html: every report, newest first, and the CSV downloads (name, href, plain-text
-    description); `css` is the package's own stylesheet, inlined as it is."""
+    description); `css` is the package's own stylesheet, inlined as it is. `corpus` is what
+    `publish.corpus.publish_corpus` returns: the coverage view, the indicator pages, more downloads."""
     newest_first = sorted(entries, key=lambda e: (-e.year, e.body))
-    return render("pages/index.html.j2", entries=newest_first, downloads=list(downloads), css=css)
+    corpus = corpus or {}
+    downloads = [*downloads, *corpus.get("downloads", [])]
+    return render("pages/index.html.j2", entries=newest_first, downloads=downloads, css=css, corpus=corpus)

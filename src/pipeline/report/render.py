@@ -26,6 +26,7 @@ from pathlib import Path
 
 from pipeline import paths
 from pipeline.atomic import atomic_path, write_text_atomic
+from pipeline.publish.corpus import publish_corpus
 from pipeline.reference.readers import known_bodies
 from pipeline.reference.sources import discover_sources
 from pipeline.report import data as report_data
@@ -165,6 +166,7 @@ def read_entry(body: str, year: int) -> IndexEntry:
 def write_index(root: Path | None = None) -> Path:
     """reports/index.html listing every rendered report, and the processed CSVs beside it to download."""
     root = root or paths.REPORTS
+    corpus = publish_corpus(stylesheet(), root)  # issue 15: data package, SQLite, indicator pages, coverage
     entries = []
     for source in discover_sources():
         if (root / source.body / f"{source.report_year}.html").is_file():
@@ -181,4 +183,4 @@ def write_index(root: Path | None = None) -> Path:
         size = original.stat().st_size
         described = f"{description} ({rows:,} rows, {size / 1024:,.0f} KiB)"
         downloads.append((name, f"downloads/{name}", described))
-    return write_text_atomic(root / "index.html", index_html(entries, downloads, stylesheet()))
+    return write_text_atomic(root / "index.html", index_html(entries, downloads, stylesheet(), corpus))

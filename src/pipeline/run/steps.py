@@ -89,7 +89,12 @@ INDEX = Step(
     "30-report.ipynb",
     "corpus",
     inputs=("data/interim/*/*/index_entry.json", "data/processed/figures.csv, comparison.csv, checks.csv"),
-    outputs=("reports/index.html", "reports/downloads/*.csv"),
+    outputs=(
+        "reports/index.html",
+        "reports/downloads/*.csv",
+        "reports/indicators/<id>.html, <id>.csv",
+        "data/processed/documents.csv, datapackage.json, annual_figures.sqlite",
+    ),
 )
 
 # in the order they run; each also depends on its notebook and on the package's code

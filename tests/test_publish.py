@@ -1,0 +1,137 @@
+"""Issue 15: the data package, the Parquet metadata and the SQLite database of the processed tables."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import copy_project
+
+
+def point_paths(mp: pytest.MonkeyPatch, root: Path) -> None:
+    from pipeline import paths
+    from pipeline.reference import indicators
+
+    mp.setenv("ANNUAL_FIGURES_ROOT", str(root))
+    subs = {"ROOT": "", "DATA": "data", "RAW": "data/raw", "REFERENCE": "data/reference", "INTERIM": "data/interim",
+            "PROCESSED": "data/processed", "NOTEBOOKS": "notebooks", "REPORTS": "reports",
+            "EXECUTED": "reports/_executed", "FAILED": "reports/_failed"}  # fmt: skip
+    for name, sub in subs.items():
+        mp.setattr(paths, name, root / sub if sub else root)
+    indicators.default_taxonomy.cache_clear()
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """The seed cleaned, the panel built and compared in this process, then published."""
+    from pipeline.compare.step import compare_year
+    from pipeline.extract.clean import clean_document
+    from pipeline.panel import build_panel
+    from pipeline.publish.database import write_database
+    from pipeline.publish.datapackage import write_datapackage
+    from pipeline.reference import indicators
+
+    root = copy_project(tmp_path_factory.mktemp("project"))
+    with pytest.MonkeyPatch.context() as mp:
+        point_paths(mp, root)
+        clean_document("lvliang", 2023)
+        build_panel()
+        compare_year("lvliang", 2023)
+        write_datapackage()
+        write_database()
+        yield root / "data" / "processed"
+    indicators.default_taxonomy.cache_clear()
+
+
+def header(path: Path) -> list[str]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return next(csv.reader(handle))
+
+
+def test_datapackage_validates_with_frictionless(built):
+    from frictionless import validate
+
+    report = validate(str(built / "datapackage.json"))
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])[:10]
+
+
+def test_fields_equal_the_csv_headers(built):
+    desc = json.loads((built / "datapackage.json").read_text(encoding="utf-8"))
+    names = [r["name"] for r in desc["resources"]]
+    assert names == ["figures", "comparison", "checks", "documents"]
+    for r in desc["resources"]:
+        assert [f["name"] for f in r["schema"]["fields"]] == header(built / r["path"]), r["name"]
+
+
+def test_allowed_values_come_from_the_code(built):
+    from pipeline.compare.semantics import COVERAGE
+    from pipeline.reference.sources import PERIOD_KINDS
+    from pipeline.text.numerals import APPROX_CLASSES
+
+    desc = json.loads((built / "datapackage.json").read_text(encoding="utf-8"))
+    fields = {(r["name"], f["name"]): f for r in desc["resources"] for f in r["schema"]["fields"]}
+    assert fields[("figures", "approx")]["constraints"]["enum"] == list(APPROX_CLASSES)
+    assert fields[("figures", "period_kind")]["constraints"]["enum"] == list(PERIOD_KINDS)
+    assert fields[("comparison", "coverage")]["constraints"]["enum"] == list(COVERAGE)
+    assert "peer" in fields[("comparison", "baseline_kind")]["constraints"]["enum"]
+    assert fields[("figures", "value")]["type"] == "number"
+    assert fields[("figures", "report_year")]["type"] == "integer"
+    assert desc["version"] and desc["licenses"] and desc["sources"]
+    assert desc["created"][:4].isdigit()  # a date the data carry
+
+
+def test_a_bad_value_fails_validation(built, tmp_path):
+    """The test above can fail: an approx class the code does not know is an error."""
+    from frictionless import validate
+
+    for name in ("figures.csv", "comparison.csv", "checks.csv", "documents.csv", "datapackage.json"):
+        (tmp_path / name).write_bytes((built / name).read_bytes())
+    text = (tmp_path / "figures.csv").read_text(encoding="utf-8-sig")
+    (tmp_path / "figures.csv").write_text(text.replace(",exact,", ",exactish,", 1), encoding="utf-8-sig")
+    assert validate(str(built / "datapackage.json")).valid
+    assert not validate(str(tmp_path / "datapackage.json")).valid
+
+
+def test_parquet_carries_the_descriptor(built):
+    from pipeline.publish.datapackage import parquet_descriptor
+
+    meta = parquet_descriptor(built / "figures.parquet")
+    desc = json.loads((built / "datapackage.json").read_text(encoding="utf-8"))
+    assert meta["version"] == desc["version"] and meta["licenses"] == desc["licenses"] and meta["title"]
+    assert meta["resource"] == desc["resources"][0]
+    import pandas as pd
+
+    assert list(pd.read_parquet(built / "figures.parquet").columns) == header(built / "figures.csv")
+
+
+def test_same_data_same_bytes(built):
+    from pipeline.publish.datapackage import descriptor, descriptor_json
+
+    assert descriptor_json(descriptor(built)) == (built / "datapackage.json").read_text(encoding="utf-8")
+
+
+def test_full_text_query_with_sqlite3_alone(built):
+    con = sqlite3.connect(built / "annual_figures.sqlite")
+    rows = con.execute(
+        "SELECT sentence, body, report_year FROM evidence_fts WHERE evidence_fts MATCH ?", ('"常委会会议"',)
+    ).fetchall()
+    tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    figures = con.execute("SELECT count(*) FROM figures").fetchone()[0]
+    con.close()
+    assert rows and all("常委会会议" in r[0] for r in rows)
+    assert {r[1] for r in rows} >= {"lvliang"}
+    assert {"figures", "comparison", "checks", "documents", "evidence_fts"} <= tables
+    with (built / "figures.csv").open(encoding="utf-8-sig", newline="") as handle:
+        assert figures == sum(1 for _ in csv.reader(handle)) - 1
+
+
+def test_search_finds_substrings_only_where_they_are(built):
+    from pipeline.publish.database import search
+
+    hits = search(built / "annual_figures.sqlite", "常委会会议")
+    assert hits and all("常委会会议" in h[0] for h in hits)
+    assert search(built / "annual_figures.sqlite", "不存在的短语啊") == []
