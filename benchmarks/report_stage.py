@@ -6,8 +6,8 @@
 Builds a throw-away project (benchmarks/corpus_run.build_project: synthetic report-sized documents,
 all bodies of one level), runs the clean and compare stages once in this process, then renders the
 first body's reports `--reports` times each phase: `report.data.load` (data), the charts fragment
-(charts), every fragment but the charts (fragments), and the page (HTML: fragments laid into the
-page by the report renderer). CPU seconds of this process, so a busy machine flatters nothing.
+(charts), every other fragment (fragments), and the page (HTML: the fragments laid into the page by
+`report.render.page_html`; before it, nbconvert's exporter, which took seconds per report). CPU seconds of this process, so a busy machine flatters nothing.
 With --profile, cProfile of one whole report (the body's last year) goes to that file, and its
 top 25 functions by cumulative time are printed.
 """
@@ -49,6 +49,7 @@ def add_peers(project: Path, peers: int, years: int, seed: int) -> None:
 
 def phases(body: str, years: list[int], rows) -> dict[str, float]:
     from pipeline.report import data as report_data
+    from pipeline.reference.readers import known_bodies
     from pipeline.report import fragments, render
 
     out = {"data": 0.0, "charts": 0.0, "fragments": 0.0, "HTML": 0.0}
@@ -57,15 +58,13 @@ def phases(body: str, years: list[int], rows) -> dict[str, float]:
         data = report_data.load(body, year, rows)
         out["data"] += time.process_time() - t
         t = time.process_time()
-        fragments.charts_html(data)
+        charts = fragments.charts_html(data)
         out["charts"] += time.process_time() - t
         t = time.process_time()
-        for section in render.SECTIONS:
-            if section != "charts_html":
-                getattr(fragments, section)(data)
+        sections = [charts if name == "charts_html" else getattr(fragments, name)(data) for name in render.SECTIONS]
         out["fragments"] += time.process_time() - t
         t = time.process_time()
-        render.report_page(data)
+        render.page_html(sections, report_data.report_title(body, year, known_bodies()))
         out["HTML"] += time.process_time() - t
     return {k: v / len(years) for k, v in out.items()}
 
@@ -77,11 +76,14 @@ def main() -> None:
     parser.add_argument("--reports", type=int, default=3, help="reports of the first body timed (default 3)")
     parser.add_argument("--profile", type=Path, help="cProfile one report to this file and print its top")
     parser.add_argument("--workdir", type=Path, help="keep the project here (default: a temporary folder)")
+    parser.add_argument("--reuse", action="store_true", help="reuse the --workdir project: compare again, no clean")
     args = parser.parse_args()
     where = args.workdir or Path(tempfile.mkdtemp(prefix="report_stage_"))
     where.mkdir(parents=True, exist_ok=True)
-    project, _ = build_project(where, 10, 10, seed=12)
-    add_peers(project, args.peers, args.peer_years, seed=12)
+    project = where / "project_10"
+    if not (args.reuse and project.is_dir()):
+        project, _ = build_project(where, 10, 10, seed=12)
+        add_peers(project, args.peers, args.peer_years, seed=12)
     os.environ["ANNUAL_FIGURES_ROOT"] = str(project)
     from pipeline import paths
 
@@ -92,8 +94,9 @@ def main() -> None:
     from pipeline.run import stages
 
     t = time.perf_counter()
-    stages.clean_stage(jobs=2)
-    stages.compare_stage(jobs=2)
+    if not args.reuse:
+        stages.clean_stage(jobs=2)
+    stages.compare_stage(force=args.reuse, jobs=2)
     print(f"set-up: {10 + args.peers * args.peer_years} documents cleaned and compared in "
           f"{time.perf_counter() - t:.1f} s wall")  # fmt: skip
     panel = pd.read_parquet(paths.PROCESSED / "figures.parquet")
