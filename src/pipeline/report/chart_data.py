@@ -77,7 +77,7 @@ def series_list(data: ReportData) -> list[plotting.Series]:
         if xm is None:
             continue
         key = (ident, kind, chart_unit_key(data.indicators.get(ident), unit))
-        late = start is None or start != start or start is pd.NA  # no offset sorts last, as pandas does
+        late = start is None or start is pd.NA or start != start  # no offset sorts last, as pandas does
         groups.setdefault(key, []).append((xm, s_type, (1, 0) if late else (0, start), p_start, p_end, value, unit,
                                            source))  # fmt: skip
     out = []
