@@ -76,7 +76,7 @@ def main() -> None:
     parser.add_argument("--reports", type=int, default=3, help="reports of the first body timed (default 3)")
     parser.add_argument("--profile", type=Path, help="cProfile one report to this file and print its top")
     parser.add_argument("--workdir", type=Path, help="keep the project here (default: a temporary folder)")
-    parser.add_argument("--reuse", action="store_true", help="reuse the --workdir project: compare again, no clean")
+    parser.add_argument("--reuse", action="store_true", help="reuse the --workdir project and its tables as they are")
     args = parser.parse_args()
     where = args.workdir or Path(tempfile.mkdtemp(prefix="report_stage_"))
     where.mkdir(parents=True, exist_ok=True)
@@ -94,9 +94,9 @@ def main() -> None:
     from pipeline.run import stages
 
     t = time.perf_counter()
-    if not args.reuse:
+    if not args.reuse:  # reused: the tables of the last run as they are
         stages.clean_stage(jobs=2)
-    stages.compare_stage(force=args.reuse, jobs=2)
+        stages.compare_stage(jobs=2)
     print(f"set-up: {10 + args.peers * args.peer_years} documents cleaned and compared in "
           f"{time.perf_counter() - t:.1f} s wall")  # fmt: skip
     panel = pd.read_parquet(paths.PROCESSED / "figures.parquet")
