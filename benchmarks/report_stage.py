@@ -6,8 +6,9 @@
 Builds a throw-away project (benchmarks/corpus_run.build_project: synthetic report-sized documents,
 all bodies of one level), runs the clean and compare stages once in this process, then renders the
 first body's reports `--reports` times each phase: `report.data.load` (data), the charts fragment
-(charts), every other fragment (fragments), and the page (HTML: the fragments laid into the page by
-`report.render.page_html`; before it, nbconvert's exporter, which took seconds per report). CPU seconds of this process, so a busy machine flatters nothing.
+(charts), every other fragment (fragments), and the page (HTML: the fragments laid into the page
+by `report.render.page_html`; before it, nbconvert's exporter, which took seconds per report).
+CPU seconds of this process, so a busy machine flatters nothing.
 With --profile, cProfile of one whole report (the body's last year) goes to that file, and its
 top 25 functions by cumulative time are printed.
 """
@@ -15,8 +16,8 @@ top 25 functions by cumulative time are printed.
 from __future__ import annotations
 
 import argparse
-import csv
 import cProfile
+import csv
 import io
 import os
 import pstats
@@ -28,7 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from corpus_run import FIRST_YEAR, _body_id, _file_document, build_project  # noqa: E402
+from corpus_run import FIRST_YEAR, _body_id, _file_document, build_project
 
 
 def add_peers(project: Path, peers: int, years: int, seed: int) -> None:
@@ -48,8 +49,8 @@ def add_peers(project: Path, peers: int, years: int, seed: int) -> None:
 
 
 def phases(body: str, years: list[int], rows) -> dict[str, float]:
-    from pipeline.report import data as report_data
     from pipeline.reference.readers import known_bodies
+    from pipeline.report import data as report_data
     from pipeline.report import fragments, render
 
     out = {"data": 0.0, "charts": 0.0, "fragments": 0.0, "HTML": 0.0}

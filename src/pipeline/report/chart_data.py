@@ -102,9 +102,6 @@ def series_list(data: ReportData) -> list[plotting.Series]:
         kind_zh, kind_en = PERIOD_KINDS[kind]
         starts = sorted({r[3] for r in rows}) if kind == "cumulative" else []
         since = f"，起点 {'/'.join(starts)}" if starts else ""
-        out.append(
-            plotting.Series(
-                f"{zh}（{kind_zh}{since}）\n{en}, {kind_en}", "/".join(sorted({r[6] for r in rows})), tuple(points), this_x
-            )
-        )
+        title = f"{zh}（{kind_zh}{since}）\n{en}, {kind_en}"
+        out.append(plotting.Series(title, "/".join(sorted({r[6] for r in rows})), tuple(points), this_x))
     return out

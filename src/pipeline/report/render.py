@@ -20,7 +20,6 @@ import csv
 import json
 import shutil
 from dataclasses import asdict
-from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
