@@ -190,3 +190,24 @@ def test_count_against_ordinal(count, status):
         fact("a", "2023-01-01", "2023-12-31", "calendar_year", "chair_meetings", count, "document", 2023, 1)
     )
     assert [r["status"] for r in check_ordinals(panel, figures, "a", 2023)] == [status]
+
+
+def test_peers_are_bounded_to_the_nearest_years_then_by_body():
+    from pipeline.compare.baselines import MAX_PEERS
+
+    names = [f"p{i:02d}" for i in range(MAX_PEERS + 4)]
+    bodies = pd.DataFrame({"body": ["a", *names], "name_zh": "x", "name_en": "x", "level": "city", "province": ""})
+    rows = [fact("a", "2023-01-01", "2023-12-31", "calendar_year", "laws_enacted", 4, "document", 2023, 10)]
+    # two peers two years away, listed first, and the rest in 2023 and 2022, in reverse body order
+    rows += [fact(n, "2021-01-01", "2021-12-31", "calendar_year", "laws_enacted", 1, report_year=2021)
+             for n in names[:2]]  # fmt: skip
+    for i, n in reversed(list(enumerate(names[2:]))):
+        year = 2023 if i % 2 == 0 else 2022
+        rows.append(fact(n, f"{year}-01-01", f"{year}-12-31", "calendar_year", "laws_enacted", 2, report_year=year))
+    table = compare(panel_of(*rows), "a", 2023, bodies)
+    peers = table[table["baseline_kind"] == "peer"]
+    same_year = sorted(n for i, n in enumerate(names[2:]) if i % 2 == 0)
+    year_before = sorted(n for i, n in enumerate(names[2:]) if i % 2 == 1)
+    expected = sorted((same_year + year_before)[:MAX_PEERS])
+    assert list(peers["baseline_body"]) == expected  # nearest years first, then by body; listed by body
+    assert len(peers) == MAX_PEERS and "p00" not in set(peers["baseline_body"])

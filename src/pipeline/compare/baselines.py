@@ -55,6 +55,10 @@ COMPARISON_COLUMNS = [
     "previous_year_coverage",
 ]
 PEER_YEARS = 2
+# At most this many peer rows per figure: the nearest years first (the same year, then earlier before
+# later), then by body id. A deliberate bound: a level with hundreds of bodies would otherwise list
+# every one of them beside every figure (quadratic in the bodies of a level, megabytes per report).
+MAX_PEERS = 5
 # The baseline methods, in the order a comparison lists them: the body's own earlier periods, then
 # peers. An indicator with none of them gets one row of kind NO_BASELINE.
 OWN_BASELINE_KINDS = ("earlier_year", "term_total_annualised", "cumulative_difference", "ordinal")
@@ -246,12 +250,23 @@ def ordinal_cross_check(target: pd.Series, same: pd.DataFrame, scope: YearScope)
 
 
 def peers(target: pd.Series, scope: YearScope) -> list[dict]:
-    """Other bodies of the same level, single years within PEER_YEARS of this one."""
+    """Other bodies of the same level, single years within PEER_YEARS of this one: the MAX_PEERS
+    nearest (in years, then by body id), listed by body and year."""
     rows = []
-    for _, b in scope.peer_rows(target).sort_values(["body", "report_year"], kind="mergesort").iterrows():
+    for _, b in nearest_peers(scope.peer_rows(target), scope.year).iterrows():
         note = f"another {scope.level} body, {int(b['report_year'])}: a peer, not a trend"
         rows.append(_against(target, b, "peer", note))
     return rows
+
+
+def nearest_peers(candidates: pd.DataFrame, year: int, limit: int = MAX_PEERS) -> pd.DataFrame:
+    """The `limit` peer rows nearest to `year` (same year, then earlier before later, then body id),
+    in body and year order; deterministic whatever the order of `candidates`."""
+    if len(candidates) > limit:
+        order = candidates.assign(_gap=(candidates["report_year"] - year).abs())
+        order = order.sort_values(["_gap", "report_year", "body"], kind="mergesort")
+        candidates = candidates.loc[order.index[:limit]]
+    return candidates.sort_values(["body", "report_year"], kind="mergesort")
 
 
 def baselines_of(target: pd.Series, scope: YearScope) -> list[dict]:

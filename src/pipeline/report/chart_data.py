@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
 from pipeline.compare.baselines import BASELINE_KINDS, PEER_KIND
 from pipeline.compare.periods import month_index
 from pipeline.compare.semantics import chart_unit_key
@@ -64,30 +66,42 @@ def series_list(data: ReportData) -> list[plotting.Series]:
     ]
     # one series per unit that counts the same thing (compare.semantics): 件 of suggestions and 条 of
     # opinions, or 个 departments and 次 of evaluation, are never one line
-    units = [chart_unit_key(data.indicators.get(i), u) for i, u in zip(own["indicator_id"], own["unit"], strict=True)]
-    own = own.assign(_units=units)
+    # plain tuples, grouped once: a pandas sort and de-duplication per group cost seconds per report
+    groups: dict[tuple[str, str, str], list[tuple]] = {}
+    columns = ("indicator_id", "period_kind", "unit", "period_start", "period_end", "source_type", "start", "value",
+               "source")  # fmt: skip
+    for ident, kind, unit, p_start, p_end, s_type, start, value, source in zip(
+        *(own[c].tolist() for c in columns), strict=True
+    ):
+        xm = month_index(p_end, end=True)
+        if xm is None:
+            continue
+        key = (ident, kind, chart_unit_key(data.indicators.get(ident), unit))
+        late = start is None or start is pd.NA or start != start  # no offset sorts last, as pandas does
+        groups.setdefault(key, []).append((xm, s_type, (1, 0) if late else (0, start), p_start, p_end, value, unit,
+                                           source))  # fmt: skip
     out = []
-    for (ident, kind, _), rows in own.groupby(["indicator_id", "period_kind", "_units"], sort=True):
-        rows = rows.assign(xm=[month_index(e, end=True) for e in rows["period_end"]]).dropna(subset=["xm"])
-        rows = rows.sort_values(["xm", "source_type", "start"], kind="mergesort").drop_duplicates("xm")
+    for (ident, kind, _), found in sorted(groups.items(), key=lambda g: g[0]):
+        rows, seen = [], set()
+        for row in sorted(found, key=lambda r: r[:3]):  # stable: the panel's order breaks ties
+            if row[0] not in seen:
+                seen.add(row[0])
+                rows.append(row)
         if len(rows) < 2:
             continue
         points = []
         this_x = None
-        for r in rows.itertuples():
-            x = (r.xm + 0.5) / 12 if kind == "cumulative" else float(r.xm // 12)
-            span = r.period_end if kind == "cumulative" else str(int(r.xm // 12))
-            points.append((x, float(r.value), span))
-            if r.source == data.doc_id:
+        for xm, _, _, _, p_end, value, _, source in rows:
+            x = (xm + 0.5) / 12 if kind == "cumulative" else float(xm // 12)
+            span = p_end if kind == "cumulative" else str(xm // 12)
+            points.append((x, float(value), span))
+            if source == data.doc_id:
                 this_x = x
         indicator = data.indicators.get(ident)
         zh, en = (indicator.zh, indicator.en) if indicator else (ident, "")
         kind_zh, kind_en = PERIOD_KINDS[kind]
-        starts = sorted(set(rows["period_start"])) if kind == "cumulative" else []
+        starts = sorted({r[3] for r in rows}) if kind == "cumulative" else []
         since = f"，起点 {'/'.join(starts)}" if starts else ""
-        out.append(
-            plotting.Series(
-                f"{zh}（{kind_zh}{since}）\n{en}, {kind_en}", "/".join(sorted(set(rows["unit"]))), tuple(points), this_x
-            )
-        )
+        title = f"{zh}（{kind_zh}{since}）\n{en}, {kind_en}"
+        out.append(plotting.Series(title, "/".join(sorted({r[6] for r in rows})), tuple(points), this_x))
     return out

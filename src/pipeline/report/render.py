@@ -7,11 +7,11 @@ there is byte-identical to the same report rendered alone. `render_report` expor
 notebook the same way. Beside each report goes its index entry (data/interim/<body>/<year>/
 index_entry.json), so the index is written from the entries, without reading every report's data.
 
-nbconvert's HTMLExporter with a small template of our own (package data under templates/report/):
-no code, no prompts, no script or stylesheet fetched from anywhere, `lang="zh"`, a real <title>.
-The notebook is tidied before export so the same data gives the same bytes: cells get ids by
-position (papermill's injected cell gets a random one), and stderr (warnings) stays in the
-executed notebook under reports/_executed/ instead of reaching the reader.
+The page is rendered with Jinja2 directly (templates/pages/report.html.j2), never by nbconvert,
+whose exporter re-parsed every report it wrote (seconds per report): no code, no prompts, no script
+or stylesheet fetched from anywhere, `lang="zh"`, a real <title>. An executed notebook gives the
+same page from its HTML outputs: analyst-only cells and stderr (warnings, kept in the executed
+notebook under reports/_executed/) are dropped first.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ import csv
 import json
 import shutil
 from dataclasses import asdict
-from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -88,32 +87,27 @@ def prepare(nb, title: str):
     return nb
 
 
-@lru_cache(maxsize=1)
-def exporter():
-    from nbconvert import HTMLExporter
+def page_html(sections: list[str], title: str) -> str:
+    """The report page: the sections' HTML fragments in order, a head of our own, the stylesheet inline.
 
-    return HTMLExporter(
-        template_name=TEMPLATE,
-        extra_template_basedirs=[str(template_root())],
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-    )
+    The one renderer of a report: the corpus run hands it the fragments it computed, `render_report`
+    the outputs of an executed notebook, so both give the same bytes for the same fragments."""
+    return fragments.render("pages/report.html.j2", sections=sections, title=title, css=stylesheet())
+
+
+def notebook_sections(nb) -> list[str]:
+    """The HTML outputs of a (prepared) notebook, in order: what the reader sees of it."""
+    return [o["data"]["text/html"] for cell in nb.cells if cell.cell_type == "code" for o in cell.get("outputs", [])
+            if "text/html" in o.get("data", {})]  # fmt: skip
 
 
 def to_html(nb, title: str) -> str:
-    body, _ = exporter().from_notebook_node(prepare(nb, title))
-    return body
+    return page_html(notebook_sections(prepare(nb, title)), title)
 
 
 def warm_up() -> None:
-    """Import nbconvert and compile the report template now, by rendering an empty notebook.
-
-    `pipeline run` calls this on a thread of its own while a kernel works on the first step, so the
-    second core does it while the first would otherwise wait; the first report then renders at once."""
-    import nbformat
-
-    to_html(nbformat.v4.new_notebook(), "")
+    """Compile the report page's templates now, so the first report renders at once."""
+    page_html([], "")
 
 
 def render_report(executed: Path, body: str, year: int, target: Path | None = None) -> Path:
@@ -125,29 +119,37 @@ def render_report(executed: Path, body: str, year: int, target: Path | None = No
     return write_text_atomic(target or report_path(body, year), to_html(nb, title))
 
 
+def report_sections(data: report_data.ReportData) -> list[str]:
+    """The report's HTML fragments, one per section, in order."""
+    return [getattr(fragments, section)(data) for section in SECTIONS]
+
+
 def report_notebook(data: report_data.ReportData):
     """The report as a notebook in memory: one cell per section, its HTML fragment as the output."""
     import nbformat
 
     nb = nbformat.v4.new_notebook()
-    for section in SECTIONS:
-        html = getattr(fragments, section)(data)
+    for html in report_sections(data):
         output = nbformat.v4.new_output("display_data", data={"text/html": html, "text/plain": "<HTML>"})
         nb.cells.append(nbformat.v4.new_code_cell("", outputs=[output]))
     return nb
 
 
+def report_page(data: report_data.ReportData) -> str:
+    """The report's HTML page from its data."""
+    return page_html(report_sections(data), report_data.report_title(data.body, data.year, known_bodies()))
+
+
 def render_report_html(body: str, year: int, panel=None) -> str:
     """The HTML of one report, from the processed and interim tables (`panel`: the panel's rows the
     report reads, see report.data.report_rows; read from figures.parquet when not given)."""
-    data = report_data.load(body, year, panel)
-    return to_html(report_notebook(data), report_data.report_title(body, year, known_bodies()))
+    return report_page(report_data.load(body, year, panel))
 
 
 def write_report(body: str, year: int, panel=None) -> list[Path]:
     """reports/<body>/<year>.html and its index entry, atomically; the paths written."""
     data = report_data.load(body, year, panel)
-    html = to_html(report_notebook(data), report_data.report_title(body, year, known_bodies()))
+    html = report_page(data)
     entry = json.dumps(asdict(report_data.index_entry(data)), ensure_ascii=False, sort_keys=True, indent=1) + "\n"
     return [
         write_text_atomic(report_path(body, year), html),
