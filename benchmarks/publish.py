@@ -32,7 +32,8 @@ def make_project(dest: Path, documents: int) -> None:
     bodies = max(1, documents // 10)
     with (dest / "data" / "reference" / "bodies.csv").open("a", encoding="utf-8") as table:
         for b in range(bodies):
-            table.write(f"b{b:03d},测试{b:03d}市人大常委会,Standing Committee of the Test {b:03d} Municipal People's Congress,city,测试\n")
+            english = f"Standing Committee of the Test {b:03d} Municipal People's Congress"
+            table.write(f"b{b:03d},测试{b:03d}市人大常委会,{english},city,测试\n")
     for n in range(documents):
         body, year = f"b{n % bodies:03d}", 2014 + n // bodies
         folder = dest / "data" / "raw" / body / str(year)
