@@ -469,7 +469,8 @@ def _run_notebooks(spec: str, sources: list[Source], force: bool, removed: list[
             (paths.FAILED / notebook).unlink(missing_ok=True)  # what it wrote stands: an old failure is obsolete
             for step in graph.steps_of(notebook):
                 note(step_line(step.name, f"{notebook}", "skipped"))
-                results.append(StepResult(notebook, step.name, 0, 0, 0, 0.0))
+                items = 1 if step.per == "corpus" else len(sources)  # every item of a skipped step is up to date
+                results.append(StepResult(notebook, step.name, 0, items, 0, 0.0))
             continue
         note(f"{notebook}: runs ({why})")
         stages.outcome_path(notebook).unlink(missing_ok=True)
