@@ -96,7 +96,8 @@ def clone(corpus, tmp_path: Path) -> Path:
 
 def test_one_report_per_document_in_the_folder_given_with_root(corpus):
     root, _ = corpus
-    assert sorted(str(p.relative_to(root / "reports")) for p in (root / "reports").glob("*/*.html")) == [
+    reports = [p for p in (root / "reports").glob("*/*.html") if p.parent.name != "indicators"]  # issue 15's pages
+    assert sorted(str(p.relative_to(root / "reports")) for p in reports) == [
         f"{b}/{y}.html" for b in BODIES for y in YEARS
     ]
     index = (root / "reports" / "index.html").read_text(encoding="utf-8")
