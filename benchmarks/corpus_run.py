@@ -106,7 +106,7 @@ def measure(project: Path, where: Path, documents: int, slots: list[tuple[str, i
     results["add one year"] = run_measured(cmd, env=env, sample_tree=True)
     if results["add one year"]["returncode"] != 0:
         raise SystemExit(f"adding a year to {documents} failed:\n{results['add one year']['stderr'][-3000:]}")
-    reports = len(list((project / "reports").glob("*/*.html")))
+    reports = len(list((project / "reports").glob("*/[0-9][0-9][0-9][0-9].html")))  # not the indicator pages
     results["reports"] = reports
     results["output_mb"] = (
         sum(p.stat().st_size for p in project.rglob("*") if p.is_file() and "raw" not in p.relative_to(project).parts)
