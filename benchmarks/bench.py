@@ -7,7 +7,7 @@
 What it measures (each in a process of its own, so each has its own peak memory):
 
 1. Extraction throughput in characters per second on the seed and on a synthetic corpus of at
-   least 10 MB (pipeline.synth: the shipped documents with numbers and names varied), for
+   least 10 MB (tests/synth.py: the shipped documents with numbers and names varied), for
    - ours: pipeline.extract.extract on the decoded text (normalising, layout repair, figures,
      labels, indicator ids: everything `pipeline extract` prints);
    - the floor: one regex, Arabic digits + a measure word of ours, to (start, end, value, unit);

@@ -6,7 +6,7 @@ it is written: Arabic, full-width or Chinese digits), the place names of bodies 
 subjects of local laws (《…条例》) changed. The gold list is carried along: new offsets, new
 values. Nothing is a copy of a template, and the same seed always gives the same bytes.
 
-    python -m pipeline.synth OUT_DIR --count 1000 [--seed 0] [--min-chars 6000]
+    .venv/bin/python -m tests.synth OUT_DIR --count 1000 [--seed 0] [--min-chars 6000]
 
 writes OUT_DIR/synth_00000.txt and synth_00000.gold.csv (the fixtures' gold columns) for each.
 """
@@ -292,7 +292,7 @@ def write_corpus(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pipeline.synth", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m tests.synth", description=__doc__.split("\n\n")[0])
     parser.add_argument("out_dir", type=Path)
     parser.add_argument("--count", type=int, default=100)
     parser.add_argument("--seed", type=int, default=0)
