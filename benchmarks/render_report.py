@@ -1,38 +1,60 @@
-"""How long the report step takes and how big the report is, for the shipped seed (Lüliang 2023).
+"""One report two ways, side by side: the analyst's notebook (papermill, a kernel) and the corpus
+run's renderer (no kernel), for the shipped seed (Lüliang 2023) or any body/year with data.
 
-Needs `make run` (or `pipeline run`) first for data/processed/. Prints the time to execute
-notebooks/30-report.ipynb with papermill, the time nbconvert takes to render it, and the sizes.
-Run: .venv/bin/python benchmarks/render_report.py [body] [year]
+Needs `make run` (or `pipeline run`) first, for data/processed/. Prints, for each way, the wall
+time of each of `--repeats` renderings, the page's size and its embedded charts, and whether the
+two pages are the same bytes (they must be: the corpus run and the notebook share one renderer).
+Run: .venv/bin/python benchmarks/render_report.py [--body lvliang] [--year 2023] [--repeats 3]
 """
 
 from __future__ import annotations
 
-import sys
+import argparse
+import shutil
+import statistics
 import tempfile
 import time
 from pathlib import Path
 
-from pipeline import paths
-from pipeline.report import render
-from pipeline.run import runner as run
 
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--body", default="lvliang")
+    parser.add_argument("--year", type=int, default=2023)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args(argv)
 
-def main(body: str = "lvliang", year: int = 2023) -> None:
-    started = time.perf_counter()
-    executed = run.run_notebook(render.REPORT_NOTEBOOK, {"body": body, "year": year}, f"{body}/{year}")
-    executed_s = time.perf_counter() - started
+    from pipeline import paths
+    from pipeline.report import render
+    from pipeline.run import runner
+
+    if not (paths.PROCESSED / "figures.parquet").is_file():
+        raise SystemExit(f"{paths.PROCESSED}/figures.parquet is missing: run `make run` first")
+    parameters = {"body": args.body, "year": args.year}
+    notebook_s, direct_s = [], []
+    label = f"benchmark-{args.body}-{args.year}"  # its own folder of reports/_executed, removed after
     with tempfile.TemporaryDirectory() as tmp:
-        target = Path(tmp) / "report.html"
-        started = time.perf_counter()
-        render.render_report(executed, body, year, target)
-        render_s = time.perf_counter() - started
-        html = target.read_bytes()
-    images = html.count(b"data:image/png;base64,")
-    print(f"execute {render.REPORT_NOTEBOOK}: {executed_s:.1f} s (kernel start, data, charts)")
-    print(f"render to HTML (nbconvert): {render_s:.2f} s")
-    print(f"report: {len(html):,} bytes, {images} embedded PNG charts; notebook {executed.stat().st_size:,} bytes")
-    print(f"(reports/ lives in {paths.REPORTS})")
+        for _ in range(args.repeats):
+            started = time.perf_counter()
+            executed = runner.run_notebook("31-report-one.ipynb", parameters, label)
+            via_notebook = render.render_report(executed, args.body, args.year, Path(tmp) / "notebook.html")
+            notebook_s.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            direct = render.render_report_html(args.body, args.year)
+            direct_s.append(time.perf_counter() - started)
+        page = via_notebook.read_text(encoding="utf-8")
+    charts = page.count("<figure")
+    print(f"{args.body} {args.year}: {args.repeats} renderings each, wall seconds (median, min)\n")
+    print("| way | median s | min s |\n| --- | ---: | ---: |")
+    print(f"| notebook 31-report-one (papermill, kernel start included) | {statistics.median(notebook_s):.2f} | "
+          f"{min(notebook_s):.2f} |")  # fmt: skip
+    print(f"| corpus renderer (render_report_html, no kernel) | {statistics.median(direct_s):.2f} | "
+          f"{min(direct_s):.2f} |")  # fmt: skip
+    print(f"\nnotebook / renderer: {statistics.median(notebook_s) / statistics.median(direct_s):.1f}x")
+    print(f"page: {len(page.encode('utf-8')):,} bytes, {charts} charts; same bytes both ways: {page == direct}")
+    shutil.rmtree(paths.EXECUTED / label, ignore_errors=True)
+    return 0
 
 
 if __name__ == "__main__":
-    main(*(sys.argv[1:2] or ["lvliang"]), *(int(a) for a in sys.argv[2:3]))
+    raise SystemExit(main())

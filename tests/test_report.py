@@ -298,8 +298,6 @@ def test_the_template_ships_with_the_package():
     package = ROOT / "src" / "pipeline" / "report"
     files = [p.relative_to(package).as_posix() for p in (package / "templates").rglob("*") if p.is_file()]
     assert {
-        "templates/report/index.html.j2",
-        "templates/report/conf.json",
         "templates/report/static/report.css",
         "templates/fragments/macros.html.j2",
         "templates/fragments/comparison.html.j2",
