@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.errors import InputNotFound, UnreadableDocument
+from pipeline.errors import UnreadableDocument
 from pipeline.intake.derived import Derived
 from pipeline.intake.docx import read_docx
 from pipeline.intake.formats import sniff
 from pipeline.intake.html import read_html
 from pipeline.intake.pdf import read_pdf
-from pipeline.text.document import MAX_DOCUMENT_BYTES, Document, read_document
+from pipeline.text.document import MAX_DOCUMENT_BYTES, Document, read_document, regular_file_size
 
 # a PDF of a session's compilation with images is far larger than its text
 MAX_BINARY_BYTES = 100 * 1024 * 1024
@@ -35,16 +35,6 @@ class Intake:
         return None if self.derived is None else self.derived.page_at(offset)
 
 
-def _check_file(path: Path) -> int:
-    if not path.exists():
-        raise InputNotFound(f"{path}: no such file; check the path (relative to the folder you run from)")
-    if path.is_dir():
-        raise InputNotFound(f"{path}: is a directory, not a document")
-    if not path.is_file():
-        raise InputNotFound(f"{path}: is not a regular file")
-    return path.stat().st_size
-
-
 def derive(data: bytes, fmt: str, declared_encoding: str | None, name: str) -> Derived:
     if fmt == "html":
         return read_html(data, declared_encoding, name)
@@ -58,7 +48,7 @@ def derive(data: bytes, fmt: str, declared_encoding: str | None, name: str) -> D
 def read_path(path: Path | str, declared_encoding: str | None = None, doc_id: str | None = None) -> Intake:
     """Read one file of any supported format; a format it cannot read is refused (exit 4)."""
     path = Path(path)
-    size = _check_file(path)
+    size = regular_file_size(path)
     limit = MAX_BINARY_BYTES
     if size > max(limit, MAX_DOCUMENT_BYTES):
         raise UnreadableDocument(

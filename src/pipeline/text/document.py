@@ -261,16 +261,21 @@ def _check_text(text: str, name: str) -> str:
     return text
 
 
-def read_document(path: Path | str, declared_encoding: str | None = None, doc_id: str | None = None) -> Document:
-    """Read one text file into a Document, refusing anything that is not a text document."""
-    path = Path(path)
+def regular_file_size(path: Path) -> int:
+    """The size of `path`, a regular file; a missing path, a folder or a device is refused by name."""
     if not path.exists():
         raise InputNotFound(f"{path}: no such file; check the path (relative to the folder you run from)")
     if path.is_dir():
         raise InputNotFound(f"{path}: is a directory, not a document")
     if not path.is_file():
         raise InputNotFound(f"{path}: is not a regular file")
-    size = path.stat().st_size
+    return path.stat().st_size
+
+
+def read_document(path: Path | str, declared_encoding: str | None = None, doc_id: str | None = None) -> Document:
+    """Read one text file into a Document, refusing anything that is not a text document."""
+    path = Path(path)
+    size = regular_file_size(path)
     if size > MAX_DOCUMENT_BYTES:
         raise UnreadableDocument(
             f"{path}: {size:,} bytes is over the {MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB limit "
