@@ -100,6 +100,7 @@ def measure(project: Path, where: Path, documents: int, slots: list[tuple[str, i
         results[label] = run_measured(cmd, env=env, sample_tree=True)
         if results[label]["returncode"] != 0:
             raise SystemExit(f"{label} run of {documents} failed:\n{results[label]['stderr'][-3000:]}")
+    results["digests"] = output_digests(project)  # the first run's outputs (the no-op run changed none)
     body = slots[0][0]
     last_year = max(y for b, y in slots if b == body)
     _file_document(project, body, last_year + 1, (where / f"extra_{documents}.txt").read_text(encoding="utf-8"))
@@ -135,7 +136,7 @@ def output_digests(project: Path) -> dict[str, str]:
     return {str(p.relative_to(project)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(files)}
 
 
-def dask_row(where: Path, documents: int, args: argparse.Namespace, pool_project: Path, pool_digests: dict) -> str:
+def dask_row(where: Path, documents: int, args: argparse.Namespace, pool_digests: dict) -> str:
     """The largest corpus again, first run on a Dask LocalCluster; its outputs against the pool's."""
     project, _slots = build_project(where / "dask", documents, args.years, args.seed)
     env = {k: v for k, v in os.environ.items() if k != "ANNUAL_FIGURES_ROOT"}
@@ -169,24 +170,14 @@ def main(argv: list[str] | None = None) -> int:
     print("\n| documents | run | wall s | CPU s (tree) | largest process MB | tree peak MB |")
     print("| ---: | --- | ---: | ---: | ---: | ---: |")
     measured = {}
-    digests = {}
     for documents in args.sizes:
         project, slots = build_project(where, documents, args.years, args.seed)
         results = measure(project, where, documents, slots, args.run_option)
         measured[documents] = results
         for label in ("first", "again", "add one year"):
             print(_row(documents, label, results[label]), flush=True)
-        # the pool's outputs after its first run, for the Dask comparison: built again from scratch
         if args.dask and documents == max(args.sizes):
-            fresh, _ = build_project(where / "pool", documents, args.years, args.seed)
-            env = {k: v for k, v in os.environ.items() if k != "ANNUAL_FIGURES_ROOT"}
-            run = run_measured(
-                [sys.executable, "-m", "pipeline", "--root", str(fresh), "run", *args.run_option], env=env
-            )
-            if run["returncode"] != 0:
-                raise SystemExit(f"pool run of {documents} failed:\n{run['stderr'][-3000:]}")
-            digests = output_digests(fresh)
-            print(dask_row(where, documents, args, fresh, digests), flush=True)
+            print(dask_row(where, documents, args, results["digests"]), flush=True)
     print()
     for documents, results in measured.items():
         per_doc = results["output_mb"] / documents
