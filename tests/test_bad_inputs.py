@@ -302,7 +302,7 @@ BAD_REFERENCE = {
     "taxonomy-missing": (_remove(TAXONOMY), "indicators.yaml: missing"),
     "id-the-code-maps-to-is-missing": (
         _edit(TAXONOMY, "id: laws_repealed", "id: laws_abolished"),
-        "no entry with id 'laws_repealed', which pipeline.compare.checks.VERB_TO_INDICATOR maps to",
+        "no entry with id 'laws_repealed', which pipeline.compare.laws.VERB_TO_INDICATOR maps to",
     ),
     "published-row-names-a-missing-body": (
         _edit(PUBLISHED, "\n1,lvliang,", "\n1,atlantis,"),

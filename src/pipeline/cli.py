@@ -7,6 +7,7 @@ Problems with the user's input end in one line on stderr and an exit status per 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from pathlib import Path
 
@@ -266,7 +267,8 @@ def _add_run_command(sub: argparse._SubParsersAction) -> None:
     )
 
 
-COMMANDS = {"extract": "extract", "run": "run", "add": "add"}
+# each command's module (pipeline.commands.<name>) and its main(args)
+COMMANDS = ("extract", "run", "add")
 
 
 def _set_root(root: Path | None) -> None:
@@ -287,10 +289,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "extract":
             args.paths = [Path(given) for given in args.raw_paths]
         if args.command in COMMANDS:
-            # the commands import pandas, papermill and trafilatura: --help and usage errors never wait for them
-            from pipeline import commands
-
-            return getattr(commands, COMMANDS[args.command])(args)
+            # the commands import pandas, papermill and trafilatura: --help and usage errors never wait
+            # for them, and each command imports only its own
+            return importlib.import_module(f"pipeline.commands.{args.command}").main(args)
         parser.print_help(sys.stderr)
         return UsageError.exit_code
     except PipelineError as exc:

@@ -4,7 +4,7 @@ relies on present in the taxonomy."""
 from __future__ import annotations
 
 from pipeline import paths
-from pipeline.compare.checks import VERB_TO_INDICATOR
+from pipeline.compare.laws import VERB_TO_INDICATOR
 from pipeline.errors import DataCheckError
 from pipeline.reference.indicators import load_taxonomy
 from pipeline.reference.published import read_published
@@ -13,7 +13,7 @@ from pipeline.reference.readers import read_bodies
 
 def code_indicator_ids() -> dict[str, str]:
     """Indicator ids the code relies on, with where: each must be an entry of the taxonomy."""
-    return {ident: "pipeline.compare.checks.VERB_TO_INDICATOR" for ident in VERB_TO_INDICATOR.values()}
+    return {ident: "pipeline.compare.laws.VERB_TO_INDICATOR" for ident in VERB_TO_INDICATOR.values()}
 
 
 def check_reference() -> None:

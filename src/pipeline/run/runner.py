@@ -34,7 +34,6 @@ from pipeline.reference.sources import Source, check_body_year
 from pipeline.run import incremental, kernels
 from pipeline.run import keys as stages
 from pipeline.run import steps as graph
-from pipeline.run.preflight import check_reference
 
 KERNEL = "python3"
 STEPS = list(graph.NOTEBOOKS)  # 10-clean, 20-compare, 30-report: in this order, each once per run
@@ -345,6 +344,9 @@ def _preflight(sources: list[Source], force: bool) -> None:
     stamp, key = _reference_check_stamp(package)
     checked = stamp.is_file() and stamp.read_text(encoding="utf-8") == key
     if not checked:
+        # the check reads the published figures with pandas: imported only when it has to run
+        from pipeline.run.preflight import check_reference
+
         check_reference()
     for source in sources:
         if force or incremental.decide("clean", stages.label(source), stages.clean_key(source)).run:

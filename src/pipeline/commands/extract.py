@@ -1,8 +1,4 @@
-"""What each command does, once its arguments are parsed (pipeline.cli parses them).
-
-Kept apart from the parser so that `pipeline --help` and a usage error never pay for importing
-pandas, papermill or trafilatura: cli imports this module only when a command runs.
-"""
+"""`pipeline extract`: the figures of one document, or of many as one table."""
 
 from __future__ import annotations
 
@@ -12,10 +8,8 @@ from pathlib import Path
 
 from pipeline.atomic import atomic_path
 from pipeline.display import note
-from pipeline.errors import InputNotFound, PipelineError, UsageError
+from pipeline.errors import InputNotFound, UsageError
 from pipeline.extract.rows import FIGURE_COLUMNS, document_figure_tuples, write_figure_table
-from pipeline.run import runner
-from pipeline.run.add import add_document, add_folder
 from pipeline.run.batch import collect_paths, decoding_note, read_input_intake, write_table
 from pipeline.text.document import text_codec
 
@@ -36,7 +30,7 @@ def check_extract_args(args: argparse.Namespace) -> None:
         raise UsageError(f"--output {args.output}: is a directory; give the name of the file to write")
 
 
-def extract(args: argparse.Namespace) -> int:
+def main(args: argparse.Namespace) -> int:
     check_extract_args(args)
     if len(args.paths) > 1 or args.paths[0].is_dir():
         return extract_many(args)
@@ -98,44 +92,3 @@ def extract_many(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return worst
-
-
-def add(args: argparse.Namespace) -> int:
-
-    if args.path.is_dir():
-        if args.body or args.year or args.url or args.title or args.body_name:
-            raise UsageError("pipeline add DIR takes body and year from --manifest or from DIR/<body>/<year>/ paths")
-        worst = 0
-        for path, outcome in add_folder(args.path, args.manifest, replace=args.replace, encoding=args.encoding):
-            if isinstance(outcome, PipelineError):
-                worst = max(worst, outcome.exit_code)
-                note(f"error: {outcome}")
-            else:
-                print(f"added {path} -> {outcome.file} ({outcome.format}, {outcome.encoding})")
-        return worst
-    if args.manifest is not None:
-        raise UsageError("--manifest goes with a folder: pipeline add DIR --manifest CSV")
-    if not args.body or not args.year:
-        raise UsageError("pipeline add PATH needs --body and --year (e.g. --body lvliang --year 2023)")
-    added = add_document(
-        args.path, args.body, args.year, url=args.url, title=args.title, publisher=args.publisher,
-        replace=args.replace, body_name=args.body_name, encoding=args.encoding,
-    )  # fmt: skip
-    if added.replaced is not None:
-        print(f"replaced: the earlier document was moved to {added.replaced}")
-    print(f"added {args.path} -> {added.file} ({added.format}, {added.encoding}); `pipeline run` makes its report")
-    return 0
-
-
-def run(args: argparse.Namespace) -> int:
-
-    runner.run_all(
-        body=args.body,
-        year=args.year,
-        force=args.force,
-        fail_fast=args.fail_fast,
-        jobs=args.jobs,
-        executor=args.executor,
-        scheduler=args.scheduler,
-    )
-    return 0
