@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from pipeline.report import fonts
 from pipeline.report.scales import Scale, fit, nice_ticks, thousands
-from pipeline.report.svg import INK, Drawing
+from pipeline.report.svg import HALO, INK, Drawing
 
 # at most this many panels (baselines) or series in one chart; a note says how many more there are
 MAX_PANELS = 8
@@ -57,10 +57,9 @@ def _title(d: Drawing, x: float, y: float, title: str, width: float) -> float:
 
 def _x_axis(d: Drawing, scale: Scale, ticks: Sequence[float], y: float, size: float = TICK) -> None:
     d.line(scale.start, y, scale.end, y, AXIS)
+    d.ticks([scale(t) for t in ticks], y, AXIS)
     for t in ticks:
-        x = scale(t)
-        d.line(x, y, x, y + 4, AXIS)
-        d.text(x, y + 5 + size * fonts.ASCENT / fonts.EM, thousands(t), size, "middle")
+        d.text(scale(t), y + 5 + size * fonts.ASCENT / fonts.EM, thousands(t), size, "middle")
 
 
 def _swatch(d: Drawing, x: float, y: float, fill: str, label: str) -> float:
@@ -227,8 +226,8 @@ def _series_panel(d: Drawing, s: Series, x0: float, top: float, width: float) ->
     plot_top, plot_bottom = below + 6, top + CELL_HEIGHT - 44
     y = Scale(ticks[0], max(ticks[-1], max(ys)), plot_bottom, plot_top + HEADROOM)
     ticks = [t for t in ticks if y(t) >= plot_top]
+    d.rules([y(t) for t in ticks], left, x0 + width, GRID)
     for t in ticks:
-        d.line(left, y(t), x0 + width, y(t), GRID)
         d.text(left - 5, y(t) + TICK * 0.36, thousands(t), TICK, "end")
     x = _year_scale(s, left, x0 + width)
     d.line(left, plot_top, left, plot_bottom, AXIS)
@@ -238,8 +237,9 @@ def _series_panel(d: Drawing, s: Series, x0: float, top: float, width: float) ->
         accent = s.this_year is not None and px == s.this_year
         d.circle(x(px), y(v), 4.2 if accent else 3.6, THIS_YEAR if accent else OWN_PAST)
     placed: list[tuple[float, float, float, float]] = []
-    for px, v, label in s.points:  # over the line and the points
-        _point_label(d, x(px), y(v), f"{thousands(v)}\n{label}", placed, (plot_top, plot_bottom))
+    with d.group(HALO):  # over the line and the points, legible where the line runs behind
+        for px, v, label in s.points:
+            _point_label(d, x(px), y(v), f"{thousands(v)}\n{label}", placed, (plot_top, plot_bottom))
 
 
 def _year_scale(s: Series, start: float, end: float) -> Scale:
@@ -254,8 +254,9 @@ def _year_ticks(d: Drawing, s: Series, x: Scale, y: float, left: float, right: f
     """A tick at every year that has a point; a year's label left out only where it would touch the last."""
     d.line(left, y, right, y, AXIS)
     room, last = fonts.text_width("0000", TICK) + 6, -math.inf
-    for year in sorted({math.floor(p[0]) for p in s.points}):
-        d.line(x(year), y, x(year), y + 4, AXIS)
+    years = sorted({math.floor(p[0]) for p in s.points})
+    d.ticks([x(year) for year in years], y, AXIS)
+    for year in years:
         if x(year) - last >= room:
             d.text(x(year), y + 5 + TICK * fonts.ASCENT / fonts.EM, str(year), TICK, "middle")
             last = x(year)
@@ -270,5 +271,5 @@ def _point_label(d: Drawing, x: float, y: float, text: str, placed: list, band: 
         inside = band[0] <= box[1] and box[3] <= band[1]
         if inside and not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed):
             placed.append(box)
-            d.text(x, top + LABEL * fonts.ASCENT / fonts.EM, text, LABEL, "middle", halo=True)
+            d.text(x, top + LABEL * fonts.ASCENT / fonts.EM, text, LABEL, "middle")
             return

@@ -191,8 +191,8 @@ def _axis(d: svg.Drawing, unit: str, lines: list[Line], top: float) -> None:
     right, bottom = WIDTH - 16, top + 22 + PLOT_HEIGHT
     d.text(8, top + 12, f"{unit}（对数刻度 log scale）" if log else unit, 11, fill=plotting.SOFT)
     y = Scale(ticks[0], ticks[-1], bottom, top + 22, log)
+    d.rules([y(t) for t in ticks], left, right, plotting.GRID)
     for t in ticks:
-        d.line(left, y(t), right, y(t), plotting.GRID)
         d.text(left - 5, y(t) + 4, thousands(t), 11, "end")
     d.line(left, top + 22, left, bottom, plotting.AXIS)
     x = _year_axis(d, years, left, right, bottom)
@@ -217,8 +217,8 @@ def _year_axis(d: svg.Drawing, years: list[float], left: float, right: float, y:
     x = Scale(first - 0.5, last + 0.5, left, right) if first == last else Scale(first, last, left + 14, right - 14)
     d.line(left, y, right, y, plotting.AXIS)
     room, at = fonts.text_width("0000", 11) + 8, -math.inf
+    d.ticks([x(year) for year in range(first, last + 1)], y, plotting.AXIS)
     for year in range(first, last + 1):
-        d.line(x(year), y, x(year), y + 4, plotting.AXIS)
         if x(year) - at >= room:
             d.text(x(year), y + 15, str(year), 11, "middle")
             at = x(year)

@@ -11,13 +11,15 @@ from __future__ import annotations
 import hashlib
 import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from xml.sax.saxutils import escape
 
 from pipeline.report import fonts
 
 INK = "#222"
-# a white outline under the glyphs (stroke painted first), in EM units: about a quarter of the size
+# a white outline under glyphs (stroke painted first), in EM units: a quarter of the size; for a
+# `group` of labels that a line of the chart may run behind
 HALO = ' stroke="#fff" stroke-width="240" stroke-linejoin="round" paint-order="stroke"'
 _PLUS = ((-0.35, -1), (0.35, -1), (0.35, -0.35), (1, -0.35), (1, 0.35), (0.35, 0.35), (0.35, 1), (-0.35, 1),
          (-0.35, 0.35), (-1, 0.35), (-1, -0.35), (-0.35, -0.35))  # fmt: skip
@@ -87,7 +89,27 @@ class Drawing:
         self.body.append(f"<rect{_attrs(x=x, y=y, width=max(w, 0.0), height=max(h, 0.0), fill=fill, **extra)}/>")
 
     def line(self, x1: float, y1: float, x2: float, y2: float, stroke: str, width: float = 1.0, **extra) -> None:
+        width = None if width == 1 else width  # SVG's default
         self.body.append(f"<line{_attrs(x1=x1, y1=y1, x2=x2, y2=y2, stroke=stroke, stroke_width=width, **extra)}/>")
+
+    def ticks(self, xs: Iterable[float], y: float, stroke: str, length: float = 4) -> None:
+        """Tick marks down from y at each x, as one path."""
+        d = "".join(f"M{num(x)} {num(y)}v{num(length)}" for x in xs)
+        if d:
+            self.path(d, "none", stroke=stroke)
+
+    def rules(self, ys: Iterable[float], x1: float, x2: float, stroke: str) -> None:
+        """Horizontal lines (grid lines) from x1 to x2 at each y, as one path."""
+        d = "".join(f"M{num(x1)} {num(y)}H{num(x2)}" for y in ys)
+        if d:
+            self.path(d, "none", stroke=stroke)
+
+    @contextmanager
+    def group(self, attributes: str) -> Iterator[None]:
+        """What is drawn inside shares `attributes` (markup from this module, e.g. HALO)."""
+        self.body.append(f"<g{attributes}>")
+        yield
+        self.body.append("</g>")
 
     def polyline(self, pts: Sequence[tuple[float, float]], stroke: str, width: float, **extra: object) -> None:
         attrs = _attrs(points=points(pts), fill="none", stroke=stroke, stroke_width=width, **extra)
@@ -120,16 +142,13 @@ class Drawing:
 
     # ------------------------------------------------------------ text
 
-    def text(
-        self, x: float, y: float, text: str, size: float, anchor: str = "start", fill: str = INK, halo: bool = False
-    ) -> None:
+    def text(self, x: float, y: float, text: str, size: float, anchor: str = "start", fill: str = INK) -> None:
         """`text` set at `size` px, its baseline at y (each further line 1.25 sizes lower); `anchor`
-        start, middle or end says where x is on each line. `halo` outlines it in white, so it stays
-        legible where a line of the chart runs behind it."""
+        start, middle or end says where x is on each line."""
         for n, line in enumerate(str(text).split("\n")):
-            self._line(x, y + n * size * 1.25, line, size, anchor, fill, halo)
+            self._line(x, y + n * size * 1.25, line, size, anchor, fill)
 
-    def _line(self, x: float, y: float, line: str, size: float, anchor: str, fill: str, halo: bool) -> None:
+    def _line(self, x: float, y: float, line: str, size: float, anchor: str, fill: str) -> None:
         shift = {"start": 0, "middle": 0.5, "end": 1}[anchor] * fonts.line_width(line)
         uses, at = [], 0
         for char in line:
@@ -147,7 +166,7 @@ class Drawing:
         k = size / fonts.EM
         self.texts.append((x - shift * k, y - fonts.ASCENT * k, x + (at - shift) * k, y + fonts.DESCENT * k, line))
         scale = f"{k:.6f}".rstrip("0")
-        paint = ("" if fill == INK else f' fill="{fill}"') + (HALO if halo else "")
+        paint = "" if fill == INK else f' fill="{fill}"'
         self.body.append((f'transform="translate({num(x)} {num(y)}) scale({scale})"{paint}', "".join(uses)))
 
     # ------------------------------------------------------------ output
