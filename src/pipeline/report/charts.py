@@ -181,7 +181,8 @@ def _baseline_panel(d: Drawing, panel: Panel, x0: float, top: float, width: floa
         d.text(scale(max(bar.value, 0)) + 4, mid + TICK * 0.36, text, TICK)
     axis_y = y0 + SLOT * slots + 2
     d.line(left, y0, left, axis_y, AXIS)
-    ticks = [t for t in nice_ticks(0, scale.hi, 3) if t <= scale.hi]
+    counts = all(float(v).is_integer() for v in values)  # counts get whole-number ticks
+    ticks = [t for t in nice_ticks(0, scale.hi, 3, integer=counts) if t <= scale.hi]
     _x_axis(d, scale, ticks, axis_y, TICK - 0.5)
 
 
@@ -221,7 +222,7 @@ def series_chart(series: Sequence[Series], columns: int = 2) -> Drawing:
 def _series_panel(d: Drawing, s: Series, x0: float, top: float, width: float) -> None:
     below = _title(d, x0, top, f"{s.title}（{s.unit}）", width)
     ys = [p[1] for p in s.points]
-    ticks = nice_ticks(min(0.0, min(ys)), max(ys), 5)
+    ticks = nice_ticks(min(0.0, min(ys)), max(ys), 5, integer=all(float(v).is_integer() for v in ys))
     left = x0 + max(fonts.text_width(thousands(t), TICK) for t in ticks) + 10
     plot_top, plot_bottom = below + 6, top + CELL_HEIGHT - 44
     y = Scale(ticks[0], max(ticks[-1], max(ys)), plot_bottom, plot_top + HEADROOM)

@@ -173,7 +173,7 @@ def indicator_chart(indicator: Indicator, rows: list[Row], bodies: dict[str, dic
     title = f"{indicator.zh} · {indicator.en}"
     d = svg.Drawing(WIDTH, 40 + sum(heights), title, "i")
     text, size = fit(title, 15, WIDTH - 16, 10)
-    d.text(WIDTH / 2, 24, text, size, "middle")
+    d.text(8, 24, text, size)  # at the left: where a phone's reader starts, the chart scrolling in its box
     alt, top = [], 40.0
     for (unit, lines), height in zip(axes, heights, strict=True):
         _axis(d, unit, lines, top)
@@ -186,7 +186,8 @@ def _axis(d: svg.Drawing, unit: str, lines: list[Line], top: float) -> None:
     values = [y for ln in lines for _, y in ln.annual + ln.terms]
     years = sorted({x for ln in lines for x, _ in ln.annual + ln.terms})
     log = min(values) > 0 and max(values) / min(values) > LOG_RATIO
-    ticks = decade_ticks(min(values), max(values)) if log else nice_ticks(min(0.0, min(values)), max(values), 5)
+    counts = all(float(v).is_integer() for v in values)
+    ticks = decade_ticks(min(values), max(values)) if log else nice_ticks(min(0.0, min(values)), max(values), 5, counts)
     left = 8 + max(fonts.text_width(thousands(t), 11) for t in ticks) + 8
     right, bottom = WIDTH - 16, top + 22 + PLOT_HEIGHT
     d.text(8, top + 12, f"{unit}（对数刻度 log scale）" if log else unit, 11, fill=plotting.SOFT)
@@ -230,10 +231,13 @@ def _draw_line(d: svg.Drawing, ln: Line, x: Scale, y: Scale) -> None:
         pts = [(x(a), y(b)) for a, b in ln.annual]
         if len(pts) > 1:
             d.polyline(pts, ln.colour, 2.2 if ln.own else 1.0)
-        for px, py in pts:
-            d.marker(ln.marker, px, py, 3.6 if ln.own else 2.6, ln.colour)
-    for a, b in ln.terms:
-        d.marker("D", x(a), y(b), 4.2, "none", stroke=ln.colour, stroke_width=1.4)
+        with d.group(f' fill="{ln.colour}"'):  # the markers share their line's colour
+            for px, py in pts:
+                d.marker(ln.marker, px, py, 3.6 if ln.own else 2.6, None)
+    if ln.terms:
+        with d.group(f' fill="none" stroke="{ln.colour}" stroke-width="1.4"'):
+            for a, b in ln.terms:
+                d.marker("D", x(a), y(b), 4.2, None)
 
 
 def indicator_page(indicator: Indicator, frame: pd.DataFrame, bodies, documents, date: str) -> Page:

@@ -115,15 +115,15 @@ class Drawing:
         attrs = _attrs(points=points(pts), fill="none", stroke=stroke, stroke_width=width, **extra)
         self.body.append(f'<polyline{attrs} stroke-linejoin="round"/>')
 
-    def circle(self, cx: float, cy: float, r: float, fill: str, **extra: object) -> None:
+    def circle(self, cx: float, cy: float, r: float, fill: str | None, **extra: object) -> None:
         self.body.append(f"<circle{_attrs(cx=cx, cy=cy, r=r, fill=fill, **extra)}/>")
 
-    def path(self, d: str, fill: str, **extra: object) -> None:
+    def path(self, d: str, fill: str | None, **extra: object) -> None:
         self.body.append(f"<path{_attrs(d=d, fill=fill, **extra)}/>")
 
-    def marker(self, shape: str, x: float, y: float, r: float, fill: str, **extra: object) -> None:
+    def marker(self, shape: str, x: float, y: float, r: float, fill: str | None, **extra: object) -> None:
         """A point marker of radius `r` centred on (x, y): o circle, s square, ^ v < > triangles,
-        D diamond, P plus, X cross, h hexagon (matplotlib's letters)."""
+        D diamond, P plus, X cross, h hexagon (matplotlib's letters). A fill of None: the group's."""
         if shape == "o":
             self.circle(x, y, r, fill, **extra)
         else:
