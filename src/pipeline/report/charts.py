@@ -55,6 +55,10 @@ def _title(d: Drawing, x: float, y: float, title: str, width: float) -> float:
     return y
 
 
+def _title_height(title: str) -> float:
+    return TITLE * 1.25 + title.count("\n") * (TITLE - 1) * 1.25
+
+
 def _x_axis(d: Drawing, scale: Scale, ticks: Sequence[float], y: float, size: float = TICK) -> None:
     d.line(scale.start, y, scale.end, y, AXIS)
     d.ticks([scale(t) for t in ticks], y, AXIS)
@@ -84,20 +88,21 @@ def parts_chart(parts: Sequence[tuple[str, int, int]], title: str = "") -> Drawi
     row, width = 26, 760
     labels, size = [p[0] for p in parts], TICK + 1
     left = min(max([fonts.text_width(t, size) for t in labels] + [0]), width * 0.45) + 16
-    top = 36 if title else 10
+    lines = title.count("\n") + 1 if title else 0
+    top = 10 + lines * TITLE * 1.25
     height = top + row * len(parts) + 84
     d = Drawing(width, height, title or "各部分工作的数字 · Figures by part of the work", "p")
     if title:
         _title(d, 8, 4, title, width - 16)
     totals = [m + u for _, m, u in parts]
-    scale = _bar_scale(totals, [str(t) for t in totals], left, width - 12)
+    scale = _bar_scale(totals, [thousands(t) for t in totals], left, width - 12)
     for n, (label, mapped, unmapped) in enumerate(parts):
         mid = top + row * (n + 0.5)
         text, fitted = fit(label, size, left - 16, 8)
         d.text(left - 8, mid + fitted * 0.36, text, fitted, "end")
         d.rect(left, mid - 9, scale(mapped) - left, 18, THIS_YEAR)
         d.rect(scale(mapped), mid - 9, scale(mapped + unmapped) - scale(mapped), 18, MUTED)
-        d.text(scale(mapped + unmapped) + 4, mid + TICK * 0.36, str(mapped + unmapped), TICK)
+        d.text(scale(mapped + unmapped) + 4, mid + TICK * 0.36, thousands(mapped + unmapped), TICK)
     axis_y = top + row * len(parts) + 2
     d.line(left, top, left, axis_y, AXIS)
     ticks = [t for t in nice_ticks(0, scale.hi, 6, integer=True) if t <= scale.hi]
@@ -127,7 +132,6 @@ class Panel:
 
 _ROLE_COLOUR = {"this_year": THIS_YEAR, "own_past": OWN_PAST, "peer": PEER}
 SLOT = 22  # px per bar
-PANEL_HEAD = 38  # px: a panel's two-line title
 PANEL_FOOT = 26  # px: its x axis and tick labels
 LEGEND = (
     (THIS_YEAR, False, "本年 this year"),
@@ -144,16 +148,17 @@ def baselines_chart(panels: Sequence[Panel], columns: int = 2) -> Drawing:
     panels = list(panels[:MAX_PANELS])
     columns = max(1, min(columns, len(panels)))
     rows = [panels[r : r + columns] for r in range(0, len(panels), columns)]
-    heights = [PANEL_HEAD + max(len(p.bars) for p in row) * SLOT + PANEL_FOOT + 18 for row in rows]
+    heights = [max(_title_height(p.title) for p in row) + 4 + max(len(p.bars) for p in row) * SLOT + PANEL_FOOT + 18
+               for row in rows]  # fmt: skip
     legend_y = 8 + sum(heights) + 8
     height = legend_y + 2 * 20 + (22 if hidden else 4)
     d = Drawing(WIDE, height, "本年与基准 · This year against its baselines", "b")
     cell = (WIDE - 16) / columns
     top = 8.0
     for row, row_height in zip(rows, heights, strict=True):
-        slots = max(len(p.bars) for p in row)
+        slots, head = max(len(p.bars) for p in row), max(_title_height(p.title) for p in row)
         for c, panel in enumerate(row):
-            _baseline_panel(d, panel, 8 + c * cell, top, cell - 24, slots)
+            _baseline_panel(d, panel, 8 + c * cell, top, cell - 24, slots, head)
         top += row_height
     for n, (colour, hatched, label) in enumerate(LEGEND):
         x, y = 8 + (n % 2) * WIDE / 2, legend_y + 10 + (n // 2) * 20
@@ -162,9 +167,11 @@ def baselines_chart(panels: Sequence[Panel], columns: int = 2) -> Drawing:
     return d
 
 
-def _baseline_panel(d: Drawing, panel: Panel, x0: float, top: float, width: float, slots: int) -> None:
-    # the same bar thickness in every panel of a row: unused slots stay empty at the bottom
-    below = _title(d, x0, top, panel.title, width)
+def _baseline_panel(d: Drawing, panel: Panel, x0: float, top: float, width: float, slots: int, head: float) -> None:
+    # the same bar thickness in every panel of a row: unused slots stay empty at the bottom; the bars
+    # of a row start at the same height below titles of one or more lines
+    _title(d, x0, top, panel.title, width)
+    below = top + head
     labels, size = [b.label for b in panel.bars], TICK
     label_width = min(max(fonts.text_width(t, size) for t in labels), width * 0.55)
     left = x0 + label_width + 8
