@@ -10,7 +10,8 @@ first body's reports `--reports` times each phase: `report.data.load` (data), th
 by `report.render.page_html`; before it, nbconvert's exporter, which took seconds per report).
 CPU seconds of this process, so a busy machine flatters nothing.
 With --profile, cProfile of one whole report (the body's last year) goes to that file, and its
-top 25 functions by cumulative time are printed.
+top 25 functions by cumulative time are printed. With --memory, a fresh process renders all ten of
+the body's reports and prints its peak resident memory (getrusage maxrss) and CPU seconds.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import csv
 import io
 import os
 import pstats
+import subprocess
 import sys
 import tempfile
 import time
@@ -70,12 +72,41 @@ def phases(body: str, years: list[int], rows) -> dict[str, float]:
     return {k: v / len(years) for k, v in out.items()}
 
 
+# run in a fresh process: everything rendering the reports needs, and nothing the set-up left behind
+RENDER_ALL = """
+import resource, sys, time
+from pathlib import Path
+from pipeline import paths
+paths.set_root(Path(sys.argv[1]))
+import pandas as pd
+from pipeline.compare.peers import RowIndex
+from pipeline.report import render
+from pipeline.run import stages
+t = time.process_time()
+panel = pd.read_parquet(paths.PROCESSED / "figures.parquet")
+rows = RowIndex.of(panel, stages._bodies_frame()).report_rows(sys.argv[2])
+for year in sys.argv[3:]:
+    render.render_report_html(sys.argv[2], int(year), rows)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, time.process_time() - t)
+"""
+
+
+def peak_memory(project: Path, body: str, years: list[int]) -> tuple[float, float]:
+    """(peak MB, CPU s) of a fresh process that renders `body`'s reports of `years`."""
+    env = {**os.environ, "ANNUAL_FIGURES_ROOT": str(project)}
+    command = [sys.executable, "-c", RENDER_ALL, str(project), body, *map(str, years)]
+    out = subprocess.run(command, check=True, capture_output=True, text=True, env=env)
+    peak, cpu = out.stdout.split()[-2:]
+    return float(peak), float(cpu)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--peers", type=int, default=40, help="peer bodies of the same level (default 40)")
     parser.add_argument("--peer-years", type=int, default=1, help="documents per peer body (default 1)")
     parser.add_argument("--reports", type=int, default=3, help="reports of the first body timed (default 3)")
     parser.add_argument("--profile", type=Path, help="cProfile one report to this file and print its top")
+    parser.add_argument("--memory", action="store_true", help="peak memory of a process rendering all 10 reports")
     parser.add_argument("--workdir", type=Path, help="keep the project here (default: a temporary folder)")
     parser.add_argument("--reuse", action="store_true", help="reuse the --workdir project and its tables as they are")
     args = parser.parse_args()
@@ -114,6 +145,9 @@ def main() -> None:
         print(f"| {name} | {seconds:.3f} |")
     print(f"| **total** | **{sum(per.values()):.3f}** |")
     print(f"\nreport size: {sum(sizes) / len(sizes) / 1024:.0f} KiB on average")
+    if args.memory:
+        peak, cpu = peak_memory(project, body, [FIRST_YEAR + i for i in range(10)])
+        print(f"10 reports in a fresh process: peak {peak:.0f} MB (maxrss), {cpu:.1f} s CPU")
     if args.profile:
         profiler = cProfile.Profile()
         profiler.enable()

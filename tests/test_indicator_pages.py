@@ -12,6 +12,7 @@ import pytest
 
 from tests.conftest import FIXTURES, copy_project
 from tests.test_publish import point_paths
+from tests.test_report import Tags, assert_charts_are_ours
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +51,10 @@ def test_sc_sessions_page_has_the_years_and_the_peers(site):
     assert html.count("吕梁市人大常委会") >= 2
     bodies = set(re.findall(r"<tr><td>([^<]+)<div", html))
     assert len(bodies) >= 2, bodies  # the body and at least one published peer
-    assert re.search(r'<img class="chart" src="data:image/png;base64,', html)
+    charts = Tags(html).charts  # one inline SVG chart: the body's line and its peers', named in its <desc>
+    assert_charts_are_ours(charts, 1)
+    desc = re.search(r"<desc>([^<]*)</desc>", html).group(1)
+    assert re.match(r"吕梁市: 2022 11.6, 2023 9, 2024 8; ", desc) and desc.count(": ") >= 2
     assert 'href="sc_sessions.csv"' in html and (site / "reports" / "indicators" / "sc_sessions.csv").is_file()
     assert "How to cite" in html and "version" in html
 
@@ -86,3 +90,28 @@ def test_same_data_same_bytes(site):
         point_paths(mp, site)
         write_index()
     assert read(site / "reports" / "indicators" / "sc_sessions.html") == before
+
+
+def test_every_character_of_every_chart_label_has_a_glyph(site):
+    """The conventions' "no missing glyphs" test: every character a report's charts or an indicator
+    page's chart draws comes from a font (Noto Sans SC, else DejaVu Sans), none is a box."""
+    from pipeline.report import data as report_data
+    from pipeline.report import fonts
+    from pipeline.report import indicator_pages as pages
+    from pipeline.report.fragments import report_charts
+
+    with pytest.MonkeyPatch.context() as mp:
+        point_paths(mp, site)
+        data = report_data.load("lvliang", 2024)
+        charts = report_charts(data)
+        assert all(charts.values())  # parts, baselines and a series: the second year makes one
+        frame = data.panel[data.panel["indicator_id"] == "sc_sessions"]
+        drawing, _ = pages.indicator_chart(data.indicators["sc_sessions"], pages.page_rows(
+            frame, data.bodies, {("lvliang", "2023"), ("lvliang", "2024")}), data.bodies, {"lvliang"})  # fmt: skip
+    assert all(chart.missing == () for chart in charts.values()) and drawing.missing == set()
+    drawn = "".join(t[4] for t in drawing.texts) + "".join(re.findall(r"<desc>([^<]*)", "".join(
+        str(c.svg) for c in charts.values())))  # fmt: skip
+    assert re.search(r"[\u4e00-\u9fff]", drawn)
+    for char in set(drawn) - {" "}:
+        glyph = fonts.glyph(char)
+        assert glyph.path and not glyph.missing, f"{char!r} (U+{ord(char):04X}) has no glyph"

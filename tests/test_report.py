@@ -19,19 +19,51 @@ RLO = "\u202e"
 
 
 class Tags(HTMLParser):
-    """Every start tag with its attributes, to see what a browser would build."""
+    """Every start tag with its attributes, to see what a browser would build; the tags inside each
+    inline <svg> apart, in `charts`."""
 
     def __init__(self, text: str) -> None:
         super().__init__(convert_charrefs=True)
         self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.charts: list[list[tuple[str, dict[str, str | None]]]] = []
         self.text: list[str] = []
+        self._depth = 0
         self.feed(text)
 
     def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, dict(attrs)))
+        if tag == "svg" or self._depth:
+            if tag == "svg" and not self._depth:
+                self.charts.append([])
+            self.charts[-1].append((tag, dict(attrs)))
+            self._depth += tag in CHART_CONTAINERS
+        else:
+            self.tags.append((tag, dict(attrs)))
+
+    def handle_endtag(self, tag):
+        if self._depth and tag in CHART_CONTAINERS:
+            self._depth -= 1
 
     def handle_data(self, data):
         self.text.append(data)
+
+
+# what a chart's inline SVG may hold (report.svg): shapes, glyphs placed by <use>, a hatch pattern
+CHART_CONTAINERS = {"svg", "title", "desc", "defs", "g", "pattern"}
+CHART_ELEMENTS = CHART_CONTAINERS | {"path", "use", "rect", "line", "polyline", "circle"}
+
+
+def assert_charts_are_ours(charts: list[list[tuple[str, dict]]], count: int) -> None:
+    """`count` inline charts, each an <svg class="chart" role="img"> of drawing elements only: no
+    script, no foreign content, no event handler, no reference leaving the chart."""
+    assert len(charts) == count
+    for chart in charts:
+        tag, root = chart[0]
+        assert tag == "svg" and root.get("class") == "chart" and root.get("role") == "img"
+        assert {t for t, _ in chart} <= CHART_ELEMENTS, {t for t, _ in chart} - CHART_ELEMENTS
+        attributes = [(k, v or "") for _, a in chart for k, v in a.items()]
+        assert not any(k.startswith("on") for k, _ in attributes)
+        assert all(v.startswith("#") for k, v in attributes if k.endswith("href"))
+        assert all(v.startswith("url(#") or "(" not in v for k, v in attributes if k in ("fill", "stroke"))
 
 
 def _panel_row(**kw) -> dict:
@@ -222,9 +254,11 @@ def test_hostile_text_in_every_fragment_stays_text():
     html = all_fragments(tiny_data())
     tags = Tags(html)
     names = {t for t, _ in tags.tags}
-    assert "script" not in names and "svg" not in names and "b" not in names
-    # the only images are the charts, embedded
-    assert all(a.get("src", "").startswith("data:image/png;base64,") for t, a in tags.tags if t == "img")
+    assert "script" not in names and "svg" not in names and "b" not in names and "img" not in names
+    # the only SVG is the charts', inlined: drawing elements only
+    drawn = [c for c in fragments.report_charts(tiny_data()).values() if c is not None]
+    assert drawn
+    assert_charts_are_ours(tags.charts, len(drawn))
     # no event handlers, no javascript: links
     assert not any(k.startswith("on") for _, a in tags.tags for k in a)
     assert not any((a.get("href") or "").lower().startswith("javascript") for _, a in tags.tags)

@@ -22,6 +22,7 @@ from PIL import Image
 
 from .chromium import Chromium
 from .conftest import FIXTURES, ROOT
+from .test_report import Tags, assert_charts_are_ours
 
 HEADINGS = ["主要数字", "与往期及同级比较", "图表", "证据", "数据质量"]
 
@@ -47,7 +48,7 @@ class Page(HTMLParser):
             self._row = {**attrs, "marks": [], "text": []}
             self.rows[int(attrs["data-start"])] = self._row
         self._in_mark = self._in_mark or tag == "mark"
-        self._in_title = self._in_title or tag == "title"
+        self._in_title = self._in_title or (tag == "title" and not self.title)  # the page's, not a chart's
 
     def handle_endtag(self, tag):
         if tag == "tr":
@@ -129,11 +130,13 @@ def test_report_has_no_code_and_nothing_fetched(report_html):
     names = [t for t, _ in page.tags]
     assert "script" not in names and "link" not in names and "iframe" not in names
     assert not re.search(r"(src|href)=\"(https?:)?//", report_html.split("</head>")[0])
-    markup = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", report_html).lower()
+    markup = report_html.lower()
     assert "require.js" not in markup and "mathjax" not in markup and "cdn" not in markup
-    images = [a["src"] for t, a in page.tags if t == "img"]
-    assert len(images) == 3 and all(src.startswith("data:image/png;base64,") for src in images)
-    assert all(a.get("alt") for t, a in page.tags if t == "img")
+    # the three charts, inlined as SVG (no image to fetch), each with its words in <desc>
+    tags = Tags(report_html)
+    assert "img" not in {t for t, _ in tags.tags}
+    assert_charts_are_ours(tags.charts, 3)
+    assert len(re.findall(r"<desc>[^<]{20,}</desc>", report_html)) == 3
 
 
 def test_report_shows_the_headings_and_the_seeds_key_numbers(report_html):
@@ -275,8 +278,14 @@ def test_report_in_a_browser(built, tmp_path):
         assert all(u.startswith(("file://", "data:")) for u in log.requests), log.requests
         assert browser.evaluate("document.documentElement.lang") == "zh"
         assert browser.evaluate("document.scripts.length") == 0
-        images = browser.evaluate("[...document.images].map(i => [i.complete, i.naturalWidth])")
-        assert len(images) == 3 and all(done and width > 500 for done, width in images)
+        # each chart drawn at its size, its glyphs found (a <use> whose glyph is missing has no box)
+        charts = browser.evaluate(
+            "[...document.querySelectorAll('svg.chart')].map(s => [s.getBoundingClientRect().width,"
+            " s.querySelectorAll('use').length,"
+            " Math.min(...[...s.querySelectorAll(':scope > g > use')].map(u => u.getBBox().width))])"
+        )
+        assert len(charts) == 3 and all(width > 500 and uses > 20 and glyph > 0 for width, uses, glyph in charts)
+        assert browser.evaluate("document.images.length") == 0
         assert browser.evaluate("document.querySelectorAll('tr[data-start]').length") == 61
         top = browser.screenshot(tmp_path / "top.png")
         browser.evaluate("document.getElementById('charts').scrollIntoView()")
@@ -356,8 +365,10 @@ def test_hostile_document_shows_its_markup_as_text(hostile):
     html = (hostile / "reports" / "hostile" / "2023.html").read_text(encoding="utf-8")
     page = Page(html)
     names = [t for t, _ in page.tags]
-    assert "script" not in names and "svg" not in names and "b" not in names
-    assert all(a["src"].startswith("data:image/png;base64,") for t, a in page.tags if t == "img")
+    assert "script" not in names and "b" not in names and "img" not in names
+    tags = Tags(html)  # the inline charts apart: only our drawing elements, one per chart box
+    assert_charts_are_ours(tags.charts, sum(a.get("class") == "chart-box" for _, a in tags.tags))
+    assert tags.charts and "svg" not in {t for t, _ in tags.tags}
     assert not any(k.startswith("on") for _, a in page.tags for k in a)
     assert not any("javascript" in (a.get("href") or "").lower() for _, a in page.tags)
     assert "\u202e" not in html and "\u202c" not in html
@@ -381,7 +392,10 @@ def test_hostile_document_in_a_browser(hostile):
         log = browser.open((hostile / "reports" / "hostile" / "2023.html").as_uri(), 1280, 900)
         assert log.errors == []
         assert browser.evaluate("document.scripts.length") == 0
-        assert browser.evaluate("document.querySelectorAll('svg, iframe, object, embed').length") == 0
+        foreign = "svg:not(.chart), svg svg, svg script, svg foreignObject, iframe, object, embed, img"
+        assert browser.evaluate(f"document.querySelectorAll('{foreign}').length") == 0
+        boxed = "[...document.querySelectorAll('svg.chart')].every(s => s.parentNode.className == 'chart-box')"
+        assert browser.evaluate(boxed)
         text = browser.evaluate("document.body.innerText")
         assert SCRIPT in text and IMG in text
         assert not any(e.get("method") == "Page.javascriptDialogOpening" for e in browser._events)

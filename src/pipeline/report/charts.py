@@ -1,183 +1,116 @@
-"""Charts for the reports: Chinese labels without missing glyphs, the same bytes on every run.
+"""The reports' charts as SVG: figures by part of the work, this year against its baselines, series.
 
-`setup_cjk_font()` registers Noto Sans SC, which the `pylopdf-fonts-zh-cn` package ships (SIL OFL),
-so no system font is needed. Chart functions build `matplotlib.figure.Figure` objects without pyplot
-(nothing is shown or kept behind the caller's back); `png_data_uri` turns one into an embeddable
-image with no date or software version in its metadata.
+Each chart function returns a `svg.Drawing` (text as glyph outlines from `report.fonts`, so Chinese
+shows without a CJK font on the reader's side, and the same input gives the same bytes). Layout is
+computed from the labels' measured advance widths: bar value labels get the room they need at the
+end of the bar, value labels above a series' points get headroom below the panel title, y ticks
+carry thousands separators and a series' x axis has a tick at every year that has a point.
 """
 
 from __future__ import annotations
 
-import base64
-import io
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from importlib import resources
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # matplotlib is imported when a chart is drawn: `pipeline run` itself never draws
-    from matplotlib.figure import Figure
+from pipeline.report import fonts
+from pipeline.report.scales import Scale, fit, nice_ticks, thousands
+from pipeline.report.svg import HALO, INK, Drawing
 
-FONT_PACKAGE = "pylopdf_fonts_zh_cn"
-FONT_FILE = "NotoSansSC-Regular.otf"
-# The generic fallback after the CJK font: matplotlib's own DejaVu Sans, always installed.
-FALLBACK_FAMILY = "DejaVu Sans"
-DPI = 120
-# charts are flat colours and anti-aliased text: a 128-colour palette looks the same at a third of the bytes
-PALETTE_COLOURS = 128
 # at most this many panels (baselines) or series in one chart; a note says how many more there are
 MAX_PANELS = 8
-MEASURE_PT = 10.0
 
 # colours: this year, the body's own earlier periods, peers; colour-blind safe (Okabe-Ito)
 THIS_YEAR = "#0072B2"
 OWN_PAST = "#E69F00"
 PEER = "#999999"
 MUTED = "#56B4E9"
+AXIS = "#555"
+GRID = "#e6e6e6"
+SOFT = "#5b6470"  # English lines of titles, as the page's muted text
 
-_registered: str | None = None
+WIDE = 1100  # px: the small multiples fill the report's column (1124 px)
+TICK = 11  # px: tick labels, value labels, bar labels
+TITLE = 13
+NOTE = 11
 
 
 def cjk_font_path():
-    """The Simplified Chinese font file inside its package (a Traversable; a real file when installed)."""
-    return resources.files(FONT_PACKAGE) / FONT_FILE
+    """The Simplified Chinese font file inside its package (see `report.fonts`)."""
+    return fonts.cjk_font_path()
 
 
-def setup_cjk_font() -> str:
-    """Register the package's Noto Sans SC with matplotlib and put it first; return its family name.
-
-    Safe to call more than once. Also fixes the SVG hash salt so SVG output is reproducible."""
-    global _registered
-    import matplotlib
-    from matplotlib import font_manager
-
-    if _registered is None:
-        with resources.as_file(cjk_font_path()) as path:
-            font_manager.fontManager.addfont(str(path))
-            _registered = font_manager.FontProperties(fname=str(path)).get_name()
-    matplotlib.rcParams["font.family"] = ["sans-serif"]
-    rest = [f for f in matplotlib.rcParams["font.sans-serif"] if f not in (_registered, FALLBACK_FAMILY)]
-    matplotlib.rcParams["font.sans-serif"] = [_registered, FALLBACK_FAMILY, *rest]
-    matplotlib.rcParams["axes.unicode_minus"] = False  # an ASCII hyphen-minus, present in every font
-    matplotlib.rcParams["svg.hashsalt"] = "annual-figures"
-    matplotlib.rcParams["text.parse_math"] = False  # names from tables are text: `$\x$` is no mathtext
-    return _registered
-
-
-def png_bytes(figure: Figure, dpi: int = DPI) -> bytes:
-    """The figure as a palette PNG, byte-identical for identical input (no Software or date metadata).
-
-    Drawn once on an Agg canvas and quantised from its pixel buffer: savefig would lay a constrained
-    figure out in a draw of its own first, then encode a PNG only for us to decode it again."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from PIL import Image
-
-    figure.set_dpi(dpi)
-    figure.patch.set_facecolor("white")
-    canvas = FigureCanvasAgg(figure)
-    canvas.draw()
-    width, height = canvas.get_width_height(physical=True)
-    image = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1).convert("RGB")
-    # the fast octree gives smaller files than median cut here, at a sixth of the time; zlib's default
-    # level, because its highest (what optimize=True asks for) takes nine times as long for 7% fewer bytes
-    palette = image.quantize(colors=PALETTE_COLOURS, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
-    out = io.BytesIO()
-    palette.save(out, format="PNG", compress_level=6)
-    return out.getvalue()
-
-
-def png_data_uri(figure: Figure, dpi: int = DPI) -> str:
-    return "data:image/png;base64," + base64.b64encode(png_bytes(figure, dpi)).decode("ascii")
-
-
-def _new_figure(width: float, height: float) -> Figure:
-    """A figure laid out by hand: no constrained layout, whose solver redraws the figure over and
-    over and cost 1-20 s per report; the margins come from the labels' measured widths instead."""
-    from matplotlib.figure import Figure
-
-    setup_cjk_font()
-    return Figure(figsize=(width, height))
-
-
-@lru_cache(maxsize=1)
-def _measuring_font():
-    from matplotlib.ft2font import FT2Font
-
-    setup_cjk_font()
-    with resources.as_file(cjk_font_path()) as path:
-        font = FT2Font(str(path))
-    font.set_size(MEASURE_PT, 72)
-    return font
-
-
-@lru_cache(maxsize=8192)
-def text_width(text: str, size: float) -> float:
-    """The width in inches of `text` (its longest line) in the CJK font at `size` points, as drawn."""
-    font = _measuring_font()
-    widest = 0.0
-    for line in str(text).split("\n"):
-        font.set_text(line, 0.0)
-        widest = max(widest, font.get_width_height()[0] / 64)
-    return widest / 72 * size / MEASURE_PT
-
-
-def _fmt(value: float) -> str:
-    if value != value:
-        return ""
-    if float(value).is_integer():
-        return f"{int(value):,}"
-    return f"{value:,.1f}"
-
-
-def _thousands(value: float, _position: object = None) -> str:
-    """A tick label with thousands separators: 12,000 (and 1.5 below ten)."""
-    if float(value).is_integer():
-        return f"{int(value):,}"
-    return f"{value:,.1f}"
-
-
-def _not_drawn_note(figure: Figure, hidden: int) -> None:
+def _not_drawn_note(d: Drawing, hidden: int, y: float) -> None:
     if hidden > 0:
-        figure.text(0.01, 0.005, f"另有 {hidden} 个序列未绘出 · {hidden} more not drawn", fontsize=8, va="bottom")
+        d.text(8, y, f"另有 {hidden} 个序列未绘出 · {hidden} more not drawn", NOTE)
 
 
-def _tidy(ax) -> None:
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    ax.tick_params(axis="both", labelsize=9)
+def _title(d: Drawing, x: float, y: float, title: str, width: float) -> float:
+    """A panel title: its first line (Chinese) dark, the others (English) muted; returns the y below."""
+    for n, line in enumerate(title.split("\n")):
+        size = TITLE if n == 0 else TITLE - 1
+        text, size = fit(line, size, width, 9)
+        y += size * 1.25
+        d.text(x, y - size * 0.25, text, size, fill=INK if n == 0 else SOFT)
+    return y
+
+
+def _title_height(title: str) -> float:
+    return TITLE * 1.25 + title.count("\n") * (TITLE - 1) * 1.25
+
+
+def _x_axis(d: Drawing, scale: Scale, ticks: Sequence[float], y: float, size: float = TICK) -> None:
+    d.line(scale.start, y, scale.end, y, AXIS)
+    d.ticks([scale(t) for t in ticks], y, AXIS)
+    for t in ticks:
+        d.text(scale(t), y + 5 + size * fonts.ASCENT / fonts.EM, thousands(t), size, "middle")
+
+
+def _swatch(d: Drawing, x: float, y: float, fill: str, label: str) -> float:
+    """A legend entry: a colour box and its label, centred on y; returns the x after it."""
+    d.rect(x, y - 5, 14, 10, fill)
+    d.text(x + 19, y + NOTE * 0.36, label, NOTE)
+    return x + 19 + fonts.text_width(label, NOTE) + 18
+
+
+def _bar_scale(values: Sequence[float], labels: Sequence[str], start: float, end: float) -> Scale:
+    """Bars from 0 at `start`, as long as they can be with each value label after its bar by `end`."""
+    px = min([(end - start - 5 - fonts.text_width(t, TICK)) / v for v, t in zip(values, labels, strict=True) if v > 0]
+             + [end - start])  # fmt: skip
+    return Scale(0, (end - start) / max(px, 1e-9), start, end)
 
 
 # ---------------------------------------------------------------- figures by part of the work
 
 
-def parts_chart(parts: Sequence[tuple[str, int, int]], title: str = "") -> Figure:
+def parts_chart(parts: Sequence[tuple[str, int, int]], title: str = "") -> Drawing:
     """Horizontal stacked bars: per part of the work (label), figures mapped / not mapped to an indicator."""
-    labels = [p[0] for p in parts]
-    mapped = [p[1] for p in parts]
-    unmapped = [p[2] for p in parts]
-    width, height = 7.0, 0.3 * len(parts) + 1.2
-    figure = _new_figure(width, height)
-    left = (max(text_width(label, 9) for label in labels) if labels else 0) + 0.15
-    top = 0.35 if title else 0.1
-    figure.subplots_adjust(left=left / width, right=1 - 0.1 / width, top=1 - top / height, bottom=0.5 / height)
-    ax = figure.add_subplot()
-    y = list(range(len(parts)))[::-1]
-    ax.barh(y, mapped, color=THIS_YEAR, label="归入指标 mapped to an indicator")
-    ax.barh(y, unmapped, left=mapped, color=MUTED, label="未归入指标 not mapped")
-    for yi, m, u in zip(y, mapped, unmapped, strict=True):
-        ax.text(m + u + 0.2, yi, str(m + u), va="center", fontsize=9)
-    ax.set_yticks(y, labels)
-    ax.set_xlabel("数字个数 number of figures", fontsize=9)
-    ax.xaxis.get_major_locator().set_params(integer=True)
-    ax.set_xlim(0, max([m + u for m, u in zip(mapped, unmapped, strict=True)] + [1]) * 1.12)
-    ax.set_ylim(-0.6, len(parts) - 0.4)
-    ax.legend(loc="lower right", fontsize=8, frameon=False)
+    row, width = 26, 760
+    labels, size = [p[0] for p in parts], TICK + 1
+    left = min(max([fonts.text_width(t, size) for t in labels] + [0]), width * 0.45) + 16
+    lines = title.count("\n") + 1 if title else 0
+    top = 10 + lines * TITLE * 1.25
+    height = top + row * len(parts) + 84
+    d = Drawing(width, height, title or "各部分工作的数字 · Figures by part of the work", "p")
     if title:
-        ax.set_title(title, fontsize=11, loc="left")
-    _tidy(ax)
-    return figure
+        _title(d, 8, 4, title, width - 16)
+    totals = [m + u for _, m, u in parts]
+    scale = _bar_scale(totals, [thousands(t) for t in totals], left, width - 12)
+    for n, (label, mapped, unmapped) in enumerate(parts):
+        mid = top + row * (n + 0.5)
+        text, fitted = fit(label, size, left - 16, 8)
+        d.text(left - 8, mid + fitted * 0.36, text, fitted, "end")
+        d.rect(left, mid - 9, scale(mapped) - left, 18, THIS_YEAR)
+        d.rect(scale(mapped), mid - 9, scale(mapped + unmapped) - scale(mapped), 18, MUTED)
+        d.text(scale(mapped + unmapped) + 4, mid + TICK * 0.36, thousands(mapped + unmapped), TICK)
+    axis_y = top + row * len(parts) + 2
+    d.line(left, top, left, axis_y, AXIS)
+    ticks = [t for t in nice_ticks(0, scale.hi, 6, integer=True) if t <= scale.hi]
+    _x_axis(d, scale, ticks, axis_y)
+    d.text((left + width - 12) / 2, axis_y + 38, "数字个数 number of figures", TICK, "middle")
+    x = _swatch(d, left, axis_y + 62, THIS_YEAR, "归入指标 mapped to an indicator")
+    _swatch(d, x, axis_y + 62, MUTED, "未归入指标 not mapped")
+    return d
 
 
 # ---------------------------------------------------------------- this year against baselines
@@ -198,71 +131,66 @@ class Panel:
 
 
 _ROLE_COLOUR = {"this_year": THIS_YEAR, "own_past": OWN_PAST, "peer": PEER}
+SLOT = 22  # px per bar
+PANEL_FOOT = 26  # px: its x axis and tick labels
+LEGEND = (
+    (THIS_YEAR, False, "本年 this year"),
+    (OWN_PAST, False, "本机关往期 same body, earlier period"),
+    (OWN_PAST, True, "推算：任期年均或累计之差 derived: annualised / differenced"),
+    (PEER, False, "同级机关 peer body"),
+)
 
 
-def baselines_chart(panels: Sequence[Panel], columns: int = 2) -> Figure:
+def baselines_chart(panels: Sequence[Panel], columns: int = 2) -> Drawing:
     """Small multiples: per indicator, this year's value beside each baseline, each on its own scale
     (at most MAX_PANELS; a note says how many more there are)."""
     hidden = max(0, len(panels) - MAX_PANELS)
     panels = list(panels[:MAX_PANELS])
     columns = max(1, min(columns, len(panels)))
-    rows = math.ceil(len(panels) / columns)
-    width, legend, gap = 11.0, 0.55 + (0.2 if hidden else 0), 0.15
-    heights = [max(len(p.bars) for p in panels[r * columns : (r + 1) * columns]) * 0.26 + 0.75 for r in range(rows)]
-    height = sum(heights) + legend
-    figure = _new_figure(width, height)
-    column_width = (width - gap) / columns
-    top = height
-    for r in range(rows):
-        in_row = panels[r * columns : (r + 1) * columns]
-        slots = max(len(p.bars) for p in in_row)
-        for c, panel in enumerate(in_row):
-            label_width = max(text_width(b.label, 8) for b in panel.bars) + 0.1
-            x0 = gap + c * column_width + label_width
-            rect = (x0 / width, (top - heights[r] + 0.3) / height, (column_width - label_width - 0.55) / width,
-                    (heights[r] - 0.75) / height)  # fmt: skip
-            _baseline_panel(figure.add_axes(rect), panel, slots)
-        top -= heights[r]
-    from matplotlib.patches import Patch
-
-    handles = [
-        Patch(color=THIS_YEAR, label="本年 this year"),
-        Patch(color=OWN_PAST, label="本机关往期 same body, earlier period"),
-        Patch(
-            facecolor=OWN_PAST,
-            hatch="///",
-            edgecolor="white",
-            label="推算：任期年均或累计之差 derived: annualised / differenced",
-        ),
-        Patch(color=PEER, label="同级机关 peer body"),
-    ]
-    figure.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, (0.2 if hidden else 0) / height),
-                  ncols=2, fontsize=8, frameon=False)  # fmt: skip
-    _not_drawn_note(figure, hidden)
-    return figure
+    rows = [panels[r : r + columns] for r in range(0, len(panels), columns)]
+    heights = [max(_title_height(p.title) for p in row) + 4 + max(len(p.bars) for p in row) * SLOT + PANEL_FOOT + 18
+               for row in rows]  # fmt: skip
+    legend_y = 8 + sum(heights) + 8
+    height = legend_y + 2 * 20 + (22 if hidden else 4)
+    d = Drawing(WIDE, height, "本年与基准 · This year against its baselines", "b")
+    cell = (WIDE - 16) / columns
+    top = 8.0
+    for row, row_height in zip(rows, heights, strict=True):
+        slots, head = max(len(p.bars) for p in row), max(_title_height(p.title) for p in row)
+        for c, panel in enumerate(row):
+            _baseline_panel(d, panel, 8 + c * cell, top, cell - 24, slots, head)
+        top += row_height
+    for n, (colour, hatched, label) in enumerate(LEGEND):
+        x, y = 8 + (n % 2) * WIDE / 2, legend_y + 10 + (n // 2) * 20
+        _swatch(d, x, y, d.hatch(colour) if hatched else colour, label)
+    _not_drawn_note(d, hidden, height - 8)
+    return d
 
 
-def _baseline_panel(ax, panel: Panel, slots: int) -> None:
-    # the same bar thickness in every panel of a row: unused slots stay empty at the bottom
-    y = [slots - 1 - i for i in range(len(panel.bars))]
+def _baseline_panel(d: Drawing, panel: Panel, x0: float, top: float, width: float, slots: int, head: float) -> None:
+    # the same bar thickness in every panel of a row: unused slots stay empty at the bottom; the bars
+    # of a row start at the same height below titles of one or more lines
+    _title(d, x0, top, panel.title, width)
+    below = top + head
+    labels, size = [b.label for b in panel.bars], TICK
+    label_width = min(max(fonts.text_width(t, size) for t in labels), width * 0.55)
+    left = x0 + label_width + 8
     values = [b.value for b in panel.bars]
-    colours = [_ROLE_COLOUR[b.role] for b in panel.bars]
-    hatches = [("///" if b.hatch else "") for b in panel.bars]
-    ax.barh(y, values, color=colours, hatch=hatches, edgecolor="white", linewidth=0.5, height=0.7)
-    ax.set_ylim(-0.6, slots - 0.4)
-    top = max([*values, 1])
-    for yi, bar in zip(y, panel.bars, strict=True):
-        ax.text(bar.value + top * 0.015, yi, _fmt(bar.value), va="center", fontsize=8)
-    ax.set_yticks(y, [b.label for b in panel.bars], fontsize=8)
-    ax.set_xlim(0, top * 1.2)
-    from matplotlib.ticker import MaxNLocator
-
-    ax.xaxis.set_major_locator(MaxNLocator(3))
-    ax.xaxis.set_major_formatter(_thousands)
-    ax.set_title(panel.title, fontsize=9, loc="left")
-    ax.tick_params(axis="x", labelsize=7.5)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
+    texts = [thousands(v) for v in values]
+    scale = _bar_scale(values, texts, left, x0 + width)
+    y0 = below + 4
+    for n, (bar, text) in enumerate(zip(panel.bars, texts, strict=True)):
+        mid = y0 + SLOT * (n + 0.5)
+        label, fitted = fit(bar.label, size, label_width, 8)
+        d.text(left - 6, mid + fitted * 0.36, label, fitted, "end")
+        colour = _ROLE_COLOUR[bar.role]
+        d.rect(left, mid - 7.5, scale(max(bar.value, 0)) - left, 15, d.hatch(colour) if bar.hatch else colour)
+        d.text(scale(max(bar.value, 0)) + 4, mid + TICK * 0.36, text, TICK)
+    axis_y = y0 + SLOT * slots + 2
+    d.line(left, y0, left, axis_y, AXIS)
+    counts = all(float(v).is_integer() for v in values)  # counts get whole-number ticks
+    ticks = [t for t in nice_ticks(0, scale.hi, 3, integer=counts) if t <= scale.hi]
+    _x_axis(d, scale, ticks, axis_y, TICK - 0.5)
 
 
 # ---------------------------------------------------------------- series
@@ -276,40 +204,80 @@ class Series:
     this_year: float | None = None  # x of this document's point, drawn in the accent colour
 
 
-def series_chart(series: Sequence[Series], columns: int = 2) -> Figure:
+CELL_HEIGHT = 280
+HEADROOM = 36  # px above the highest point: its two-line value label, inside the plot, below the title
+LABEL = 10.5
+
+
+def series_chart(series: Sequence[Series], columns: int = 2) -> Drawing:
     """One small line chart per series (two or more points), points labelled with value and period, a
     tick at each point's year (at most MAX_PANELS; a note says how many more there are)."""
     hidden = max(0, len(series) - MAX_PANELS)
     series = list(series[:MAX_PANELS])
     columns = max(1, min(columns, len(series)))
     rows = math.ceil(len(series) / columns)
-    width, height = 5.2 * columns + 0.4, 3.0 * rows + 0.3 + (0.2 if hidden else 0)
-    figure = _new_figure(width, height)
-    cell_w, cell_h = (width - 0.2) / columns, 3.0
+    height = 8 + rows * CELL_HEIGHT + (24 if hidden else 0)
+    d = Drawing(WIDE, height, "时间序列 · Series over time", "s")
+    cell = (WIDE - 16) / columns
     for index, s in enumerate(series):
         r, c = divmod(index, columns)
-        rect = ((0.2 + c * cell_w + 0.6) / width, (height - (r + 1) * cell_h - 0.1 + 0.45) / height,
-                (cell_w - 0.85) / width, (cell_h - 1.05) / height)  # fmt: skip
-        _series_panel(figure.add_axes(rect), s)
-    _not_drawn_note(figure, hidden)
-    return figure
+        _series_panel(d, s, 8 + c * cell, 8 + r * CELL_HEIGHT, cell - 24)
+    _not_drawn_note(d, hidden, height - 8)
+    return d
 
 
-def _series_panel(ax, s: Series) -> None:
-    xs = [p[0] for p in s.points]
+def _series_panel(d: Drawing, s: Series, x0: float, top: float, width: float) -> None:
+    below = _title(d, x0, top, f"{s.title}（{s.unit}）", width)
     ys = [p[1] for p in s.points]
-    ax.plot(xs, ys, color=OWN_PAST, marker="o", linewidth=1.6)
-    for x, v, label in s.points:
-        colour = THIS_YEAR if s.this_year is not None and x == s.this_year else OWN_PAST
-        ax.plot([x], [v], marker="o", color=colour, markersize=7)
-        ax.annotate(f"{_fmt(v)}\n{label}", (x, v), textcoords="offset points", xytext=(0, 7), ha="center", fontsize=7.5)
-    low, high = min(ys), max(ys)
-    pad = (high - low) * 0.25 or max(abs(high) * 0.25, 1)
-    ax.set_ylim(min(0, low - pad), high + pad * 1.6)
-    span = (max(xs) - min(xs)) or 1
-    ax.set_xlim(min(xs) - span * 0.15, max(xs) + span * 0.15)
-    years = sorted({math.floor(x) for x in xs})
-    ax.set_xticks(years, [str(y) for y in years])
-    ax.yaxis.set_major_formatter(_thousands)
-    ax.set_title(f"{s.title}（{s.unit}）", fontsize=9.5, loc="left")
-    _tidy(ax)
+    ticks = nice_ticks(min(0.0, min(ys)), max(ys), 5, integer=all(float(v).is_integer() for v in ys))
+    left = x0 + max(fonts.text_width(thousands(t), TICK) for t in ticks) + 10
+    plot_top, plot_bottom = below + 6, top + CELL_HEIGHT - 44
+    y = Scale(ticks[0], max(ticks[-1], max(ys)), plot_bottom, plot_top + HEADROOM)
+    ticks = [t for t in ticks if y(t) >= plot_top]
+    d.rules([y(t) for t in ticks], left, x0 + width, GRID)
+    for t in ticks:
+        d.text(left - 5, y(t) + TICK * 0.36, thousands(t), TICK, "end")
+    x = _year_scale(s, left, x0 + width)
+    d.line(left, plot_top, left, plot_bottom, AXIS)
+    _year_ticks(d, s, x, plot_bottom, left, x0 + width)
+    d.polyline([(x(px), y(v)) for px, v, _ in s.points], OWN_PAST, 1.6)
+    for px, v, _ in s.points:
+        accent = s.this_year is not None and px == s.this_year
+        d.circle(x(px), y(v), 4.2 if accent else 3.6, THIS_YEAR if accent else OWN_PAST)
+    placed: list[tuple[float, float, float, float]] = []
+    with d.group(HALO):  # over the line and the points, legible where the line runs behind
+        for px, v, label in s.points:
+            _point_label(d, x(px), y(v), f"{thousands(v)}\n{label}", placed, (plot_top, plot_bottom))
+
+
+def _year_scale(s: Series, start: float, end: float) -> Scale:
+    """Years to px, wide enough for the first and last point labels and the first year's tick."""
+    xs = [p[0] for p in s.points]
+    lo, hi = math.floor(min(xs)), max(xs)
+    half = max(fonts.text_width(f"{thousands(v)}\n{label}", LABEL) for _, v, label in s.points) / 2 + 4
+    return Scale(lo, hi, start + max(half, 14), end - half)
+
+
+def _year_ticks(d: Drawing, s: Series, x: Scale, y: float, left: float, right: float) -> None:
+    """A tick at every year that has a point; a year's label left out only where it would touch the last."""
+    d.line(left, y, right, y, AXIS)
+    room, last = fonts.text_width("0000", TICK) + 6, -math.inf
+    years = sorted({math.floor(p[0]) for p in s.points})
+    d.ticks([x(year) for year in years], y, AXIS)
+    for year in years:
+        if x(year) - last >= room:
+            d.text(x(year), y + 5 + TICK * fonts.ASCENT / fonts.EM, str(year), TICK, "middle")
+            last = x(year)
+
+
+def _point_label(d: Drawing, x: float, y: float, text: str, placed: list, band: tuple[float, float]) -> None:
+    """The value and period above the point, or below it where that would touch a label already
+    drawn; neither free (points closer than their labels), the point keeps no label (the alt text has it)."""
+    width, height = fonts.text_width(text, LABEL), LABEL * 2.25
+    for top in (y - 7 - height, y + 7):
+        box = (x - width / 2, top, x + width / 2, top + height)
+        inside = band[0] <= box[1] and box[3] <= band[1]
+        if inside and not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed):
+            placed.append(box)
+            d.text(x, top + LABEL * fonts.ASCENT / fonts.EM, text, LABEL, "middle")
+            return

@@ -39,6 +39,7 @@ from pipeline.report.data import (
     unmapped_figures,
     without_baseline,
 )
+from pipeline.report.svg import Drawing
 
 ONE_LINE_FOLDER = "fragments/"
 
@@ -151,27 +152,32 @@ def comparison_html(data: ReportData) -> str:
 
 @dataclass(frozen=True)
 class Chart:
-    uri: str  # the PNG as a data: URI
+    svg: Markup  # the <svg> element, inlined in the page; its <desc> is the alt text
     alt: str  # what it shows, in words: the labels and values it draws
+    missing: tuple[str, ...] = ()  # characters no font had, drawn as boxes
+
+    @classmethod
+    def of(cls, drawing: Drawing, alt: str) -> Chart:
+        return cls(Markup(drawing.markup(fmt.one_line(alt))), alt, tuple(sorted(drawing.missing)))
 
 
-def _chart(figure, alt: str) -> Chart:
-    return Chart(plotting.png_data_uri(figure), alt)
-
-
-def charts_html(data: ReportData) -> str:
+def report_charts(data: ReportData) -> dict[str, Chart | None]:
+    """The report's three charts (None where there is nothing to draw): parts, baselines, series."""
     parts = chart_data.parts_of_work(data)
     panels = chart_data.baseline_panels(data)
     series = chart_data.series_list(data)
     parts_alt = "; ".join(f"{p[0]}: {p[1] + p[2]}" for p in parts)
     panels_alt = "; ".join(f"{p.title}: " + ", ".join(f"{b.label} {b.value:g}" for b in p.bars) for p in panels)
     series_alt = "; ".join(f"{s.title}: " + ", ".join(f"{p[2]} {p[1]:g}" for p in s.points) for s in series)
-    return render(
-        "fragments/charts.html.j2",
-        parts=_chart(plotting.parts_chart(parts), parts_alt) if parts else None,
-        baselines=_chart(plotting.baselines_chart(panels), panels_alt) if panels else None,
-        series=_chart(plotting.series_chart(series), series_alt) if series else None,
-    )
+    return {
+        "parts": Chart.of(plotting.parts_chart(parts), parts_alt) if parts else None,
+        "baselines": Chart.of(plotting.baselines_chart(panels), panels_alt) if panels else None,
+        "series": Chart.of(plotting.series_chart(series), series_alt) if series else None,
+    }
+
+
+def charts_html(data: ReportData) -> str:
+    return render("fragments/charts.html.j2", **report_charts(data))
 
 
 def evidence_html(data: ReportData) -> str:

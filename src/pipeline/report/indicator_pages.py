@@ -10,6 +10,7 @@ bodies × years, which years have a document and how many figures each has.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +24,9 @@ from pipeline.reference.indicators import Indicator, by_id
 from pipeline.reference.readers import known_bodies
 from pipeline.reference.sources import discover_sources
 from pipeline.report import charts as plotting
+from pipeline.report import fonts, svg
 from pipeline.report.fragments import Chart, render
+from pipeline.report.scales import Scale, decade_ticks, fit, nice_ticks, thousands
 
 FOLDER = "indicators"
 TITLE = "人大常委会工作报告数字 · Figures from people's congress standing committee work reports"
@@ -107,72 +110,141 @@ def series_of(rows: Iterable[Row], indicator: Indicator) -> dict[str, dict[str, 
 MARKERS = ("o", "s", "^", "v", "D", "P", "X", "<", ">", "h")
 LEGEND_BODIES = 24  # past this many bodies on one axis, further peers are drawn without a legend entry
 LOG_RATIO = 30  # a y-axis spanning more than this (a province's count beside a county's) is drawn on a log scale
+WIDTH, PLOT_HEIGHT, ROW = 900, 260, 19  # px: the chart, one axis's plot, one row of its legend
 
 
-def _draw_body(
-    ax, name: str, points: list[tuple[float, float, bool]], colour: str, marker: str, own: bool, legend: bool = True
-) -> None:
-    """A body's annual figures as one line (the first figure of a year), its annualised term totals as
-    hollow diamonds beside it, never joined to the line. `legend=False` draws it without a legend entry."""
-    name = name if legend else f"_{name}"  # matplotlib leaves labels starting with _ out of the legend
+@dataclass(frozen=True)
+class Line:
+    """One body on one axis: its annual figures joined, its annualised term totals as hollow diamonds."""
+
+    name: str
+    annual: tuple[tuple[float, float], ...]  # (year, value), the first figure of a year
+    terms: tuple[tuple[float, float], ...]
+    colour: str
+    marker: str
+    own: bool
+    legend: bool  # past LEGEND_BODIES a peer is drawn without a legend entry
+    alt: str  # every figure of the body, in words
+
+
+def _line(name: str, points: list[tuple[float, float, bool]], colour: str, marker: str, own: bool, legend: bool):
     annual: dict[float, float] = {}
     for x, y, annualised in points:
         if not annualised:
             annual.setdefault(x, y)
-    if annual:
-        xs = sorted(annual)
-        ax.plot(xs, [annual[x] for x in xs], color=colour, marker=marker, linewidth=2.2 if own else 1,
-                markersize=6 if own else 4, label=name, zorder=3 if own else 2)  # fmt: skip
-    terms = [(x, y) for x, y, a in points if a]
-    if terms:
-        ax.scatter(*zip(*terms, strict=True), marker="D", s=44, facecolors="none", edgecolors=colour, zorder=3,
-                   label=f"{name} 年均 term average")  # fmt: skip
+    terms = tuple((x, y) for x, y, a in points if a)
+    alt = f"{name}: " + ", ".join(f"{int(x)} {thousands(y)}" for x, y, _ in points)
+    return Line(name, tuple(sorted(annual.items())), terms, colour, marker, own, legend, alt)
+
+
+def _lines(by_body, bodies, own: set[str]) -> list[Line]:
+    colours, markers = iter(BODY_COLOURS), iter(MARKERS * 10)
+    out = []
+    for n, (body, points) in enumerate(sorted(by_body.items(), key=lambda t: (t[0] not in own, t[0]))):
+        points.sort()
+        name = bodies.get(body, {}).get("name_zh", body).replace("人大常委会", "") or body
+        colour = next(colours, plotting.OWN_PAST) if body in own else plotting.PEER
+        marker = "o" if body in own else next(markers)
+        out.append(_line(name, points, colour, marker, body in own, body in own or n < LEGEND_BODIES))
+    return out
+
+
+def _legend(lines: list[Line]) -> list[tuple[Line | None, bool, str]]:
+    """(line, term average?, label) per legend entry; a last entry counts the peers left out."""
+    entries: list[tuple[Line | None, bool, str]] = []
+    for line in lines:
+        if line.legend and line.annual:
+            entries.append((line, False, line.name))
+        if line.legend and line.terms:
+            entries.append((line, True, f"{line.name} 年均 term average"))
+    if len(lines) > LEGEND_BODIES:
+        entries.append((None, False, f"另有 {len(lines) - LEGEND_BODIES} 个同级机关 more peers"))
+    return entries
 
 
 def indicator_chart(indicator: Indicator, rows: list[Row], bodies: dict[str, dict[str, str]], own: set[str]):
     """One axis per unit key; each body a line; bodies with a document in colour, published peers in
-    grey with a marker each; the legend below, one entry per body."""
-    from matplotlib.ticker import FuncFormatter, MaxNLocator
-
+    grey with a marker each; the legend below, one entry per body. Returns (drawing or None, alt text)."""
     series = series_of(rows, indicator)
     if not series:
         return None, ""
-    entries = min(LEGEND_BODIES, max(len(b) for b in series.values())) * len(series)
-    figure = plotting._new_figure(7.5, 3.0 * len(series) + 0.22 * (entries // 2 + 1))
-    axes = figure.subplots(len(series), 1, squeeze=False)[:, 0]
-    alt = []
-    for ax, (unit, by_body) in zip(axes, sorted(series.items()), strict=True):
-        colours, markers = iter(BODY_COLOURS), iter(MARKERS * 10)
-        ordered = sorted(by_body.items(), key=lambda t: (t[0] not in own, t[0]))
-        for n, (body, points) in enumerate(ordered):
-            points.sort()
-            name = bodies.get(body, {}).get("name_zh", body).replace("人大常委会", "") or body
-            colour = next(colours, plotting.OWN_PAST) if body in own else plotting.PEER
-            shown = body in own or n < LEGEND_BODIES
-            _draw_body(ax, name, points, colour, "o" if body in own else next(markers), body in own, shown)
-            alt.append(f"{name}: " + ", ".join(f"{int(x)} {plotting._fmt(y)}" for x, y, _ in points))
-        values = [y for pts in by_body.values() for _, y, _ in pts]
-        if min(values) > 0 and max(values) / min(values) > LOG_RATIO:
-            ax.set_yscale("log")
-            ax.set_ylabel(f"{unit}（对数刻度 log scale）")
+    axes = [(unit, _lines(by_body, bodies, own)) for unit, by_body in sorted(series.items())]
+    heights = [PLOT_HEIGHT + 58 + ROW * math.ceil(len(_legend(lines)) / 2) for _, lines in axes]
+    title = f"{indicator.zh} · {indicator.en}"
+    d = svg.Drawing(WIDTH, 40 + sum(heights), title, "i")
+    text, size = fit(title, 15, WIDTH - 16, 10)
+    d.text(8, 24, text, size)  # at the left: where a phone's reader starts, the chart scrolling in its box
+    alt, top = [], 40.0
+    for (unit, lines), height in zip(axes, heights, strict=True):
+        _axis(d, unit, lines, top)
+        alt += [ln.alt for ln in lines]
+        top += height
+    return d, "; ".join(alt)
+
+
+def _axis(d: svg.Drawing, unit: str, lines: list[Line], top: float) -> None:
+    values = [y for ln in lines for _, y in ln.annual + ln.terms]
+    years = sorted({x for ln in lines for x, _ in ln.annual + ln.terms})
+    log = min(values) > 0 and max(values) / min(values) > LOG_RATIO
+    counts = all(float(v).is_integer() for v in values)
+    ticks = decade_ticks(min(values), max(values)) if log else nice_ticks(min(0.0, min(values)), max(values), 5, counts)
+    left = 8 + max(fonts.text_width(thousands(t), 11) for t in ticks) + 8
+    right, bottom = WIDTH - 16, top + 22 + PLOT_HEIGHT
+    d.text(8, top + 12, f"{unit}（对数刻度 log scale）" if log else unit, 11, fill=plotting.SOFT)
+    y = Scale(ticks[0], ticks[-1], bottom, top + 22, log)
+    d.rules([y(t) for t in ticks], left, right, plotting.GRID)
+    for t in ticks:
+        d.text(left - 5, y(t) + 4, thousands(t), 11, "end")
+    d.line(left, top + 22, left, bottom, plotting.AXIS)
+    x = _year_axis(d, years, left, right, bottom)
+    for ln in sorted(lines, key=lambda ln: ln.own):  # peers below, the bodies with a document on top
+        _draw_line(d, ln, x, y)
+    for n, (ln, term, label) in enumerate(_legend(lines)):
+        lx, ly = 8 + (n % 2) * (WIDTH - 16) / 2, bottom + 40 + (n // 2) * ROW
+        if ln is None:
+            d.line(lx, ly, lx + 22, ly, plotting.PEER, 1.0)
+        elif term:
+            d.marker("D", lx + 11, ly, 4.2, "none", stroke=ln.colour, stroke_width=1.4)
         else:
-            ax.set_ylim(bottom=0)
-            ax.set_ylabel(unit)
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: plotting._fmt(v)))
-        if len(ordered) > LEGEND_BODIES:
-            ax.plot([], [], color=plotting.PEER, label=f"另有 {len(ordered) - LEGEND_BODIES} 个同级机关 more peers")
-        ax.legend(fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2)
-        plotting._tidy(ax)
-    figure.suptitle(f"{indicator.zh} · {indicator.en}", fontsize=11)
-    return figure, "; ".join(alt)
+            d.line(lx, ly, lx + 22, ly, ln.colour, 2.2 if ln.own else 1.0)
+            d.marker(ln.marker, lx + 11, ly, 3.6 if ln.own else 2.6, ln.colour)
+        text, size = fit(label, 11, (WIDTH - 16) / 2 - 34, 8)
+        d.text(lx + 28, ly + 4, text, size)
+
+
+def _year_axis(d: svg.Drawing, years: list[float], left: float, right: float, y: float) -> Scale:
+    """The x axis: a tick at every year from the first to the last, a label wherever it has room."""
+    first, last = int(years[0]), int(years[-1])
+    x = Scale(first - 0.5, last + 0.5, left, right) if first == last else Scale(first, last, left + 14, right - 14)
+    d.line(left, y, right, y, plotting.AXIS)
+    room, at = fonts.text_width("0000", 11) + 8, -math.inf
+    d.ticks([x(year) for year in range(first, last + 1)], y, plotting.AXIS)
+    for year in range(first, last + 1):
+        if x(year) - at >= room:
+            d.text(x(year), y + 15, str(year), 11, "middle")
+            at = x(year)
+    return x
+
+
+def _draw_line(d: svg.Drawing, ln: Line, x: Scale, y: Scale) -> None:
+    if ln.annual:
+        pts = [(x(a), y(b)) for a, b in ln.annual]
+        if len(pts) > 1:
+            d.polyline(pts, ln.colour, 2.2 if ln.own else 1.0)
+        with d.group(f' fill="{ln.colour}"'):  # the markers share their line's colour
+            for px, py in pts:
+                d.marker(ln.marker, px, py, 3.6 if ln.own else 2.6, None)
+    if ln.terms:
+        with d.group(f' fill="none" stroke="{ln.colour}" stroke-width="1.4"'):
+            for a, b in ln.terms:
+                d.marker("D", x(a), y(b), 4.2, None)
 
 
 def indicator_page(indicator: Indicator, frame: pd.DataFrame, bodies, documents, date: str) -> Page:
     rows = page_rows(frame, bodies, documents)
     own = {b for b, _ in documents}
-    figure, alt = indicator_chart(indicator, rows, bodies, own)
-    chart = Chart(plotting.png_data_uri(figure), alt) if figure is not None else None
+    drawing, alt = indicator_chart(indicator, rows, bodies, own)
+    chart = Chart.of(drawing, alt) if drawing is not None else None
     return Page(indicator, rows, chart, f"{indicator.id}.csv", date)
 
 

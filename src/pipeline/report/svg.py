@@ -1,0 +1,212 @@
+"""A small SVG writer for the charts: shapes in px, text as glyph outlines (`report.fonts`).
+
+Each distinct glyph is written once per drawing in <defs> and placed with <use>, so the chart needs
+no font on the reader's side. Coordinates are rounded to 0.1 px and ids come from the glyphs
+themselves (font and glyph index) or from colours, never from a counter, so the same chart gives the
+same bytes in any process. A character that no font has is drawn as a box and listed in `missing`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from xml.sax.saxutils import escape
+
+from pipeline.report import fonts
+
+INK = "#222"
+# a white outline under glyphs (stroke painted first), in EM units: a quarter of the size; for a
+# `group` of labels that a line of the chart may run behind
+HALO = ' stroke="#fff" stroke-width="240" stroke-linejoin="round" paint-order="stroke"'
+_PLUS = ((-0.35, -1), (0.35, -1), (0.35, -0.35), (1, -0.35), (1, 0.35), (0.35, 0.35), (0.35, 1), (-0.35, 1),
+         (-0.35, 0.35), (-1, 0.35), (-1, -0.35), (-0.35, -0.35))  # fmt: skip
+# corners of the markers other than the circle, for a radius of 1 (y down)
+MARKERS = {
+    "s": ((-0.85, -0.85), (0.85, -0.85), (0.85, 0.85), (-0.85, 0.85)),
+    "^": ((0, -1.1), (1, 0.8), (-1, 0.8)),
+    "v": ((0, 1.1), (1, -0.8), (-1, -0.8)),
+    "<": ((-1.1, 0), (0.8, -1), (0.8, 1)),
+    ">": ((1.1, 0), (-0.8, -1), (-0.8, 1)),
+    "D": ((0, -1.15), (1.15, 0), (0, 1.15), (-1.15, 0)),
+    "P": _PLUS,
+    "X": tuple((round((x - y) * 0.7071, 3), round((x + y) * 0.7071, 3)) for x, y in _PLUS),
+    "h": tuple((round(math.cos(math.radians(a)), 3), round(math.sin(math.radians(a)), 3)) for a in range(-90, 270, 60)),
+}
+
+
+def num(value: float) -> str:
+    """A coordinate rounded to 0.1 px, written short: 12, 12.5, -3 (never -0 or an exponent)."""
+    text = f"{value:.1f}"
+    if text.endswith(".0"):
+        text = text[:-2]
+    return "0" if text == "-0" else text
+
+
+def xml_text(text: str) -> str:
+    """Text for an XML element, on one line: escaped, without the characters XML 1.0 forbids (an
+    image with one would not show at all)."""
+    kept = "".join(" " if c in "\t\n\r" else c for c in str(text) if not _forbidden(c))
+    return escape(kept)
+
+
+def _forbidden(c: str) -> bool:
+    return (c < " " and c not in "\t\n\r") or "\ud800" <= c <= "\udfff" or c in "\ufffe\uffff"
+
+
+def points(pts: Iterable[tuple[float, float]]) -> str:
+    return " ".join(f"{num(x)},{num(y)}" for x, y in pts)
+
+
+def _attrs(**attributes: object) -> str:
+    """XML attributes from keywords (stroke_width -> stroke-width); None leaves one out."""
+    out = []
+    for name, value in attributes.items():
+        if value is not None:
+            text = num(value) if isinstance(value, float | int) and not isinstance(value, bool) else str(value)
+            out.append(f' {name.replace("_", "-")}="{xml_text(text).replace(chr(34), "&quot;")}"')
+    return "".join(out)
+
+
+class Drawing:
+    """One SVG document, `width` x `height` px, drawn into in order (later shapes on top). Its ids
+    start with `prefix`, so charts inlined in one page never share one."""
+
+    def __init__(self, width: float, height: float, title: str, prefix: str = "") -> None:
+        self.width, self.height, self.title, self.prefix = width, height, title, prefix
+        self.body: list[str | tuple[str, str]] = []  # markup, or a line of text: (placement, its <use>s)
+        self.glyphs: dict[str, str] = {}
+        self.patterns: dict[str, str] = {}
+        self.missing: set[str] = set()
+        self.texts: list[tuple[float, float, float, float, str]] = []  # each line's box (x0, top, x1, bottom) and text
+        self.rect(0, 0, width, height, fill="#fff")
+
+    # ------------------------------------------------------------ shapes
+
+    def rect(self, x: float, y: float, w: float, h: float, fill: str, **extra: object) -> None:
+        self.body.append(f"<rect{_attrs(x=x, y=y, width=max(w, 0.0), height=max(h, 0.0), fill=fill, **extra)}/>")
+
+    def line(self, x1: float, y1: float, x2: float, y2: float, stroke: str, width: float = 1.0, **extra) -> None:
+        width = None if width == 1 else width  # SVG's default
+        self.body.append(f"<line{_attrs(x1=x1, y1=y1, x2=x2, y2=y2, stroke=stroke, stroke_width=width, **extra)}/>")
+
+    def ticks(self, xs: Iterable[float], y: float, stroke: str, length: float = 4) -> None:
+        """Tick marks down from y at each x, as one path."""
+        d = "".join(f"M{num(x)} {num(y)}v{num(length)}" for x in xs)
+        if d:
+            self.path(d, "none", stroke=stroke)
+
+    def rules(self, ys: Iterable[float], x1: float, x2: float, stroke: str) -> None:
+        """Horizontal lines (grid lines) from x1 to x2 at each y, as one path."""
+        d = "".join(f"M{num(x1)} {num(y)}H{num(x2)}" for y in ys)
+        if d:
+            self.path(d, "none", stroke=stroke)
+
+    @contextmanager
+    def group(self, attributes: str) -> Iterator[None]:
+        """What is drawn inside shares `attributes` (markup from this module, e.g. HALO)."""
+        self.body.append(f"<g{attributes}>")
+        yield
+        self.body.append("</g>")
+
+    def polyline(self, pts: Sequence[tuple[float, float]], stroke: str, width: float, **extra: object) -> None:
+        attrs = _attrs(points=points(pts), fill="none", stroke=stroke, stroke_width=width, **extra)
+        self.body.append(f'<polyline{attrs} stroke-linejoin="round"/>')
+
+    def circle(self, cx: float, cy: float, r: float, fill: str | None, **extra: object) -> None:
+        self.body.append(f"<circle{_attrs(cx=cx, cy=cy, r=r, fill=fill, **extra)}/>")
+
+    def path(self, d: str, fill: str | None, **extra: object) -> None:
+        self.body.append(f"<path{_attrs(d=d, fill=fill, **extra)}/>")
+
+    def marker(self, shape: str, x: float, y: float, r: float, fill: str | None, **extra: object) -> None:
+        """A point marker of radius `r` centred on (x, y): o circle, s square, ^ v < > triangles,
+        D diamond, P plus, X cross, h hexagon (matplotlib's letters). A fill of None: the group's."""
+        if shape == "o":
+            self.circle(x, y, r, fill, **extra)
+        else:
+            corners = " ".join(f"{num(x + dx * r)} {num(y + dy * r)}" for dx, dy in MARKERS[shape])
+            self.path(f"M{corners}Z", fill, **extra)
+
+    def hatch(self, colour: str) -> str:
+        """A fill of diagonal white lines over `colour` (derived values), defined once: its url()."""
+        key = self.prefix + "h" + colour.lstrip("#")
+        self.patterns[key] = (
+            f'<pattern id="{key}" width="6" height="6" patternUnits="userSpaceOnUse" '
+            f'patternTransform="rotate(45)"><rect width="6" height="6" fill="{colour}"/>'
+            f'<rect width="2" height="6" fill="#fff"/></pattern>'
+        )
+        return f"url(#{key})"
+
+    # ------------------------------------------------------------ text
+
+    def text(self, x: float, y: float, text: str, size: float, anchor: str = "start", fill: str = INK) -> None:
+        """`text` set at `size` px, its baseline at y (each further line 1.25 sizes lower); `anchor`
+        start, middle or end says where x is on each line."""
+        for n, line in enumerate(str(text).split("\n")):
+            self._line(x, y + n * size * 1.25, line, size, anchor, fill)
+
+    def _line(self, x: float, y: float, line: str, size: float, anchor: str, fill: str) -> None:
+        shift = {"start": 0, "middle": 0.5, "end": 1}[anchor] * fonts.line_width(line)
+        uses, at = [], 0
+        for char in line:
+            glyph = fonts.glyph(char)
+            if glyph.path:
+                key = self.prefix + glyph.key
+                self.glyphs[key] = glyph.path
+                offset = round(at - shift)
+                uses.append(f'<use href="#{key}" x="{offset}"/>' if offset else f'<use href="#{key}"/>')
+            if glyph.missing:
+                self.missing.add(char)
+            at += glyph.advance
+        if not uses:
+            return
+        k = size / fonts.EM
+        self.texts.append((x - shift * k, y - fonts.ASCENT * k, x + (at - shift) * k, y + fonts.DESCENT * k, line))
+        scale = f"{k:.6f}".rstrip("0")
+        paint = "" if fill == INK else f' fill="{fill}"'
+        self.body.append((f'transform="translate({num(x)} {num(y)}) scale({scale})"{paint}', "".join(uses)))
+
+    # ------------------------------------------------------------ output
+
+    def markup(self, description: str = "") -> str:
+        """The <svg> element, for a page or a file: the title its accessible name, `description` (what
+        it shows, in words) its <desc>. A line of text drawn more than once is defined once, by a
+        name taken from its content."""
+        runs = Counter(item[1] for item in self.body if isinstance(item, tuple))
+        names = _run_names([run for run, n in runs.items() if n > 1], self.prefix + "r")
+        defs = [f'<path id="{key}" d="{d}"/>' for key, d in sorted(self.glyphs.items())]
+        defs += [self.patterns[key] for key in sorted(self.patterns)]
+        defs += [f'<g id="{name}">{run}</g>' for run, name in sorted(names.items(), key=lambda t: t[1])]
+        body = []
+        for item in self.body:
+            if isinstance(item, str):
+                body.append(item)
+            elif item[1] in names:
+                body.append(f'<use href="#{names[item[1]]}" {item[0]}/>')
+            else:
+                body.append(f"<g {item[0]}>{item[1]}</g>")
+        w, h = num(self.width), num(self.height)
+        size = f'width="{w}" height="{h}" viewBox="0 0 {w} {h}"'
+        desc = f"<desc>{xml_text(description)}</desc>" if description else ""
+        return (
+            f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" {size} role="img" fill="{INK}">'
+            f"<title>{xml_text(self.title)}</title>{desc}<defs>{''.join(defs)}</defs>{''.join(body)}</svg>"
+        )
+
+    def svg(self, description: str = "") -> bytes:
+        """The drawing as an SVG file."""
+        return self.markup(description).encode("utf-8")
+
+
+def _run_names(runs: list[str], prefix: str) -> dict[str, str]:
+    """A name per run from a digest of its content, as short as keeps them apart (8 hex digits, more
+    only for a pair that would share them)."""
+    names: dict[str, str] = {}
+    for length in (8, 16, 40):
+        names = {run: prefix + hashlib.sha1(run.encode("utf-8")).hexdigest()[:length] for run in runs}
+        if len(set(names.values())) == len(names):
+            break
+    return names
