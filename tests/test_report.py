@@ -2,6 +2,8 @@
 as the data says, the index lists reports newest first."""
 
 import re
+import sys
+import unicodedata
 from html.parser import HTMLParser
 
 import pandas as pd
@@ -170,6 +172,25 @@ def test_clean_text_strips_bidi_and_control_characters_but_keeps_newlines():
         fmt.clean_keeping_line_breaks(None) == ""
         and fmt.clean_keeping_line_breaks(float("nan")) == ""
         and fmt.clean_keeping_line_breaks(pd.NA) == ""
+    )
+
+
+def test_text_of_common_characters_is_taken_as_it_is_only_where_the_slow_path_keeps_it():
+    # the fast path (one regex over the whole value) must agree with the character-by-character
+    # look-up on every code point it lets through, and must let the usual text of a report through
+    taken = [chr(cp) for cp in range(sys.maxunicode + 1) if fmt._SHOWN.fullmatch(chr(cp))]
+    assert len(taken) > 20000
+    kept_one_by_one = "".join(
+        ch
+        for ch in fmt._BIDI.sub("", "".join(taken))
+        if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs", "Co")
+    )
+    assert kept_one_by_one == "".join(taken)
+    assert fmt._SHOWN.fullmatch("五年来，常委会共举行会议44次（Lüliang: 3.8%）、主任会议７６次。\n“审查”—…")
+    assert (
+        not fmt._SHOWN.fullmatch(f"会议{RLO}9次")
+        and not fmt._SHOWN.fullmatch("a\x1bb")
+        and not fmt._SHOWN.fullmatch("\ue000")
     )
 
 
