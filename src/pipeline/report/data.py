@@ -89,6 +89,15 @@ def report_rows(panel: pd.DataFrame, body: str) -> pd.DataFrame:
     return panel[(panel["body"] == body) | (panel["source_type"] == "published")]
 
 
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows of a frame as plain dicts, read column by column once. A section reads each field of
+    hundreds of rows; a pandas row (iterrows, .iloc) costs microseconds per field it is asked for."""
+    columns = list(frame.columns)
+    return [
+        dict(zip(columns, values, strict=True)) for values in zip(*(frame[c].tolist() for c in columns), strict=True)
+    ]
+
+
 def _part(path, keys: list[str]) -> pd.DataFrame:
     """The body-year's rows of comparison.csv / checks.csv, from its own part, in the table's order."""
     frame = _read_csv(path)
@@ -166,18 +175,32 @@ def summary_text(data: ReportData, figures: int = 3) -> str:
     return f"{shown} · {counted}" if shown else counted
 
 
-def own_baseline(data: ReportData, ident: str) -> pd.Series | None:
+def own_baselines(data: ReportData) -> dict[str, dict[str, Any]]:
+    """Each indicator's first single-year baseline of the body's own (a comparison row), in one pass."""
+    firsts: dict[str, dict[str, Any]] = {}
+    for row in records(data.comparison):
+        if row["baseline_kind"] in HEADLINE_KINDS:
+            firsts.setdefault(row["indicator_id"], row)
+    return firsts
+
+
+def own_baseline(data: ReportData, ident: str) -> dict[str, Any] | None:
     """The first of the body's own single-year baselines of an indicator, if it has one."""
-    rows = data.comparison[
-        (data.comparison["indicator_id"] == ident) & data.comparison["baseline_kind"].isin(HEADLINE_KINDS)
-    ]
-    return rows.iloc[0] if len(rows) else None
+    return own_baselines(data).get(ident)
+
+
+def first_starts(data: ReportData) -> dict[str, str]:
+    """Where the document first gives a figure of each indicator, in one pass over its figures."""
+    firsts: dict[str, int] = {}
+    for ident, start in zip(data.figures["indicator_id"].tolist(), data.figures["start"].tolist(), strict=True):
+        if start == start and (ident not in firsts or start < firsts[ident]):  # a missing start is no start
+            firsts[ident] = start
+    return {ident: str(int(start)) for ident, start in firsts.items()}
 
 
 def first_start(data: ReportData, ident: str) -> str:
     """Where the document first gives a figure of the indicator ('' when it gives none)."""
-    rows = data.figures[data.figures["indicator_id"] == ident]
-    return str(int(rows["start"].min())) if len(rows) else ""
+    return first_starts(data).get(ident, "")
 
 
 # ---------------------------------------------------------------- published figures and the comparison
@@ -238,7 +261,7 @@ class Baseline:
     """One comparison row as the report shows it."""
 
     kind: str
-    row: pd.Series  # the comparison.csv row
+    row: dict[str, Any]  # the comparison.csv row
     period: str
     refs: list[str]
     peer_zh: str = ""
@@ -251,30 +274,37 @@ class IndicatorGroup:
 
     indicator_id: str
     first_start: str
-    head: pd.Series  # the comparison row whose indicator and value head the group
+    head: dict[str, Any]  # the comparison row whose indicator and value head the group
     baselines: list[Baseline]
 
 
-def comparison_groups(data: ReportData) -> tuple[list[IndicatorGroup], list[IndicatorGroup]]:
-    """The baselines of each indicator: the body's own earlier periods, and peers (in file order)."""
-    facts = FactIndex(published_facts(data))
+def comparison_groups(
+    data: ReportData, facts: pd.DataFrame | None = None
+) -> tuple[list[IndicatorGroup], list[IndicatorGroup]]:
+    """The baselines of each indicator: the body's own earlier periods, and peers (in file order).
+    `facts`: published_facts(data), when the caller has them already."""
+    refs = FactIndex(published_facts(data) if facts is None else facts)
     own: dict[str, list[Baseline]] = {}
     peer: dict[str, list[Baseline]] = {}
-    heads: dict[str, pd.Series] = {}
-    for _, r in data.comparison.iterrows():
+    heads: dict[str, dict[str, Any]] = {}
+    names: dict[str, tuple[str, str]] = {}  # the peers' short names: a peer is listed beside many figures
+    for r in records(data.comparison):
         kind = r["baseline_kind"]
         if kind not in BASELINE_KINDS:
             continue
         heads[r["indicator_id"]] = r
         period = period_label(r["baseline_start"], r["baseline_end"])
         if kind in OWN_BASELINE_KINDS:
-            own.setdefault(r["indicator_id"], []).append(Baseline(kind, r, period, facts.refs(r)))
+            own.setdefault(r["indicator_id"], []).append(Baseline(kind, r, period, refs.refs(r)))
         elif kind == PEER_KIND:
-            zh, en = short_names(data, r["baseline_body"])
-            peer.setdefault(r["indicator_id"], []).append(Baseline(kind, r, period, facts.refs(r), zh, en))
+            if r["baseline_body"] not in names:
+                names[r["baseline_body"]] = short_names(data, r["baseline_body"])
+            zh, en = names[r["baseline_body"]]
+            peer.setdefault(r["indicator_id"], []).append(Baseline(kind, r, period, refs.refs(r), zh, en))
+    starts = first_starts(data)
 
     def grouped(groups: dict[str, list[Baseline]]) -> list[IndicatorGroup]:
-        return [IndicatorGroup(i, first_start(data, i), heads[i], rows) for i, rows in groups.items()]
+        return [IndicatorGroup(i, starts.get(i, ""), heads[i], rows) for i, rows in groups.items()]
 
     return grouped(own), grouped(peer)
 
@@ -283,14 +313,15 @@ def without_baseline(data: ReportData) -> pd.DataFrame:
     return data.comparison[data.comparison["baseline_kind"] == NO_BASELINE]
 
 
-def not_reported(data: ReportData) -> list[Baseline]:
-    """Indicators the body reported in an earlier period but not this year (their kind: the period's)."""
+def not_reported(data: ReportData, facts: pd.DataFrame | None = None) -> list[Baseline]:
+    """Indicators the body reported in an earlier period but not this year (their kind: the period's).
+    `facts`: published_facts(data), when the caller has them already."""
     comp = data.comparison
     gone = comp[comp["value"].eq("") & ~comp["baseline_kind"].isin([*BASELINE_KINDS, NO_BASELINE])]
-    facts = FactIndex(published_facts(data))
+    refs = FactIndex(published_facts(data) if facts is None else facts)
     return [
-        Baseline(r["baseline_kind"], r, period_label(r["baseline_start"], r["baseline_end"]), facts.refs(r))
-        for _, r in gone.iterrows()
+        Baseline(r["baseline_kind"], r, period_label(r["baseline_start"], r["baseline_end"]), refs.refs(r))
+        for r in records(gone)
     ]
 
 

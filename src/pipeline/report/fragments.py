@@ -30,10 +30,10 @@ from pipeline.report.data import (
     comparison_groups,
     evidence_rows,
     figure_counts,
-    first_start,
+    first_starts,
     headline,
     not_reported,
-    own_baseline,
+    own_baselines,
     published_facts,
     short_names,
     unmapped_figures,
@@ -128,12 +128,15 @@ def header_html(data: ReportData) -> str:
 
 
 def headline_html(data: ReportData) -> str:
-    cards = [(r, own_baseline(data, r.indicator_id)) for r in headline(data).itertuples()]
+    baselines = own_baselines(data)
+    cards = [(r, baselines.get(r.indicator_id)) for r in headline(data).itertuples()]
     return render("fragments/headline.html.j2", cards=cards)
 
 
 def comparison_html(data: ReportData) -> str:
-    own, peer = comparison_groups(data)
+    facts = published_facts(data)
+    own, peer = comparison_groups(data, facts)
+    starts = first_starts(data)
     return render(
         "fragments/comparison.html.j2",
         data=data,
@@ -142,10 +145,10 @@ def comparison_html(data: ReportData) -> str:
         own=own,
         peer=peer,
         without_baseline=[
-            (first_start(data, r.indicator_id), r.indicator_zh, r.indicator_en)
+            (starts.get(r.indicator_id, ""), r.indicator_zh, r.indicator_en)
             for r in without_baseline(data).itertuples()
         ],
-        not_reported=not_reported(data),
+        not_reported=not_reported(data, facts),
     )
 
 
