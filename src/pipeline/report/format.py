@@ -146,7 +146,8 @@ def clean_keeping_line_breaks(value: Any) -> str:
 
 def one_line(value: Any) -> str:
     """Cleaned, each run of line breaks (and the space around it) as one space."""
-    return _LINE_BREAK_RUN.sub(" ", clean_keeping_line_breaks(value))
+    text = clean_keeping_line_breaks(value)
+    return _LINE_BREAK_RUN.sub(" ", text) if "\n" in text or "\r" in text else text
 
 
 def esc(value: Any) -> str:
