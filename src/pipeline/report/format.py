@@ -190,6 +190,11 @@ def highlight_parts(sentence: Any, offset: int | None, text: Any) -> tuple[str, 
     return sentence[:at], text, sentence[at + len(text) :]
 
 
+def highlight_lines(sentence: Any, offset: int | None, text: Any) -> list[list[str]]:
+    """`highlight_parts`, each part cut at its line breaks (a list of lines per part)."""
+    return [line_pieces(part) for part in highlight_parts(sentence, offset, text)]
+
+
 # ---------------------------------------------------------------- numbers
 
 

@@ -94,8 +94,7 @@ def environment() -> Environment:
         sections=fmt.SECTIONS,
         label_pair=fmt.label_pair,
         safe_url=fmt.safe_url,
-        highlight_parts=fmt.highlight_parts,
-        line_pieces=fmt.line_pieces,
+        highlight_lines=fmt.highlight_lines,
         version=__version__,
     )
     return env
