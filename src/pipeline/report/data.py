@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 
@@ -328,15 +328,37 @@ def not_reported(data: ReportData, facts: pd.DataFrame | None = None) -> list[Ba
 # ---------------------------------------------------------------- evidence
 
 
-def evidence_rows(data: ReportData) -> list[dict[str, Any]]:
+class EvidenceRow(NamedTuple):
+    """A figure as the evidence section lists it: fields a template reads as attributes (a dict's
+    field, read as an attribute, costs Jinja a failed getattr and an exception)."""
+
+    start: Any
+    end: Any
+    value: Any
+    unit: Any
+    approx: Any
+    indicator_id: Any
+    indicator_zh: Any
+    indicator_en: Any
+    indicator: Any  # the label as written
+    category: Any
+    section: Any
+    evidence: Any  # the sentence
+    text: Any  # the figure as written
+    offset: int | None  # of the figure into its sentence, None when not known
+    page: Any  # of a PDF, '' otherwise
+
+
+def evidence_rows(data: ReportData) -> list[EvidenceRow]:
     """The document's figures, each with its offset into its sentence (None when not known)."""
-    rows = []
-    for r in data.figures.itertuples():
-        offset = None
-        if r.sentence_start is not None and r.sentence_start == r.sentence_start:
-            offset = int(r.start) - int(r.sentence_start)
-        rows.append({**r._asdict(), "offset": offset, "page": getattr(r, "page", "") or ""})
-    return rows
+    figures = data.figures
+    columns = [figures[c].tolist() for c in EvidenceRow._fields[:-2]]
+    pages = [p or "" for p in figures["page"].tolist()] if "page" in figures else [""] * len(figures)
+    offsets = [
+        None if s is None or s != s else int(start) - int(s)
+        for start, s in zip(figures["start"].tolist(), figures["sentence_start"].tolist(), strict=True)
+    ]
+    return [EvidenceRow(*row) for row in zip(*columns, offsets, pages, strict=True)]
 
 
 def unmapped_figures(data: ReportData) -> pd.DataFrame:

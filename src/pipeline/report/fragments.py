@@ -58,14 +58,14 @@ def escaped(value: Any) -> Markup:
     """What a template prints: markup from a macro as it is, any value cleaned and escaped."""
     if isinstance(value, Markup):
         return value
-    if type(value) is str:  # a report prints thousands of values, most of them many times over
-        return _escaped_text(value)
+    if type(value) is str or type(value) is int:  # thousands per report, most of them many times over
+        return _escaped_plain(value)
     return Markup(fmt.esc(value))
 
 
-@lru_cache(maxsize=8192)
-def _escaped_text(text: str) -> Markup:
-    return Markup(fmt.esc(text))
+@lru_cache(maxsize=8192, typed=True)
+def _escaped_plain(value: str | int) -> Markup:
+    return Markup(fmt.esc(value))
 
 
 @lru_cache(maxsize=1)
