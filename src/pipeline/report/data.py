@@ -9,7 +9,9 @@ return values, never markup: the templates under templates/fragments/ turn them 
 from __future__ import annotations
 
 import re
+from collections import namedtuple
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 import pandas as pd
@@ -87,6 +89,18 @@ def load(body: str, year: int, panel: pd.DataFrame | None = None) -> ReportData:
 def report_rows(panel: pd.DataFrame, body: str) -> pd.DataFrame:
     """What a report reads of the panel: the body's own rows and every published row, in panel order."""
     return panel[(panel["body"] == body) | (panel["source_type"] == "published")]
+
+
+@lru_cache(maxsize=64)
+def _row_type(columns: tuple[str, ...]) -> type:
+    return namedtuple("Row", columns, rename=True)
+
+
+def tuples(frame: pd.DataFrame) -> list[tuple]:
+    """The rows of a frame as named tuples, a template reading their fields as attributes: like
+    DataFrame.itertuples(index=False), without making a new tuple type each call."""
+    row = _row_type(tuple(frame.columns))
+    return [row._make(values) for values in zip(*(frame[c].tolist() for c in frame.columns), strict=True)]
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -212,17 +226,22 @@ def published_facts(data: ReportData) -> pd.DataFrame:
     if data.comparison.empty:
         return data.panel.iloc[0:0].assign(ref="")
     ids = set(data.comparison["indicator_id"])
-    pub = data.panel[(data.panel["source_type"] == "published") & data.panel["indicator_id"].isin(ids)]
     peers = data.comparison[data.comparison["baseline_kind"] == PEER_KIND]
     cited = set(zip(peers["baseline_body"], peers["baseline_source"], peers["indicator_id"], strict=True))
-    is_cited = pd.Series(
-        [(b, s, i) in cited for b, s, i in zip(pub["body"], pub["source"], pub["indicator_id"], strict=True)],
-        index=pub.index,
-        dtype=bool,
-    )
-    keep = (pub["body"] == data.body) | is_cited
+    panel = data.panel
+    # which rows, picked in one pass over four columns: a handful of the panel's published rows, so
+    # the panel is taken once, not filtered frame by frame
+    keep = [
+        i
+        for i, (kind, ident, body, source) in enumerate(
+            zip(*(panel[c].tolist() for c in ("source_type", "indicator_id", "body", "source")), strict=True)
+        )
+        if kind == "published" and ident in ids and (body == data.body or (body, source, ident) in cited)
+    ]
     facts = (
-        pub[keep].sort_values(["indicator_id", "body", "period_end", "source"], kind="mergesort").reset_index(drop=True)
+        panel.iloc[keep]
+        .sort_values(["indicator_id", "body", "period_end", "source"], kind="mergesort")
+        .reset_index(drop=True)
     )
     return facts.assign(ref=[f"P{i + 1}" for i in range(len(facts))])
 
@@ -361,8 +380,8 @@ def evidence_rows(data: ReportData) -> list[EvidenceRow]:
     return [EvidenceRow(*row) for row in zip(*columns, offsets, pages, strict=True)]
 
 
-def unmapped_figures(data: ReportData) -> pd.DataFrame:
-    return data.figures[data.figures["indicator_id"] == ""]
+def unmapped_figures(data: ReportData) -> list[EvidenceRow]:
+    return [r for r in evidence_rows(data) if r.indicator_id == ""]
 
 
 # ---------------------------------------------------------------- the index

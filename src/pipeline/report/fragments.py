@@ -36,6 +36,7 @@ from pipeline.report.data import (
     own_baselines,
     published_facts,
     short_names,
+    tuples,
     unmapped_figures,
     without_baseline,
 )
@@ -135,7 +136,7 @@ def header_html(data: ReportData) -> str:
 
 def headline_html(data: ReportData) -> str:
     baselines = own_baselines(data)
-    cards = [(r, baselines.get(r.indicator_id)) for r in headline(data).itertuples()]
+    cards = [(r, baselines.get(r.indicator_id)) for r in tuples(headline(data))]
     return render("fragments/headline.html.j2", cards=cards)
 
 
@@ -151,8 +152,7 @@ def comparison_html(data: ReportData) -> str:
         own=own,
         peer=peer,
         without_baseline=[
-            (starts.get(r.indicator_id, ""), r.indicator_zh, r.indicator_en)
-            for r in without_baseline(data).itertuples()
+            (starts.get(r.indicator_id, ""), r.indicator_zh, r.indicator_en) for r in tuples(without_baseline(data))
         ],
         not_reported=not_reported(data, facts),
     )
@@ -184,7 +184,7 @@ def charts_html(data: ReportData) -> str:
 
 
 def evidence_html(data: ReportData) -> str:
-    facts = [(r, *body_names(data, r.body)) for r in published_facts(data).itertuples()]
+    facts = [(r, *body_names(data, r.body)) for r in tuples(published_facts(data))]
     return render("fragments/evidence.html.j2", data=data, figures=evidence_rows(data), facts=facts)
 
 
@@ -193,11 +193,11 @@ def quality_html(data: ReportData) -> str:
         "fragments/quality.html.j2",
         data=data,
         check_counts=check_counts(data),
-        checks=list(data.checks.itertuples()),
-        unmapped=list(unmapped_figures(data).itertuples()),
+        checks=tuples(data.checks),
+        unmapped=unmapped_figures(data),
         figure_count=len(data.figures),
-        repairs=list(data.repairs.itertuples()),
-        rejections=list(data.rejections.itertuples()),
+        repairs=tuples(data.repairs),
+        rejections=tuples(data.rejections),
     )
 
 
