@@ -390,3 +390,19 @@ def test_index_escapes_download_descriptions_and_inlines_its_own_stylesheet():
     assert f'<style type="text/css">\n{css}</style>' in html
     assert "all &lt;script&gt;" in html and "<script" not in html
     assert html.endswith("</html>\n")
+
+
+def test_published_facts_are_ordered_as_pandas_sorts_them_missing_periods_last():
+    data = tiny_data()
+    base = data.panel[data.panel["source_type"] == "published"].iloc[1].to_dict()  # the body's own term total
+    ends = ["2022-02", None, "2019-12", "2022-02", float("nan"), "2018"]
+    sources = ["https://b.example/", "https://a.example/", "https://c.example/", "https://a.example/", "x", "y"]
+    extra = pd.DataFrame([{**base, "period_end": e, "source": s} for e, s in zip(ends, sources, strict=True)])
+    data.panel = pd.concat([data.panel, extra], ignore_index=True)
+    facts = report_data.published_facts(data)
+    published = data.panel[data.panel["source_type"] == "published"]  # the body's own, and the peer's it cites
+    expected = published.sort_values(["indicator_id", "body", "period_end", "source"], kind="mergesort")
+    assert len(facts) == len(expected) == 8
+    assert facts[["body", "source"]].values.tolist() == expected[["body", "source"]].values.tolist()
+    assert facts["period_end"].isna().tolist() == [False] * 5 + [True] * 2 + [False]  # missing: last of the body's
+    assert facts["ref"].tolist() == [f"P{i}" for i in range(1, 9)]
