@@ -406,3 +406,12 @@ def test_published_facts_are_ordered_as_pandas_sorts_them_missing_periods_last()
     assert facts[["body", "source"]].values.tolist() == expected[["body", "source"]].values.tolist()
     assert facts["period_end"].isna().tolist() == [False] * 5 + [True] * 2 + [False]  # missing: last of the body's
     assert facts["ref"].tolist() == [f"P{i}" for i in range(1, 9)]
+
+
+def test_the_evidence_names_its_file_once_above_the_rows_not_on_every_row():
+    data = tiny_data()
+    evidence = fragments.evidence_html(data)
+    intro, rows = evidence.split("<tbody>", 1)
+    assert data.doc_id in intro and data.doc_id not in rows.split("</tbody>")[0]
+    assert rows.count('<span class="pos">demo/2023 · ') == 2  # each row still says body/year and offsets
+    assert data.doc_id in fragments.header_html(data)
