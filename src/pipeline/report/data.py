@@ -207,7 +207,7 @@ def first_starts(data: ReportData) -> dict[str, str]:
     """Where the document first gives a figure of each indicator, in one pass over its figures."""
     firsts: dict[str, int] = {}
     for ident, start in zip(data.figures["indicator_id"].tolist(), data.figures["start"].tolist(), strict=True):
-        if start == start and (ident not in firsts or start < firsts[ident]):  # a missing start is no start
+        if not _missing(start) and (ident not in firsts or start < firsts[ident]):
             firsts[ident] = start
     return {ident: str(int(start)) for ident, start in firsts.items()}
 
@@ -231,7 +231,7 @@ def published_facts(data: ReportData) -> pd.DataFrame:
     panel = data.panel
     # a handful of the panel's published rows: picked and ordered in one pass over five columns, the
     # panel then taken once (pandas filters and sorts cost a millisecond each, whatever the rows)
-    keys = {}
+    keys: dict[int, tuple] = {}
     for i, (kind, ident, body, source, end) in enumerate(
         zip(*(panel[c].tolist() for c in ("source_type", "indicator_id", "body", "source", "period_end")), strict=True)
     ):
@@ -241,10 +241,14 @@ def published_facts(data: ReportData) -> pd.DataFrame:
     return facts.assign(ref=[f"P{i + 1}" for i in range(len(facts))])
 
 
+def _missing(value: Any) -> bool:
+    """None, NaN or pd.NA: what a frame's cell holds for nothing, by dtype."""
+    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
+
+
 def _sort_key(value: Any) -> tuple[bool, Any]:
     """A text cell as DataFrame.sort_values orders it: missing last."""
-    missing = value is None or value is pd.NA or (isinstance(value, float) and value != value)
-    return (True, "") if missing else (False, value)
+    return (True, "") if _missing(value) else (False, value)
 
 
 def refs_for(facts: pd.DataFrame, row: pd.Series) -> list[str]:
@@ -372,10 +376,10 @@ class EvidenceRow(NamedTuple):
 def evidence_rows(data: ReportData) -> list[EvidenceRow]:
     """The document's figures, each with its offset into its sentence (None when not known)."""
     figures = data.figures
-    columns = [figures[c].tolist() for c in EvidenceRow._fields[:-2]]
+    columns = [figures[c].tolist() for c in EvidenceRow._fields[:-2]]  # all but offset and page
     pages = [p or "" for p in figures["page"].tolist()] if "page" in figures else [""] * len(figures)
     offsets = [
-        None if s is None or s != s else int(start) - int(s)
+        None if _missing(s) else int(start) - int(s)
         for start, s in zip(figures["start"].tolist(), figures["sentence_start"].tolist(), strict=True)
     ]
     return [EvidenceRow(*row) for row in zip(*columns, offsets, pages, strict=True)]
