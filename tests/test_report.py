@@ -415,3 +415,24 @@ def test_the_evidence_names_its_file_once_above_the_rows_not_on_every_row():
     assert data.doc_id in intro and data.doc_id not in rows.split("</tbody>")[0]
     assert rows.count('<span class="pos">demo/2023 · ') == 2  # each row still says body/year and offsets
     assert data.doc_id in fragments.header_html(data)
+
+
+@pytest.mark.parametrize("variant", ["as given", "no English, unknown part"])
+def test_the_evidence_cells_written_out_print_what_the_macros_print(variant):
+    # the evidence rows write m.quantity, m.indicator_cell and m.label out (a row per figure); they
+    # must give the macros' bytes for every kind of figure: exact or not, mapped or not, labelled or not
+    data = tiny_data()
+    if variant != "as given":
+        data.figures["indicator_en"] = [RLO, ""]  # the mapped figure: nothing left to show once cleaned
+        data.figures["category"] = [f"unknown{SCRIPT}", ""]
+    m = fragments.environment().get_template("fragments/macros.html.j2").module
+    evidence = fragments.evidence_html(data)
+    for r in data.figures.itertuples():
+        cells = (
+            f'<td class="n">{m.quantity(r.value, r.unit, r.approx)}</td>'
+            f'<td class="indicator">{m.indicator_cell(r.indicator_id, r.indicator_zh, r.indicator_en)}'
+            f'<div class="raw-label">{fmt.esc(r.indicator)}</div></td>'
+            f'<td>{m.label("categories", r.category)}<div class="section-name">{fmt.esc(r.section)}</div></td>'
+        )
+        assert cells in evidence
+    assert evidence.count("<mark>") == 2

@@ -22,7 +22,14 @@ from pipeline.csv_safety import restore_frame
 from pipeline.reference.indicators import by_id
 from pipeline.reference.readers import known_bodies
 from pipeline.reference.sources import find_source
-from pipeline.report.format import clean_keeping_line_breaks, number, period_label
+from pipeline.report.format import (
+    CATEGORIES,
+    clean_keeping_line_breaks,
+    label_pair,
+    number,
+    period_label,
+    plain_number,
+)
 
 # the body's own figures of a single year: what a headline figure is set beside
 HEADLINE_KINDS = ("earlier_year", "term_total_annualised")
@@ -356,8 +363,8 @@ class EvidenceRow(NamedTuple):
     """A figure as the evidence section lists it: fields a template reads as attributes (a dict's
     field, read as an attribute, costs Jinja a failed getattr and an exception)."""
 
-    start: Any
-    end: Any
+    start: int
+    end: int
     value: Any
     unit: Any
     approx: Any
@@ -371,18 +378,48 @@ class EvidenceRow(NamedTuple):
     text: Any  # the figure as written
     offset: int | None  # of the figure into its sentence, None when not known
     page: Any  # of a PDF, '' otherwise
+    # as shown, worked out once per figure (the macros quantity, indicator_cell and label would,
+    # in the template, for each of hundreds of rows)
+    value_text: str  # format.number
+    value_attr: str  # format.plain_number: the data-value attribute
+    mapped: bool  # to an indicator
+    indicator_en_shown: str  # indicator_en, '' when it has nothing to show
+    category_zh: str
+    category_en: str  # '' when none
+
+
+_FIGURE_COLUMNS = ("value", "unit", "approx", "indicator_id", "indicator_zh", "indicator_en", "indicator",
+                   "category", "section", "evidence", "text")  # fmt: skip
 
 
 def evidence_rows(data: ReportData) -> list[EvidenceRow]:
     """The document's figures, each with its offset into its sentence (None when not known)."""
     figures = data.figures
-    columns = [figures[c].tolist() for c in EvidenceRow._fields[:-2]]  # all but offset and page
     pages = [p or "" for p in figures["page"].tolist()] if "page" in figures else [""] * len(figures)
-    offsets = [
-        None if _missing(s) else int(start) - int(s)
-        for start, s in zip(figures["start"].tolist(), figures["sentence_start"].tolist(), strict=True)
-    ]
-    return [EvidenceRow(*row) for row in zip(*columns, offsets, pages, strict=True)]
+    columns = zip(
+        figures["start"].tolist(), figures["end"].tolist(), figures["sentence_start"].tolist(), pages,
+        *(figures[c].tolist() for c in _FIGURE_COLUMNS), strict=True,
+    )  # fmt: skip
+    rows = []
+    for start, end, sentence_start, page, *cells in columns:
+        row = dict(zip(_FIGURE_COLUMNS, cells, strict=True))
+        category_zh, category_en = label_pair(CATEGORIES, row["category"])
+        rows.append(
+            EvidenceRow(
+                start=int(start),
+                end=int(end),
+                **row,
+                offset=None if _missing(sentence_start) else int(start) - int(sentence_start),
+                page=page,
+                value_text=number(row["value"]),
+                value_attr=plain_number(row["value"]),
+                mapped=bool(clean_keeping_line_breaks(row["indicator_id"])),
+                indicator_en_shown=row["indicator_en"] if clean_keeping_line_breaks(row["indicator_en"]) else "",
+                category_zh=category_zh,
+                category_en=category_en if clean_keeping_line_breaks(category_en) else "",
+            )
+        )
+    return rows
 
 
 def unmapped_figures(data: ReportData) -> list[EvidenceRow]:

@@ -190,9 +190,20 @@ def highlight_parts(sentence: Any, offset: int | None, text: Any) -> tuple[str, 
     return sentence[:at], text, sentence[at + len(text) :]
 
 
-def highlight_lines(sentence: Any, offset: int | None, text: Any) -> list[list[str]]:
-    """`highlight_parts`, each part cut at its line breaks (a list of lines per part)."""
-    return [line_pieces(part) for part in highlight_parts(sentence, offset, text)]
+def highlight_tokens(sentence: Any, offset: int | None, text: Any) -> list[tuple[str, str]]:
+    """`highlight_parts` as the pieces a template prints in order: ("", text), ("cut", "") where
+    the source broke a line, and ("mark", "") / ("/mark", "") around the figure's text."""
+    tokens: list[tuple[str, str]] = []
+    for n, part in enumerate(highlight_parts(sentence, offset, text)):
+        if n == 1:
+            tokens.append(("mark", ""))
+        for i, line in enumerate(line_pieces(part)):
+            if i:
+                tokens.append(("cut", ""))
+            tokens.append(("", line))
+        if n == 1:
+            tokens.append(("/mark", ""))
+    return tokens
 
 
 # ---------------------------------------------------------------- numbers

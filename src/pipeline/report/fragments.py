@@ -95,7 +95,7 @@ def environment() -> Environment:
         sections=fmt.SECTIONS,
         label_pair=fmt.label_pair,
         safe_url=fmt.safe_url,
-        highlight_lines=fmt.highlight_lines,
+        highlight_tokens=fmt.highlight_tokens,
         version=__version__,
     )
     return env
