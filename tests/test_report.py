@@ -2,6 +2,8 @@
 as the data says, the index lists reports newest first."""
 
 import re
+import sys
+import unicodedata
 from html.parser import HTMLParser
 
 import pandas as pd
@@ -205,6 +207,25 @@ def test_clean_text_strips_bidi_and_control_characters_but_keeps_newlines():
     )
 
 
+def test_text_of_common_characters_is_taken_as_it_is_only_where_the_slow_path_keeps_it():
+    # the fast path (one regex over the whole value) must agree with the character-by-character
+    # look-up on every code point it lets through, and must let the usual text of a report through
+    taken = [chr(cp) for cp in range(sys.maxunicode + 1) if fmt._SHOWN.fullmatch(chr(cp))]
+    assert len(taken) > 20000
+    kept_one_by_one = "".join(
+        ch
+        for ch in fmt._BIDI.sub("", "".join(taken))
+        if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs", "Co")
+    )
+    assert kept_one_by_one == "".join(taken)
+    assert fmt._SHOWN.fullmatch("五年来，常委会共举行会议44次（Lüliang: 3.8%）、主任会议７６次。\n“审查”—…")
+    assert (
+        not fmt._SHOWN.fullmatch(f"会议{RLO}9次")
+        and not fmt._SHOWN.fullmatch("a\x1bb")
+        and not fmt._SHOWN.fullmatch("\ue000")
+    )
+
+
 def test_esc_escapes_markup_and_quotes():
     assert fmt.esc(SCRIPT) == "&lt;script&gt;alert(1)&lt;/script&gt;"
     assert fmt.esc('" onmouseover="x') == "&quot; onmouseover=&quot;x"
@@ -403,3 +424,49 @@ def test_index_escapes_download_descriptions_and_inlines_its_own_stylesheet():
     assert f'<style type="text/css">\n{css}</style>' in html
     assert "all &lt;script&gt;" in html and "<script" not in html
     assert html.endswith("</html>\n")
+
+
+def test_published_facts_are_ordered_as_pandas_sorts_them_missing_periods_last():
+    data = tiny_data()
+    base = data.panel[data.panel["source_type"] == "published"].iloc[1].to_dict()  # the body's own term total
+    ends = ["2022-02", None, "2019-12", "2022-02", float("nan"), "2018"]
+    sources = ["https://b.example/", "https://a.example/", "https://c.example/", "https://a.example/", "x", "y"]
+    extra = pd.DataFrame([{**base, "period_end": e, "source": s} for e, s in zip(ends, sources, strict=True)])
+    data.panel = pd.concat([data.panel, extra], ignore_index=True)
+    facts = report_data.published_facts(data)
+    published = data.panel[data.panel["source_type"] == "published"]  # the body's own, and the peer's it cites
+    expected = published.sort_values(["indicator_id", "body", "period_end", "source"], kind="mergesort")
+    assert len(facts) == len(expected) == 8
+    assert facts[["body", "source"]].values.tolist() == expected[["body", "source"]].values.tolist()
+    assert facts["period_end"].isna().tolist() == [False] * 5 + [True] * 2 + [False]  # missing: last of the body's
+    assert facts["ref"].tolist() == [f"P{i}" for i in range(1, 9)]
+
+
+def test_the_evidence_names_its_file_once_above_the_rows_not_on_every_row():
+    data = tiny_data()
+    evidence = fragments.evidence_html(data)
+    intro, rows = evidence.split("<tbody>", 1)
+    assert data.doc_id in intro and data.doc_id not in rows.split("</tbody>")[0]
+    assert rows.count('<span class="pos">demo/2023 · ') == 2  # each row still says body/year and offsets
+    assert data.doc_id in fragments.header_html(data)
+
+
+@pytest.mark.parametrize("variant", ["as given", "no English, unknown part"])
+def test_the_evidence_cells_written_out_print_what_the_macros_print(variant):
+    # the evidence rows write m.quantity, m.indicator_cell and m.label out (a row per figure); they
+    # must give the macros' bytes for every kind of figure: exact or not, mapped or not, labelled or not
+    data = tiny_data()
+    if variant != "as given":
+        data.figures["indicator_en"] = [RLO, ""]  # the mapped figure: nothing left to show once cleaned
+        data.figures["category"] = [f"unknown{SCRIPT}", ""]
+    m = fragments.environment().get_template("fragments/macros.html.j2").module
+    evidence = fragments.evidence_html(data)
+    for r in data.figures.itertuples():
+        cells = (
+            f'<td class="n">{m.quantity(r.value, r.unit, r.approx)}</td>'
+            f'<td class="indicator">{m.indicator_cell(r.indicator_id, r.indicator_zh, r.indicator_en)}'
+            f'<div class="raw-label">{fmt.esc(r.indicator)}</div></td>'
+            f'<td>{m.label("categories", r.category)}<div class="section-name">{fmt.esc(r.section)}</div></td>'
+        )
+        assert cells in evidence
+    assert evidence.count("<mark>") == 2

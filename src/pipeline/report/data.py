@@ -9,8 +9,10 @@ return values, never markup: the templates under templates/fragments/ turn them 
 from __future__ import annotations
 
 import re
+from collections import namedtuple
 from dataclasses import dataclass, field
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 import pandas as pd
 
@@ -20,7 +22,14 @@ from pipeline.csv_safety import restore_frame
 from pipeline.reference.indicators import by_id
 from pipeline.reference.readers import known_bodies
 from pipeline.reference.sources import find_source
-from pipeline.report.format import clean_keeping_line_breaks, number, period_label
+from pipeline.report.format import (
+    CATEGORIES,
+    clean_keeping_line_breaks,
+    label_pair,
+    number,
+    period_label,
+    plain_number,
+)
 
 # the body's own figures of a single year: what a headline figure is set beside
 HEADLINE_KINDS = ("earlier_year", "term_total_annualised")
@@ -87,6 +96,27 @@ def load(body: str, year: int, panel: pd.DataFrame | None = None) -> ReportData:
 def report_rows(panel: pd.DataFrame, body: str) -> pd.DataFrame:
     """What a report reads of the panel: the body's own rows and every published row, in panel order."""
     return panel[(panel["body"] == body) | (panel["source_type"] == "published")]
+
+
+@lru_cache(maxsize=64)
+def _row_type(columns: tuple[str, ...]) -> type:
+    return namedtuple("Row", columns, rename=True)
+
+
+def tuples(frame: pd.DataFrame) -> list[tuple]:
+    """The rows of a frame as named tuples, a template reading their fields as attributes: like
+    DataFrame.itertuples(index=False), without making a new tuple type each call."""
+    row = _row_type(tuple(frame.columns))
+    return [row._make(values) for values in zip(*(frame[c].tolist() for c in frame.columns), strict=True)]
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows of a frame as plain dicts, read column by column once. A section reads each field of
+    hundreds of rows; a pandas row (iterrows, .iloc) costs microseconds per field it is asked for."""
+    columns = list(frame.columns)
+    return [
+        dict(zip(columns, values, strict=True)) for values in zip(*(frame[c].tolist() for c in columns), strict=True)
+    ]
 
 
 def _part(path, keys: list[str]) -> pd.DataFrame:
@@ -166,18 +196,32 @@ def summary_text(data: ReportData, figures: int = 3) -> str:
     return f"{shown} · {counted}" if shown else counted
 
 
-def own_baseline(data: ReportData, ident: str) -> pd.Series | None:
+def own_baselines(data: ReportData) -> dict[str, dict[str, Any]]:
+    """Each indicator's first single-year baseline of the body's own (a comparison row), in one pass."""
+    firsts: dict[str, dict[str, Any]] = {}
+    for row in records(data.comparison):
+        if row["baseline_kind"] in HEADLINE_KINDS:
+            firsts.setdefault(row["indicator_id"], row)
+    return firsts
+
+
+def own_baseline(data: ReportData, ident: str) -> dict[str, Any] | None:
     """The first of the body's own single-year baselines of an indicator, if it has one."""
-    rows = data.comparison[
-        (data.comparison["indicator_id"] == ident) & data.comparison["baseline_kind"].isin(HEADLINE_KINDS)
-    ]
-    return rows.iloc[0] if len(rows) else None
+    return own_baselines(data).get(ident)
+
+
+def first_starts(data: ReportData) -> dict[str, str]:
+    """Where the document first gives a figure of each indicator, in one pass over its figures."""
+    firsts: dict[str, int] = {}
+    for ident, start in zip(data.figures["indicator_id"].tolist(), data.figures["start"].tolist(), strict=True):
+        if not _missing(start) and (ident not in firsts or start < firsts[ident]):
+            firsts[ident] = start
+    return {ident: str(int(start)) for ident, start in firsts.items()}
 
 
 def first_start(data: ReportData, ident: str) -> str:
     """Where the document first gives a figure of the indicator ('' when it gives none)."""
-    rows = data.figures[data.figures["indicator_id"] == ident]
-    return str(int(rows["start"].min())) if len(rows) else ""
+    return first_starts(data).get(ident, "")
 
 
 # ---------------------------------------------------------------- published figures and the comparison
@@ -189,19 +233,29 @@ def published_facts(data: ReportData) -> pd.DataFrame:
     if data.comparison.empty:
         return data.panel.iloc[0:0].assign(ref="")
     ids = set(data.comparison["indicator_id"])
-    pub = data.panel[(data.panel["source_type"] == "published") & data.panel["indicator_id"].isin(ids)]
     peers = data.comparison[data.comparison["baseline_kind"] == PEER_KIND]
     cited = set(zip(peers["baseline_body"], peers["baseline_source"], peers["indicator_id"], strict=True))
-    is_cited = pd.Series(
-        [(b, s, i) in cited for b, s, i in zip(pub["body"], pub["source"], pub["indicator_id"], strict=True)],
-        index=pub.index,
-        dtype=bool,
-    )
-    keep = (pub["body"] == data.body) | is_cited
-    facts = (
-        pub[keep].sort_values(["indicator_id", "body", "period_end", "source"], kind="mergesort").reset_index(drop=True)
-    )
+    panel = data.panel
+    # a handful of the panel's published rows: picked and ordered in one pass over five columns, the
+    # panel then taken once (pandas filters and sorts cost a millisecond each, whatever the rows)
+    keys: dict[int, tuple] = {}
+    for i, (kind, ident, body, source, end) in enumerate(
+        zip(*(panel[c].tolist() for c in ("source_type", "indicator_id", "body", "source", "period_end")), strict=True)
+    ):
+        if kind == "published" and ident in ids and (body == data.body or (body, source, ident) in cited):
+            keys[i] = tuple(_sort_key(v) for v in (ident, body, end, source))
+    facts = panel.iloc[sorted(keys, key=keys.__getitem__)].reset_index(drop=True)
     return facts.assign(ref=[f"P{i + 1}" for i in range(len(facts))])
+
+
+def _missing(value: Any) -> bool:
+    """None, NaN or pd.NA: what a frame's cell holds for nothing, by dtype."""
+    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
+
+
+def _sort_key(value: Any) -> tuple[bool, Any]:
+    """A text cell as DataFrame.sort_values orders it: missing last."""
+    return (True, "") if _missing(value) else (False, value)
 
 
 def refs_for(facts: pd.DataFrame, row: pd.Series) -> list[str]:
@@ -238,7 +292,7 @@ class Baseline:
     """One comparison row as the report shows it."""
 
     kind: str
-    row: pd.Series  # the comparison.csv row
+    row: dict[str, Any]  # the comparison.csv row
     period: str
     refs: list[str]
     peer_zh: str = ""
@@ -251,30 +305,37 @@ class IndicatorGroup:
 
     indicator_id: str
     first_start: str
-    head: pd.Series  # the comparison row whose indicator and value head the group
+    head: dict[str, Any]  # the comparison row whose indicator and value head the group
     baselines: list[Baseline]
 
 
-def comparison_groups(data: ReportData) -> tuple[list[IndicatorGroup], list[IndicatorGroup]]:
-    """The baselines of each indicator: the body's own earlier periods, and peers (in file order)."""
-    facts = FactIndex(published_facts(data))
+def comparison_groups(
+    data: ReportData, facts: pd.DataFrame | None = None
+) -> tuple[list[IndicatorGroup], list[IndicatorGroup]]:
+    """The baselines of each indicator: the body's own earlier periods, and peers (in file order).
+    `facts`: published_facts(data), when the caller has them already."""
+    refs = FactIndex(published_facts(data) if facts is None else facts)
     own: dict[str, list[Baseline]] = {}
     peer: dict[str, list[Baseline]] = {}
-    heads: dict[str, pd.Series] = {}
-    for _, r in data.comparison.iterrows():
+    heads: dict[str, dict[str, Any]] = {}
+    names: dict[str, tuple[str, str]] = {}  # the peers' short names: a peer is listed beside many figures
+    for r in records(data.comparison):
         kind = r["baseline_kind"]
         if kind not in BASELINE_KINDS:
             continue
         heads[r["indicator_id"]] = r
         period = period_label(r["baseline_start"], r["baseline_end"])
         if kind in OWN_BASELINE_KINDS:
-            own.setdefault(r["indicator_id"], []).append(Baseline(kind, r, period, facts.refs(r)))
+            own.setdefault(r["indicator_id"], []).append(Baseline(kind, r, period, refs.refs(r)))
         elif kind == PEER_KIND:
-            zh, en = short_names(data, r["baseline_body"])
-            peer.setdefault(r["indicator_id"], []).append(Baseline(kind, r, period, facts.refs(r), zh, en))
+            if r["baseline_body"] not in names:
+                names[r["baseline_body"]] = short_names(data, r["baseline_body"])
+            zh, en = names[r["baseline_body"]]
+            peer.setdefault(r["indicator_id"], []).append(Baseline(kind, r, period, refs.refs(r), zh, en))
+    starts = first_starts(data)
 
     def grouped(groups: dict[str, list[Baseline]]) -> list[IndicatorGroup]:
-        return [IndicatorGroup(i, first_start(data, i), heads[i], rows) for i, rows in groups.items()]
+        return [IndicatorGroup(i, starts.get(i, ""), heads[i], rows) for i, rows in groups.items()]
 
     return grouped(own), grouped(peer)
 
@@ -283,33 +344,86 @@ def without_baseline(data: ReportData) -> pd.DataFrame:
     return data.comparison[data.comparison["baseline_kind"] == NO_BASELINE]
 
 
-def not_reported(data: ReportData) -> list[Baseline]:
-    """Indicators the body reported in an earlier period but not this year (their kind: the period's)."""
+def not_reported(data: ReportData, facts: pd.DataFrame | None = None) -> list[Baseline]:
+    """Indicators the body reported in an earlier period but not this year (their kind: the period's).
+    `facts`: published_facts(data), when the caller has them already."""
     comp = data.comparison
     gone = comp[comp["value"].eq("") & ~comp["baseline_kind"].isin([*BASELINE_KINDS, NO_BASELINE])]
-    facts = FactIndex(published_facts(data))
+    refs = FactIndex(published_facts(data) if facts is None else facts)
     return [
-        Baseline(r["baseline_kind"], r, period_label(r["baseline_start"], r["baseline_end"]), facts.refs(r))
-        for _, r in gone.iterrows()
+        Baseline(r["baseline_kind"], r, period_label(r["baseline_start"], r["baseline_end"]), refs.refs(r))
+        for r in records(gone)
     ]
 
 
 # ---------------------------------------------------------------- evidence
 
 
-def evidence_rows(data: ReportData) -> list[dict[str, Any]]:
+class EvidenceRow(NamedTuple):
+    """A figure as the evidence section lists it: fields a template reads as attributes (a dict's
+    field, read as an attribute, costs Jinja a failed getattr and an exception)."""
+
+    start: int
+    end: int
+    value: Any
+    unit: Any
+    approx: Any
+    indicator_id: Any
+    indicator_zh: Any
+    indicator_en: Any
+    indicator: Any  # the label as written
+    category: Any
+    section: Any
+    evidence: Any  # the sentence
+    text: Any  # the figure as written
+    offset: int | None  # of the figure into its sentence, None when not known
+    page: Any  # of a PDF, '' otherwise
+    # as shown, worked out once per figure (the macros quantity, indicator_cell and label would,
+    # in the template, for each of hundreds of rows)
+    value_text: str  # format.number
+    value_attr: str  # format.plain_number: the data-value attribute
+    mapped: bool  # to an indicator
+    indicator_en_shown: str  # indicator_en, '' when it has nothing to show
+    category_zh: str
+    category_en: str  # '' when none
+
+
+_FIGURE_COLUMNS = ("value", "unit", "approx", "indicator_id", "indicator_zh", "indicator_en", "indicator",
+                   "category", "section", "evidence", "text")  # fmt: skip
+
+
+def evidence_rows(data: ReportData) -> list[EvidenceRow]:
     """The document's figures, each with its offset into its sentence (None when not known)."""
+    figures = data.figures
+    pages = [p or "" for p in figures["page"].tolist()] if "page" in figures else [""] * len(figures)
+    columns = zip(
+        figures["start"].tolist(), figures["end"].tolist(), figures["sentence_start"].tolist(), pages,
+        *(figures[c].tolist() for c in _FIGURE_COLUMNS), strict=True,
+    )  # fmt: skip
     rows = []
-    for r in data.figures.itertuples():
-        offset = None
-        if r.sentence_start is not None and r.sentence_start == r.sentence_start:
-            offset = int(r.start) - int(r.sentence_start)
-        rows.append({**r._asdict(), "offset": offset, "page": getattr(r, "page", "") or ""})
+    for start, end, sentence_start, page, *cells in columns:
+        row = dict(zip(_FIGURE_COLUMNS, cells, strict=True))
+        category_zh, category_en = label_pair(CATEGORIES, row["category"])
+        rows.append(
+            EvidenceRow(
+                start=int(start),
+                end=int(end),
+                **row,
+                offset=None if _missing(sentence_start) else int(start) - int(sentence_start),
+                page=page,
+                value_text=number(row["value"]),
+                value_attr=plain_number(row["value"]),
+                mapped=bool(clean_keeping_line_breaks(row["indicator_id"])),
+                indicator_en_shown=row["indicator_en"] if clean_keeping_line_breaks(row["indicator_en"]) else "",
+                category_zh=category_zh,
+                category_en=category_en if clean_keeping_line_breaks(category_en) else "",
+            )
+        )
     return rows
 
 
-def unmapped_figures(data: ReportData) -> pd.DataFrame:
-    return data.figures[data.figures["indicator_id"] == ""]
+def unmapped_figures(data: ReportData) -> list[EvidenceRow]:
+    return [r for r in evidence_rows(data) if r.indicator_id == ""]
 
 
 # ---------------------------------------------------------------- the index

@@ -103,6 +103,29 @@ def label_pair(table: dict[str, tuple[str, str]], key: Any) -> tuple[str, str]:
 # bidi embeddings, overrides and isolates, and the implicit marks: they can make text read backwards
 _BIDI = re.compile("[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]")
 _LINE_BREAK_RUN = re.compile(r"\s*[\r\n]+\s*")
+_UNSHOWN = ("Cc", "Cs", "Co")  # control, surrogate and private-use characters
+
+
+def _shown_pattern() -> re.Pattern[str]:
+    """Runs of the characters report text is mostly made of (ASCII, Latin letters, general and CJK
+    punctuation, CJK ideographs, full-width forms) that are neither unshown nor bidi controls:
+    text made only of them needs no look-up character by character. Built from unicodedata and
+    _BIDI themselves, so it agrees with the slow path (a test compares the two on every code point)."""
+    ranges = [(0x20, 0x7E), (0xA0, 0x24F), (0x2010, 0x205E), (0x3000, 0x303F), (0x4E00, 0x9FFF), (0xFF01, 0xFF5E)]
+    runs: list[list[int]] = []  # consecutive shown code points as [first, last]: a short class to compile
+    for lo, hi in ranges:
+        for cp in range(lo, hi + 1):
+            if unicodedata.category(chr(cp)) in _UNSHOWN or _BIDI.match(chr(cp)):
+                continue
+            if runs and runs[-1][1] == cp - 1:
+                runs[-1][1] = cp
+            else:
+                runs.append([cp, cp])
+    parts = (re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in runs)
+    return re.compile("[" + "".join(parts) + "\n\t]*")
+
+
+_SHOWN = _shown_pattern()
 
 
 def clean_keeping_line_breaks(value: Any) -> str:
@@ -110,17 +133,21 @@ def clean_keeping_line_breaks(value: Any) -> str:
     surrogate or private-use characters, tabs as spaces.
 
     Unlike `pipeline.display.clean_text` (one line for a terminal or a cell), the breaks stay so
-    that the evidence can mark where the source broke a sentence."""
+    that the evidence can mark where the source broke a sentence. Every printed value of a report
+    passes here, thousands per report: text of common characters only is taken as it is."""
     if value is None or value is pd.NA or (isinstance(value, float) and value != value):
         return ""
-    text = _BIDI.sub("", str(value))
-    kept = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs", "Co"))
-    return kept.replace("\t", " ")
+    text = str(value)
+    if not _SHOWN.fullmatch(text):
+        text = _BIDI.sub("", text)
+        text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in _UNSHOWN)
+    return text.replace("\t", " ")
 
 
 def one_line(value: Any) -> str:
     """Cleaned, each run of line breaks (and the space around it) as one space."""
-    return _LINE_BREAK_RUN.sub(" ", clean_keeping_line_breaks(value))
+    text = clean_keeping_line_breaks(value)
+    return _LINE_BREAK_RUN.sub(" ", text) if "\n" in text or "\r" in text else text
 
 
 def esc(value: Any) -> str:
@@ -161,6 +188,22 @@ def highlight_parts(sentence: Any, offset: int | None, text: Any) -> tuple[str, 
     if at < 0:
         return (sentence,)
     return sentence[:at], text, sentence[at + len(text) :]
+
+
+def highlight_tokens(sentence: Any, offset: int | None, text: Any) -> list[tuple[str, str]]:
+    """`highlight_parts` as the pieces a template prints in order: ("", text), ("cut", "") where
+    the source broke a line, and ("mark", "") / ("/mark", "") around the figure's text."""
+    tokens: list[tuple[str, str]] = []
+    for n, part in enumerate(highlight_parts(sentence, offset, text)):
+        if n == 1:
+            tokens.append(("mark", ""))
+        for i, line in enumerate(line_pieces(part)):
+            if i:
+                tokens.append(("cut", ""))
+            tokens.append(("", line))
+        if n == 1:
+            tokens.append(("/mark", ""))
+    return tokens
 
 
 # ---------------------------------------------------------------- numbers

@@ -30,12 +30,13 @@ from pipeline.report.data import (
     comparison_groups,
     evidence_rows,
     figure_counts,
-    first_start,
+    first_starts,
     headline,
     not_reported,
-    own_baseline,
+    own_baselines,
     published_facts,
     short_names,
+    tuples,
     unmapped_figures,
     without_baseline,
 )
@@ -59,6 +60,13 @@ def escaped(value: Any) -> Markup:
     """What a template prints: markup from a macro as it is, any value cleaned and escaped."""
     if isinstance(value, Markup):
         return value
+    if type(value) is str or type(value) is int:  # thousands per report, most of them many times over
+        return _escaped_plain(value)
+    return Markup(fmt.esc(value))
+
+
+@lru_cache(maxsize=8192, typed=True)
+def _escaped_plain(value: str | int) -> Markup:
     return Markup(fmt.esc(value))
 
 
@@ -88,8 +96,7 @@ def environment() -> Environment:
         sections=fmt.SECTIONS,
         label_pair=fmt.label_pair,
         safe_url=fmt.safe_url,
-        highlight_parts=fmt.highlight_parts,
-        line_pieces=fmt.line_pieces,
+        highlight_tokens=fmt.highlight_tokens,
         version=__version__,
     )
     return env
@@ -129,12 +136,15 @@ def header_html(data: ReportData) -> str:
 
 
 def headline_html(data: ReportData) -> str:
-    cards = [(r, own_baseline(data, r.indicator_id)) for r in headline(data).itertuples()]
+    baselines = own_baselines(data)
+    cards = [(r, baselines.get(r.indicator_id)) for r in tuples(headline(data))]
     return render("fragments/headline.html.j2", cards=cards)
 
 
 def comparison_html(data: ReportData) -> str:
-    own, peer = comparison_groups(data)
+    facts = published_facts(data)
+    own, peer = comparison_groups(data, facts)
+    starts = first_starts(data)
     return render(
         "fragments/comparison.html.j2",
         data=data,
@@ -143,10 +153,9 @@ def comparison_html(data: ReportData) -> str:
         own=own,
         peer=peer,
         without_baseline=[
-            (first_start(data, r.indicator_id), r.indicator_zh, r.indicator_en)
-            for r in without_baseline(data).itertuples()
+            (starts.get(r.indicator_id, ""), r.indicator_zh, r.indicator_en) for r in tuples(without_baseline(data))
         ],
-        not_reported=not_reported(data),
+        not_reported=not_reported(data, facts),
     )
 
 
@@ -181,7 +190,7 @@ def charts_html(data: ReportData) -> str:
 
 
 def evidence_html(data: ReportData) -> str:
-    facts = [(r, *body_names(data, r.body)) for r in published_facts(data).itertuples()]
+    facts = [(r, *body_names(data, r.body)) for r in tuples(published_facts(data))]
     return render("fragments/evidence.html.j2", data=data, figures=evidence_rows(data), facts=facts)
 
 
@@ -190,11 +199,11 @@ def quality_html(data: ReportData) -> str:
         "fragments/quality.html.j2",
         data=data,
         check_counts=check_counts(data),
-        checks=list(data.checks.itertuples()),
-        unmapped=list(unmapped_figures(data).itertuples()),
+        checks=tuples(data.checks),
+        unmapped=unmapped_figures(data),
         figure_count=len(data.figures),
-        repairs=list(data.repairs.itertuples()),
-        rejections=list(data.rejections.itertuples()),
+        repairs=tuples(data.repairs),
+        rejections=tuples(data.rejections),
     )
 
 
