@@ -16,6 +16,8 @@ from typing import Any
 
 import pandas as pd
 
+from pipeline.text.patterns import code_point_class
+
 # ---------------------------------------------------------------- bilingual labels
 
 CATEGORIES = {
@@ -112,17 +114,8 @@ def _shown_pattern() -> re.Pattern[str]:
     text made only of them needs no look-up character by character. Built from unicodedata and
     _BIDI themselves, so it agrees with the slow path (a test compares the two on every code point)."""
     ranges = [(0x20, 0x7E), (0xA0, 0x24F), (0x2010, 0x205E), (0x3000, 0x303F), (0x4E00, 0x9FFF), (0xFF01, 0xFF5E)]
-    runs: list[list[int]] = []  # consecutive shown code points as [first, last]: a short class to compile
-    for lo, hi in ranges:
-        for cp in range(lo, hi + 1):
-            if unicodedata.category(chr(cp)) in _UNSHOWN or _BIDI.match(chr(cp)):
-                continue
-            if runs and runs[-1][1] == cp - 1:
-                runs[-1][1] = cp
-            else:
-                runs.append([cp, cp])
-    parts = (re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in runs)
-    return re.compile("[" + "".join(parts) + "\n\t]*")
+    refused = lambda c: unicodedata.category(c) in _UNSHOWN or bool(_BIDI.match(c))  # noqa: E731
+    return re.compile(code_point_class(ranges, refused, "\n\t") + "*")
 
 
 _SHOWN = _shown_pattern()

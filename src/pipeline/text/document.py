@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pipeline.errors import InputNotFound, SourceMetadataError, UnreadableDocument
 from pipeline.text.normalise import normalise
-from pipeline.text.patterns import CJK
+from pipeline.text.patterns import CJK, code_point_class
 
 # One work report is tens of kilobytes; the largest national report is well under 1 MB. A file far
 # beyond that is almost certainly not one document (a dump, a concatenation, a binary).
@@ -224,17 +224,8 @@ def _common_text_pattern() -> re.Pattern[str]:
     punctuation, full-width forms) that are neither control nor unassigned: _check_text need not
     look these up one by one. Built from unicodedata itself, so it agrees with the check."""
     ranges = [(0x20, 0x7E), (0x3000, 0x303F), (0x4E00, 0x9FFF), (0xFF01, 0xFF5E), (0x2010, 0x2027)]
-    runs: list[list[int]] = []  # consecutive accepted code points as [first, last]: a short class to compile
-    for lo, hi in ranges:
-        for cp in range(lo, hi + 1):
-            if unicodedata.category(chr(cp)) in ("Cc", "Cs", "Co", "Cn"):
-                continue
-            if runs and runs[-1][1] == cp - 1:
-                runs[-1][1] = cp
-            else:
-                runs.append([cp, cp])
-    parts = (re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in runs)
-    return re.compile("[" + "".join(parts) + "\r\n\t\f]+")
+    refused = lambda c: unicodedata.category(c) in ("Cc", "Cs", "Co", "Cn")  # noqa: E731
+    return re.compile(code_point_class(ranges, refused, "\r\n\t\f") + "+")
 
 
 _COMMON_TEXT = _common_text_pattern()

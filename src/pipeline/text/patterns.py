@@ -7,7 +7,25 @@ at every position. A prefix tree (召开|组织(?:开展)?|…) costs one test p
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+
+
+def code_point_class(ranges: Iterable[tuple[int, int]], refused: Callable[[str], bool], extra: str = "") -> str:
+    """A character class of the code points in `ranges` that `refused` lets through, plus `extra`:
+    consecutive code points as one a-b range, so the class stays short to compile and quick to match
+    (a fast path that agrees with a check done character by character, because it is built from it)."""
+    runs: list[list[int]] = []  # consecutive accepted code points as [first, last]
+    for lo, hi in ranges:
+        for cp in range(lo, hi + 1):
+            if refused(chr(cp)):
+                continue
+            if runs and runs[-1][1] == cp - 1:
+                runs[-1][1] = cp
+            else:
+                runs.append([cp, cp])
+    parts = (re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in runs)
+    return "[" + "".join(parts) + extra + "]"
+
 
 # one CJK unified ideograph (the basic block: what Chinese report text is written in)
 CJK = re.compile(r"[\u4e00-\u9fff]")
