@@ -6,7 +6,7 @@ import itertools
 
 import pandas as pd
 
-from pipeline.compare.laws import VERB_TO_INDICATOR, named_laws  # noqa: F401 (VERB_TO_INDICATOR: re-exported)
+from pipeline.compare.laws import named_laws
 from pipeline.compare.periods import month_index
 from pipeline.text.document import Document
 
