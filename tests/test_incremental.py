@@ -386,23 +386,21 @@ def test_the_readme_lists_the_declared_steps():
 
 
 def test_the_next_run_reaps_the_workers_a_killed_kernel_left_behind(project):
-    """issue 16: a pool worker (here: a process whose command line says multiprocessing) in the
-    process group of a kernel that is gone is killed by the next run, and nothing else is."""
-    import subprocess
-    import sys
-
-    worker = subprocess.Popen([sys.executable, "-c", "import multiprocessing, time; time.sleep(600)"],
-                              start_new_session=True)  # fmt: skip
-    bystander = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"], start_new_session=True)
+    """issue 16: a process whose environment carries this project's kernel mark (a kernel, or a pool
+    worker it started) is killed by the next run; one without the mark, or with another project's,
+    is not. The mark is in the environment from the start, so no pid needs to have been recorded."""
+    sleeper = [sys.executable, "-c", "import time; time.sleep(600)"]
+    ours = {**os.environ, run.KERNEL_MARK: run._kernel_mark()}
+    others = {**os.environ, run.KERNEL_MARK: run._kernel_mark() + "-elsewhere"}
+    worker = subprocess.Popen(sleeper, env=ours, start_new_session=True)
+    stranger = subprocess.Popen(sleeper, env=others, start_new_session=True)
+    bystander = subprocess.Popen(sleeper, start_new_session=True)
     try:
-        paths.corpus_dir().mkdir(parents=True, exist_ok=True)
-        (paths.corpus_dir() / "kernels.json").write_text(json.dumps({"pgid": worker.pid}), encoding="utf-8")
         run.reap_orphans()
         assert worker.wait(timeout=30) == -9
-        assert bystander.poll() is None
-        assert not (paths.corpus_dir() / "kernels.json").exists()
+        assert stranger.poll() is None and bystander.poll() is None
     finally:
-        for process in (worker, bystander):
+        for process in (worker, stranger, bystander):
             if process.poll() is None:
                 process.kill()
                 process.wait()

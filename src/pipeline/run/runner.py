@@ -113,49 +113,56 @@ OS_REFUSALS = {errno.ENOSPC, errno.EACCES, errno.EROFS, errno.EPERM, errno.EDQUO
 OS_ERROR_NAMES = {"OSError", "PermissionError", "IOError"}
 
 
-def _kernels_file() -> Path:
-    return paths.corpus_dir() / "kernels.json"
+KERNEL_MARK = "ANNUAL_FIGURES_KERNEL_OF"
 
 
-def _remember_kernel(pid: int) -> None:
-    try:
-        write_text_atomic(_kernels_file(), json.dumps({"pgid": pid}))
-    except OSError:
-        pass
+def _kernel_mark() -> str:
+    """The value of KERNEL_MARK in the environment of every kernel a run starts for this project.
+    The kernel is given it before it exists, and its forkserver and pool workers inherit it, so a
+    run killed at any moment (even between spawning a kernel and learning its pid) leaves nothing
+    the next run cannot find. A kernel JupyterLab starts has no mark and is never touched."""
+    return str(paths.corpus_dir().resolve())
 
 
-def _members(pgid: int) -> list[int]:
-    """The live processes of a process group that a kernel of ours started: the kernel itself, or the
-    forkserver and pool workers it left behind when it died (their command line says what they are)."""
+def _marked_processes(mark: str) -> list[int]:
+    """The live processes whose environment carries KERNEL_MARK=`mark`, except this process and
+    its ancestors (a run started from inside a kernel of ours must not kill its own parent)."""
+    entry = f"{KERNEL_MARK}={mark}".encode()
+    spared = _ancestors()
     found = []
     for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
+        if not proc.name.isdigit() or int(proc.name) in spared:
             continue
         try:
-            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
-            cmdline = (proc / "cmdline").read_bytes()
-        except OSError:
+            environ = (proc / "environ").read_bytes()
+            state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:  # gone meanwhile, or another user's
             continue
-        if int(fields[2]) == pgid and fields[0] != "Z" and (b"ipykernel" in cmdline or b"multiprocessing" in cmdline):
+        if state != "Z" and entry in environ.split(b"\0"):
             found.append(int(proc.name))
     return found
 
 
+def _ancestors() -> set[int]:
+    pids, pid = set(), os.getpid()
+    while pid > 1 and pid not in pids:
+        pids.add(pid)
+        try:
+            pid = int((Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            break
+    return pids
+
+
 def reap_orphans() -> None:
-    """Kill what a run killed with SIGKILL left behind (its kernel's process group: the kernel, and
+    """Kill what a run killed with SIGKILL left behind (a kernel still starting or running, and
     the forkserver and pool workers that outlive it), and remove its temporary files. Called with
     the run lock held, so no live run owns them."""
-    try:
-        pgid = int(json.loads(_kernels_file().read_text(encoding="utf-8"))["pgid"])
-    except (OSError, ValueError, KeyError, TypeError):
-        pgid = 0
-    if pgid > 1:
-        for pid in _members(pgid):
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-        _kernels_file().unlink(missing_ok=True)
+    for pid in _marked_processes(_kernel_mark()):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
     for folder in (paths.EXECUTED, paths.FAILED):
         if folder.is_dir():
             for stale in [*folder.glob(".*.kernel.log.*.tmp"), *folder.glob(".running-*")]:
@@ -188,19 +195,17 @@ def run_lock() -> Iterator[None]:
 
 
 def _kernel_manager_logging_to(stderr):
-    """nbclient's kernel manager, with the kernel process's stderr sent to `stderr`; the kernel's
-    process group (its own session) is remembered, and killed when the notebook is done, so pool
-    workers it started never outlive it."""
+    """nbclient's kernel manager, with the kernel process's stderr sent to `stderr` and KERNEL_MARK
+    in its environment; the kernel's process group (its own session) is killed when the notebook
+    is done, so pool workers it started never outlive it."""
     from jupyter_client.manager import AsyncKernelManager
 
     class KernelManager(kernels.secure(AsyncKernelManager)):
         async def start_kernel(self, **kw: Any) -> None:
             kw.setdefault("stderr", stderr)
+            kw["env"] = {**kw.get("env", os.environ), KERNEL_MARK: _kernel_mark()}
             await super().start_kernel(**kw)
-            pid = getattr(getattr(self, "provisioner", None), "pid", None)
-            if pid:
-                self._group = pid
-                _remember_kernel(pid)
+            self._group = getattr(getattr(self, "provisioner", None), "pid", None)
 
         async def shutdown_kernel(self, *args: Any, **kw: Any) -> None:
             try:
@@ -209,7 +214,6 @@ def _kernel_manager_logging_to(stderr):
                 group = getattr(self, "_group", None)
                 if group:
                     _kill_group(group)
-                    _kernels_file().unlink(missing_ok=True)
 
     return KernelManager
 
