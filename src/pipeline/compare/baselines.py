@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline import paths
+from pipeline.compare.notes import WORDINGS, Note, label
 from pipeline.compare.peers import CompareIndex
 from pipeline.compare.periods import month_index, term_period
 from pipeline.compare.rows import Row, Rows, by_indicator, records
@@ -29,10 +30,10 @@ from pipeline.compare.semantics import (  # noqa: F401 - PEER_YEARS and MAX_PEER
     SAME_DOCUMENT_KIND,
     SINGLE_YEAR_PERIODS,
     coverage_status,
-    differencing_refused,
     not_earlier_kind,
     peer_rank,
     period_months,
+    refusal,
     timing,
 )
 from pipeline.reference.indicators import by_id
@@ -55,7 +56,8 @@ COMPARISON_COLUMNS = [
     "baseline_kind",
     "change",
     "pct_change",
-    "note",
+    "note",  # how the row was computed, in English; note_zh says the same in Chinese (compare.notes)
+    "note_zh",
     "baseline_source",
     # reported / not_stated for this body, year and indicator; previous_year_coverage: the same for the
     # year before, or no_document where the body has no document of it (compare.semantics, rule 5)
@@ -99,13 +101,13 @@ def _row(target: Row, **kw) -> dict:
     baseline_unit = base.get("baseline_unit")
     unit, other_unit = str(base["unit"]), str(baseline_unit)
     refused = (  # the taxonomy is looked at only where the units differ
-        differencing_refused(by_id().get(str(base["indicator_id"])), unit, other_unit)
+        refusal(by_id().get(str(base["indicator_id"])), unit, other_unit)
         if baseline_unit and unit != other_unit
-        else ""
+        else None
     )
     if refused:  # rule 2: shown beside it, never differenced, never charted as one series
-        method = base.get("baseline_kind", "")
-        base["note"] = f"{method}: {base.get('note', '')}; {refused}: shown, not differenced".replace(": ; ", ": ")
+        method = label("method", base["baseline_kind"])
+        base["note"] = Note.of("not_comparable", method=method, note=base["note"], reason=refused)
         base["baseline_kind"] = NOT_COMPARABLE_KIND
         return base
     if "change" not in kw and pd.notna(value) and baseline is not None and pd.notna(baseline):
@@ -114,7 +116,7 @@ def _row(target: Row, **kw) -> dict:
     return base
 
 
-def _against(target: Row, b: Row, kind: str, note: str, **overrides) -> dict:
+def _against(target: Row, b: Row, kind: str, note: Note, **overrides) -> dict:
     """A comparison row of `target` against the panel row `b` (its value, unit, period, source)."""
     fields = {
         "baseline_body": b["body"],
@@ -197,7 +199,7 @@ def earlier_year(target: Row, same: Rows, scope: YearScope) -> list[dict]:
     if not single:
         return []
     b = single[_latest(single)]
-    note = f"{b['period_kind'].replace('_', ' ')} {int(b['report_year'])}"
+    note = Note.of("earlier_year", period=label("period", b["period_kind"]), year=int(b["report_year"]))
     return [_against(target, b, "earlier_year", note)]
 
 
@@ -216,14 +218,14 @@ def term_total_annualised(target: Row, same: Rows, scope: YearScope) -> list[dic
         period = term_period(b["period_start"], b["period_end"])
         if period is None:
             continue
-        term, assumption = period
+        term = period[0]
         rate = b["value"] / term.years
-        note = (
-            f"term total {_fmt(b['value'])} over {term.years:.1f} years ({b['period_start']} to {b['period_end']}) "
-            f"annualised: {_fmt(b['value'])} / {term.years:.1f} = {rate:.1f} a year"
-        )
-        if assumption:
-            note += f"; {assumption}"
+        note = Note.of(
+            "term_total_annualised", total=_fmt(b["value"]), years=f"{term.years:.1f}", start=b["period_start"],
+            end=b["period_end"], rate=f"{rate:.1f}",
+        )  # fmt: skip
+        if term.assumed_start:
+            note = Note.of("joined", first=note, second=Note.of("term_start_assumed", month=term.assumed_start))
         overrides = {"baseline_body": scope.body, "baseline_value": round(rate, 2)}
         rows.append(_against(target, b, "term_total_annualised", note, **overrides))
     return rows
@@ -239,11 +241,10 @@ def cumulative_difference(target: Row, same: Rows, scope: YearScope) -> list[dic
         if months <= 0:
             continue
         difference = b["value"] - a["value"]
-        note = (
-            f"cumulative {_fmt(b['value'])} at {b['period_end']} minus {_fmt(a['value'])} at "
-            f"{a['period_end']}: {_fmt(difference)} in {months} months, a window that is not "
-            f"the calendar year {scope.year}"
-        )
+        note = Note.of(
+            "cumulative_difference", later=_fmt(b["value"]), later_end=b["period_end"], earlier=_fmt(a["value"]),
+            earlier_end=a["period_end"], difference=_fmt(difference), months=months, year=scope.year,
+        )  # fmt: skip
         overrides = {"baseline_body": scope.body, "baseline_value": difference, "baseline_start": a["period_end"]}
         rows.append(_against(target, b, "cumulative_difference", note, **overrides))
     return rows
@@ -256,11 +257,10 @@ def ordinal_cross_check(target: Row, same: Rows, scope: YearScope) -> list[dict]
         at = month_index(b["period_end"], end=True)
         if at is None or at // 12 != scope.year:
             continue
-        note = (
-            f"an ordinal, not a count: meeting no. {_fmt(b['value'])} by {b['period_end']}, so "
-            f"{_fmt(target['value'])} in {scope.year} means nos. {_fmt(b['value'] - target['value'] + 1)}"
-            f"-{_fmt(b['value'])} fell in {scope.year}"
-        )
+        note = Note.of(
+            "ordinal", number=_fmt(b["value"]), end=b["period_end"], count=_fmt(target["value"]), year=scope.year,
+            first=_fmt(b["value"] - target["value"] + 1),
+        )  # fmt: skip
         overrides = {"baseline_body": scope.body, "baseline_start": "", "change": None}
         rows.append(_against(target, b, "ordinal", note, **overrides))
     return rows
@@ -271,7 +271,7 @@ def peers(target: Row, scope: YearScope) -> list[dict]:
     nearest (in years, then by body id), listed by body and year."""
     rows = []
     for b in nearest_peers(scope.peer_rows(target), scope.year):
-        note = f"another {scope.level} body, {int(b['report_year'])}: a peer, not a trend"
+        note = Note.of("peer", level=label("level", str(scope.level)), year=int(b["report_year"]))
         rows.append(_against(target, b, "peer", note))
     return rows
 
@@ -296,8 +296,7 @@ def baselines_of(target: Row, scope: YearScope) -> list[dict]:
     own = _earlier_only(target, earlier + annualised + differences, scope)
     rows = own + ordinals + peer_rows + other_mentions(target, scope)
     if not any(r["baseline_kind"] in (*OWN_BASELINE_KINDS, PEER_KIND) for r in own + peer_rows):
-        note = "no earlier or peer figure for this indicator that can be compared"
-        rows.append(_row(target, baseline_kind="none", note=note))
+        rows.append(_row(target, baseline_kind="none", note=Note.of("none")))
     return rows
 
 
@@ -306,6 +305,11 @@ def target_months(target: Row, year: int) -> tuple[int, int]:
         year * 12,
         year * 12 + 11,
     )
+
+
+def label_of_when(when: str, year: int) -> Note | str:
+    """'later' / 'overlapping' as a note, against the compared year."""
+    return Note.of(f"when.{when}", year=year) if f"when.{when}" in WORDINGS else when
 
 
 def _earlier_only(target: Row, rows: list[dict], scope: YearScope) -> list[dict]:
@@ -317,14 +321,9 @@ def _earlier_only(target: Row, rows: list[dict], scope: YearScope) -> list[dict]
         period = period_months(str(row.get("baseline_start") or ""), str(row.get("baseline_end") or ""))
         when = timing(period, own_period)
         if when != EARLIER and row["baseline_kind"] != NOT_COMPARABLE_KIND:
-            row = {
-                **row,
-                "baseline_kind": not_earlier_kind(when),
-                "change": None,
-                "pct_change": None,
-                "note": f"{row['baseline_kind']} {when}, not earlier than {scope.year}: shown, not a baseline; "
-                + str(row["note"]),
-            }
+            method, place = label("method", row["baseline_kind"]), label_of_when(when, scope.year)
+            note = Note.of("not_earlier", method=method, when=place, year=scope.year, note=row["note"])
+            row = {**row, "baseline_kind": not_earlier_kind(when), "change": None, "pct_change": None, "note": note}
         out.append(row)
     return out
 
@@ -340,11 +339,10 @@ def other_mentions(target: Row, scope: YearScope) -> list[dict]:
     ]  # fmt: skip
     rows = []
     for b in sorted(same, key=lambda r: r["start"]):
-        note = (
-            f"also stated in this document at offset {b['start']}: {_fmt(b['value'])} {b['unit']} "
-            f"({b['indicator']}); the comparison uses the first mention, at offset {target['start']} "
-            f"({_fmt(target['value'])} {target['unit']}), as the text's own summary of the year"
-        )
+        note = Note.of(
+            "same_document", start=b["start"], value=_fmt(b["value"]), unit=b["unit"], label=b["indicator"],
+            first_start=target["start"], first_value=_fmt(target["value"]), first_unit=target["unit"],
+        )  # fmt: skip
         rows.append(
             _row(
                 target,
@@ -404,7 +402,7 @@ def not_reported(scope: YearScope, reported: set[str]) -> list[dict]:
                 "baseline_kind": b["period_kind"],
                 "change": None,
                 "pct_change": None,
-                "note": f"reported for {b['period_start']}-{b['period_end']} but not in {scope.year}",
+                "note": Note.of("not_reported", start=b["period_start"], end=b["period_end"], year=scope.year),
                 "baseline_source": b["source"],
                 "coverage": NOT_STATED,  # this year's document is there and does not state it
             }
@@ -454,6 +452,8 @@ def comparison_rows(own_rows: Rows, peer_rows: Rows, body: str, year: int, level
     previous = previous_year_coverage(own_rows, body, year)
     for row in out:
         row["previous_year_coverage"] = previous(str(row["indicator_id"]))
+        note = row["note"]
+        row["note"], row["note_zh"] = note.en, note.zh  # one note, in both languages
     return sorted(out, key=_table_order)
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from pipeline.compare.notes import Note, label
 from pipeline.compare.periods import month_index
 from pipeline.reference.indicators import Indicator
 
@@ -73,16 +74,24 @@ def not_earlier_kind(when: str) -> str:
     return LATER_KIND if when == LATER else OVERLAPPING_KIND
 
 
-def differencing_refused(indicator: Indicator | None, unit: str, other_unit: str, other_kind: str = "") -> str:
-    """Rule 2: why two figures may not be differenced ('' when they may). `other_kind` is the other
-    figure's taxonomy kind where it is another indicator's (a combined count against a single one)."""
+def refusal(indicator: Indicator | None, unit: str, other_unit: str, other_kind: str = "") -> Note | None:
+    """Rule 2: why two figures may not be differenced, as a note (None when they may). `other_kind` is
+    the other figure's taxonomy kind where it is another indicator's (a combined count against a
+    single one)."""
     if indicator is not None and other_kind and other_kind != indicator.kind:
-        return f"a {indicator.kind} count against a {other_kind} one"
+        kind, other = label("indicator_kind", indicator.kind), label("indicator_kind", other_kind)
+        return Note.of("kind_differs", kind=kind, other_kind=other)
     if unit == other_unit:
-        return ""
+        return None
     if indicator is None or not indicator.units_equivalent(unit, other_unit):
-        return f"counted in {other_unit}, not {unit}"
-    return ""
+        return Note.of("unit_differs", unit=unit, other_unit=other_unit)
+    return None
+
+
+def differencing_refused(indicator: Indicator | None, unit: str, other_unit: str, other_kind: str = "") -> str:
+    """`refusal` in English ('' when the two may be differenced)."""
+    why = refusal(indicator, unit, other_unit, other_kind)
+    return why.en if why else ""
 
 
 def chart_unit_key(indicator: Indicator | None, unit: str) -> str:
