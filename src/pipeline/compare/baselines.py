@@ -10,7 +10,6 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from pipeline import paths
@@ -191,7 +190,7 @@ def _is_year(value: object) -> bool:
 
 
 def earlier_year(target: Row, same: Rows, scope: YearScope) -> list[dict]:
-    """The latest earlier single year of the body's own, as it is."""
+    """The latest earlier single year of the body's own, as it is (its first mention, when it has several)."""
     single = [
         r for r in same
         if r["period_kind"] in SINGLE_YEAR_PERIODS and _is_year(r["report_year"]) and r["report_year"] < scope.year
@@ -204,11 +203,13 @@ def earlier_year(target: Row, same: Rows, scope: YearScope) -> list[dict]:
 
 
 def _latest(rows: Rows) -> int:
-    """The position of the latest year, picked among equal years as pandas' quicksort picks them
-    (`sort_values("report_year", ascending=False).head(1)`): numpy's unstable argsort, unchanged."""
-    years = np.array([r["report_year"] for r in rows], dtype=np.int64)[::-1]
-    positions = np.arange(len(rows))[::-1]
-    return int(positions[years.argsort(kind="quicksort")][::-1][0])
+    """The position of the latest year's headline figure: of that year's figures, the one its own
+    document states first (as year_figures picks a year's figure), then a published one."""
+    latest = max(r["report_year"] for r in rows)
+    return min(
+        (i for i, r in enumerate(rows) if r["report_year"] == latest),
+        key=lambda i: (rows[i]["source_type"] != "document", rows[i]["start"] is None, rows[i]["start"] or 0),
+    )
 
 
 def term_total_annualised(target: Row, same: Rows, scope: YearScope) -> list[dict]:
