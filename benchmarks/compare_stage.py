@@ -7,8 +7,9 @@
 For each size it builds a throw-away project (benchmarks/corpus_run.build_project: synthetic
 report-sized documents, 10 years per body, every body of one level, so every body is every other's
 peer), runs the clean stage once with this checkout, and copies the project for each checkout
-measured: the base (`--base`, a `src` folder, default the main worktree's) and this one. Then, for
-each copy, with that checkout's package first on PYTHONPATH:
+measured: the base (`--base`, a `src` folder, default the main worktree's) and this one (`--this`,
+default this checkout's `src`). Then, for each copy, with that checkout's package first on
+PYTHONPATH:
 
 - first: `stages.compare_stage(jobs=2)` on the cleaned panel, nothing compared yet;
 - add one year: one more document for the first body, the clean stage (this checkout's, in both
@@ -125,20 +126,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=2, help="workers of the stage (default 2)")
     parser.add_argument("--base", type=Path, default=Path("/work/main/src"), help="the other checkout's src folder")
     parser.add_argument("--base-max", type=int, default=200, help="measure the base only up to this many documents")
+    parser.add_argument("--this", type=Path, default=ROOT / "src", help="the checkout measured against it (src folder)")
     parser.add_argument("--workdir", type=Path, help="keep the projects here (default: a temp folder)")
     args = parser.parse_args(argv)
     where = args.workdir or Path(tempfile.mkdtemp(prefix="compare-bench-"))
     where.mkdir(parents=True, exist_ok=True)
-    print(f"{os.cpu_count()} cores; projects in {where}; base {args.base}; this checkout {ROOT / 'src'}")
+    load = os.getloadavg()[0]
+    print(f"{os.cpu_count()} cores; projects in {where}; base {args.base}; this {args.this}; load average {load:.2f}")
     print("\n| documents | run | checkout | compare s | tables s | wall s | CPU s (tree) | largest MB | tree MB "
-          "| compare step | outputs |")  # fmt: skip
+          "| compare step | tables (both) |")  # fmt: skip
     print("| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |")
     measured = {}
     for documents in args.sizes:
         trees = {"base": args.base} if documents <= args.base_max else {}
-        trees["this"] = ROOT / "src"
+        trees["this"] = args.this
         measured[documents] = measure_size(documents, trees, args, where)
-    print()
+    print(f"\nload average at the end {os.getloadavg()[0]:.2f}")
     for documents, by_tree in measured.items():
         if "base" in by_tree:
             for run in ("first", "add one year"):
