@@ -132,7 +132,7 @@ def main() -> None:
     print(f"set-up: {10 + args.peers * args.peer_years} documents cleaned and compared in "
           f"{time.perf_counter() - t:.1f} s wall")  # fmt: skip
     panel = pd.read_parquet(paths.PROCESSED / "figures.parquet")
-    rows = RowIndex.of(panel, stages._bodies_frame()).report_rows(_body_id(0))
+    rows = RowIndex.of(panel).report_rows(_body_id(0))
     body, years = _body_id(0), [FIRST_YEAR + 9 - i for i in range(args.reports)]
     phases(body, years[:1], rows)  # warm-up: imports, fonts, templates
     per = phases(body, years, rows)

@@ -144,3 +144,19 @@ def test_the_previous_year_is_reported_not_stated_or_without_a_document():
     assert table.loc["sc_sessions", "previous_year_coverage"] == "not_stated"  # 2023's document omits it
     earlier = compare(panel, "a", 2023, BODIES).set_index("indicator_id")
     assert earlier.loc["laws_enacted", "previous_year_coverage"] == "no_document"  # no 2022 document
+
+
+def test_the_earlier_year_is_its_first_mention_whatever_the_order_of_the_rows():
+    target = fact("a", "2023-01-01", "2023-12-31", "calendar_year", "sc_sessions", 9, "document", 2023, 10)
+    target["source"] = "a/2023"
+    earlier = []
+    for i, start in enumerate([900, 300, 40, 700, 120, 500, 60, 800, 200, 400, 600, 1000, 1100, 1200, 1300, 20]):
+        row = fact("a", "2022-01-01", "2022-12-31", "calendar_year", "sc_sessions", 30 + i, "document", 2022, start)
+        row["source"] = "a/2022"  # one document stating it sixteen times; the first, at offset 20, says 45
+        earlier.append(row)
+    published = fact("a", "2022-01-01", "2022-12-31", "calendar_year", "sc_sessions", 7, report_year=2022)
+    for rows in (earlier, earlier[::-1]):
+        table = compare(panel_of(target, published, *rows), "a", 2023, BODIES).set_index("baseline_kind")
+        assert table.loc["earlier_year", "baseline_value"] == 45 and table.loc["earlier_year", "change"] == -36
+    alone = compare(panel_of(target, published), "a", 2023, BODIES).set_index("baseline_kind")
+    assert alone.loc["earlier_year", "baseline_value"] == 7  # a published figure where no document states it

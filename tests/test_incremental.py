@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 
+import pandas as pd
 import pytest
 
 from pipeline import paths
@@ -336,18 +337,42 @@ def test_the_panel_updated_from_parts_is_byte_identical_to_a_full_build(project,
         assert (partial / name).read_bytes() == (full / name).read_bytes()
 
 
-def test_the_tables_assembled_from_changed_parts_equal_a_full_assembly(calls, project):
-    from pipeline.compare.step import assemble_tables
+def test_the_tables_laid_from_their_parts_are_the_tables_pandas_builds(calls, project):
+    from pipeline.atomic import write_processed_csv
+    from pipeline.compare.step import TABLES, assemble_tables
+    from pipeline.csv_safety import restore_frame
 
     _second_year(project)
     run.run_all()
     processed = project / "data" / "processed"
-    whole = {n: (processed / n).read_bytes() for n in ("comparison.csv", "checks.csv")}
+    whole = {n: (processed / n).read_bytes() for n in TABLES}
     items = [("lvliang", 2022), ("lvliang", 2023)]
-    assert assemble_tables(items, {("lvliang", 2022)}) == {"parts_read": 2}  # one part per table
+    # comparison parts are laid as they are; checks parts are in another order, read and sorted
+    assert assemble_tables(items, {("lvliang", 2022)}) == {"parts_read": 4, "parts_parsed": 2}
     assert {n: (processed / n).read_bytes() for n in whole} == whole
-    assert assemble_tables(items, None) == {"parts_read": 4}
+    assert assemble_tables(items, None) == {"parts_read": 4, "parts_parsed": 2}
     assert {n: (processed / n).read_bytes() for n in whole} == whole
+    for name, keys in TABLES.items():  # the same bytes as every part read, concatenated and sorted by pandas
+        parts = [project / "data" / "interim" / b / str(y) / name for b, y in items]
+        frames = [restore_frame(pd.read_csv(p, dtype=str, keep_default_na=False)) for p in parts]
+        table = pd.concat(frames, ignore_index=True).sort_values(keys, kind="mergesort")
+        write_processed_csv(processed / "pandas.csv", table)
+        assert (processed / "pandas.csv").read_bytes() == whole[name]
+
+
+def test_a_part_with_other_columns_is_aligned_to_the_table(calls, project):
+    from pipeline.compare.step import assemble_tables
+
+    _second_year(project)
+    run.run_all()
+    part = project / "data" / "interim" / "lvliang" / "2022" / "comparison.csv"
+    frame = pd.read_csv(part, dtype=str, keep_default_na=False)
+    frame.drop(columns="coverage").to_csv(part, index=False, lineterminator="\n")  # as an older version left it
+    assert assemble_tables([("lvliang", 2022), ("lvliang", 2023)]) == {"parts_read": 4, "parts_parsed": 3}
+    table = pd.read_csv(project / "data" / "processed" / "comparison.csv", dtype=str, keep_default_na=False)
+    assert list(table.columns) == list(frame.columns)
+    old = table[table["report_year"] == "2022"]
+    assert len(old) == len(frame) and set(old["coverage"]) == {""} and "reported" in set(table["coverage"])
 
 
 def test_the_hash_memory_trusts_only_what_is_older_than_its_writing(project, monkeypatch):

@@ -126,6 +126,7 @@ def tiny_data(
                 "baseline_unit": "次", "baseline_start": "2017", "baseline_end": "2022-02",
                 "baseline_period": "2017 to 2022-02", "baseline_kind": "term_total_annualised",
                 "change": "-3", "pct_change": "-25", "note": f"term total 60 over 5.0 years {SCRIPT}",
+                "note_zh": f"任期总数60，任期5.0年{SCRIPT}",
                 "baseline_source": "https://example.org/a?b=1&c=\"2\"",
             },
             {
@@ -135,6 +136,7 @@ def tiny_data(
                 "baseline_unit": "次", "baseline_start": "2022-01-01", "baseline_end": "2022-12-31",
                 "baseline_period": "2022-01-01 to 2022-12-31", "baseline_kind": "peer",
                 "change": "-1", "pct_change": "-10", "note": "another city body, 2022: a peer, not a trend",
+                "note_zh": "另一市级机关2022年的数字，属同级机关对照，不是趋势",
                 "baseline_source": "javascript:alert(1)",
             },
         ]
@@ -295,6 +297,9 @@ def test_numbers_methods_and_evidence_as_the_data_says():
     assert "年均" in comparison and "annualised" in comparison and "12 次 /年" in comparison
     assert "2017–2022-02" in comparison and "-25.0%" in comparison
     assert "邻市" in comparison and "Peer" in comparison  # the peer's short names, both languages
+    # the method note in Chinese, the English beside it
+    assert '<td class="note">任期总数60，任期5.0年&lt;script&gt;' in comparison
+    assert '<span class="en" lang="en">term total 60 over 5.0 years &lt;script&gt;' in comparison
     evidence = fragments.evidence_html(data)
     rows = [a for t, a in Tags(evidence).tags if t == "tr" and "data-start" in a]
     assert [(r["data-value"], r["data-unit"], r["data-indicator"]) for r in rows] == [

@@ -1,4 +1,6 @@
-"""Consistency checks of a body's year: each with pass / fail / inconclusive and why."""
+"""Consistency checks of a body's year: each with pass / fail / inconclusive and why.
+
+The checks take the body's panel rows as records (pipeline.compare.rows) or as a frame."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import pandas as pd
 
 from pipeline.compare.laws import named_laws
 from pipeline.compare.periods import month_index
+from pipeline.compare.rows import Rows, by_indicator, first_by_start, records
 from pipeline.text.document import Document
 
 CHECK_COLUMNS = ["body", "report_year", "check", "indicator_id", "status", "expected", "found", "explanation"]
@@ -26,21 +29,22 @@ def _row(body, year, check, ident, status, expected, found, explanation) -> dict
     }
 
 
-def _stated_count(stated: pd.DataFrame) -> float:
+def _stated_count(stated: Rows) -> float:
     """The figure the text states first (a preface summary before the body repeats it)."""
-    return stated.sort_values("start").iloc[0]["value"]
+    return first_by_start(stated)["value"]
 
 
-def check_summary_against_details(document: Document, figures: pd.DataFrame, body: str, year: int) -> list[dict]:
+def check_summary_against_details(document: Document, figures: pd.DataFrame | Rows, body: str, year: int) -> list[dict]:
     """The year's law counts (制定法规3件) against the laws the text names with the same verb."""
     rows = []
     laws = named_laws(document)
+    figures = records(figures)
     for ident in ("laws_enacted", "laws_revised", "laws_repealed"):
-        stated = figures[(figures["indicator_id"] == ident)]
+        stated = [f for f in figures if f["indicator_id"] == ident]
         titles = laws.get(ident, [])
-        if stated.empty and not titles:
+        if not stated and not titles:
             continue
-        if stated.empty:
+        if not stated:
             status, expected = "inconclusive", ""
             why = f"the text names {len(titles)} ({'、'.join(titles)}) but states no count"
         elif not titles:  # absent evidence: the text names no law, which neither confirms nor contradicts
@@ -56,14 +60,24 @@ def check_summary_against_details(document: Document, figures: pd.DataFrame, bod
     return rows
 
 
-def check_cumulative(panel: pd.DataFrame, figures: pd.DataFrame, body: str, year: int) -> list[dict]:
+def _running_totals(panel: Rows, body: str) -> list[tuple[str, list[tuple[str, float]]]]:
+    """The body's cumulative counts by indicator id: (period end, value), in the order of their dates."""
+    cumulative = [
+        r for r in panel if r["body"] == body and r["period_kind"] == "cumulative" and r["indicator_id"] != ""
+    ]
+    out = []
+    for ident, group in sorted(by_indicator(cumulative).items()):
+        dated = [(month_index(r["period_end"], end=True), r) for r in group]
+        dated = sorted(((m, r) for m, r in dated if m is not None), key=lambda pair: pair[0])
+        out.append((ident, [(r["period_end"], r["value"]) for _, r in dated]))
+    return out
+
+
+def check_cumulative(panel: pd.DataFrame | Rows, figures: pd.DataFrame | Rows, body: str, year: int) -> list[dict]:
     """Cumulative counts never fall, and bound the year's count where their window allows."""
     rows = []
-    cumulative = panel[(panel["body"] == body) & (panel["period_kind"] == "cumulative") & (panel["indicator_id"] != "")]
-    for ident, group in cumulative.groupby("indicator_id", sort=True):
-        group = group.assign(_end=[month_index(e, end=True) for e in group["period_end"]]).dropna(subset=["_end"])
-        group = group.sort_values("_end", kind="mergesort")
-        values = list(zip(group["period_end"], group["value"], strict=True))
+    figures = records(figures)
+    for ident, values in _running_totals(records(panel), body):
         falling = [(a, b) for a, b in itertools.pairwise(values) if b[1] < a[1]]
         rows.append(
             _row(
@@ -77,8 +91,8 @@ def check_cumulative(panel: pd.DataFrame, figures: pd.DataFrame, body: str, year
                 "a running total went down" if falling else "each later total is at least the earlier one",
             )
         )
-        stated = figures[figures["indicator_id"] == ident]
-        if stated.empty:
+        stated = [f for f in figures if f["indicator_id"] == ident]
+        if not stated:
             continue
         count = _stated_count(stated)
         year_start, year_end = year * 12, year * 12 + 11
@@ -118,16 +132,19 @@ def check_cumulative(panel: pd.DataFrame, figures: pd.DataFrame, body: str, year
     return rows
 
 
-def check_ordinals(panel: pd.DataFrame, figures: pd.DataFrame, body: str, year: int) -> list[dict]:
+def check_ordinals(panel: pd.DataFrame | Rows, figures: pd.DataFrame | Rows, body: str, year: int) -> list[dict]:
     """A meeting count of the year against the Nth meeting held by a date in that year."""
     rows = []
-    ordinals = panel[(panel["body"] == body) & (panel["period_kind"] == "ordinal") & (panel["indicator_id"] != "")]
-    for _, ordinal in ordinals.iterrows():
+    figures = records(figures)
+    ordinals = [
+        r for r in records(panel) if r["body"] == body and r["period_kind"] == "ordinal" and r["indicator_id"] != ""
+    ]
+    for ordinal in ordinals:
         at = month_index(ordinal["period_end"], end=True)
         if at is None or at // 12 != year:
             continue
-        stated = figures[figures["indicator_id"] == ordinal["indicator_id"]]
-        if stated.empty:
+        stated = [f for f in figures if f["indicator_id"] == ordinal["indicator_id"]]
+        if not stated:
             continue
         count = _stated_count(stated)
         number = ordinal["value"]
@@ -149,9 +166,16 @@ def check_ordinals(panel: pd.DataFrame, figures: pd.DataFrame, body: str, year: 
     return rows
 
 
-def run_checks(panel: pd.DataFrame, document: Document, body: str, year: int) -> pd.DataFrame:
-    figures = panel[(panel["body"] == body) & (panel["report_year"] == year) & (panel["source_type"] == "document")]
+def run_checks(panel: pd.DataFrame | Rows, document: Document, body: str, year: int) -> pd.DataFrame:
+    """Every check of the body's year, from its panel rows (or the whole panel) and its document."""
+    return pd.DataFrame(check_rows(panel, document, body, year), columns=CHECK_COLUMNS)
+
+
+def check_rows(panel: pd.DataFrame | Rows, document: Document, body: str, year: int) -> list[dict]:
+    """The rows of `run_checks`, as dicts."""
+    panel = records(panel)
+    figures = [r for r in panel if r["body"] == body and r["report_year"] == year and r["source_type"] == "document"]
     rows = check_summary_against_details(document, figures, body, year)
     rows += check_cumulative(panel, figures, body, year)
     rows += check_ordinals(panel, figures, body, year)
-    return pd.DataFrame(rows, columns=CHECK_COLUMNS)
+    return rows

@@ -1,66 +1,150 @@
 """Which rows of the panel one body-year's comparison and one report read, found once per run.
 
-`compare` reads a body's own rows and its peers' (bodies of the same level, single years within
-PEER_YEARS, mapped, actual); a report reads its body's rows and the published ones. `RowIndex`
-groups the panel's row positions by body and by (level, year) once, so each body-year's rows are
-picked in time proportional to their number, not to the panel's, and in the panel's order: the
-comparison of a body-year computed from its rows is the comparison computed from the whole panel.
+A comparison reads its body's own rows (every year: earlier years, terms, running totals) and, for
+each indicator the body states that year, the peer rows it will show: at most MAX_PEERS, chosen by
+rule 6 of pipeline.compare.semantics. `CompareIndex` sorts the panel's peer candidates once by
+(level, indicator, year, body), so a body-year's peers are picked by walking a few short lists,
+whatever the size of the corpus: what a body-year reads, is shipped to a worker and is keyed on
+stays bounded, and a new document re-runs only the body-years whose own or chosen rows it changes.
+The comparison computed from those rows is the comparison computed from the whole panel (a test
+holds them together).
+
+A report reads its body's rows and the published ones (`RowIndex`).
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
-from pipeline.compare.baselines import PEER_YEARS
+from pipeline.compare.rows import COMPARE_COLUMNS, Rows, records
+from pipeline.compare.semantics import MAX_PEERS, SINGLE_YEAR_PERIODS, peer_years
 
-PEER_PERIODS = ("calendar_year", "session_year")
+NO_ROWS = np.empty(0, dtype=np.intp)
+
+
+@dataclass
+class BodyRows:
+    """One body's panel rows (the compared columns, in the panel's order), its level and their digest.
+    Every year of the body shares one: pickled once per chunk of work, converted once per worker."""
+
+    body: str
+    level: str | None
+    frame: pd.DataFrame
+    digest: str
+    _records: Rows | None = field(default=None, repr=False, compare=False)
+
+    def records(self) -> Rows:
+        if self._records is None:
+            self._records = records(self.frame)
+        return self._records
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_records": None}  # the frame travels; the records are rebuilt
+
+
+@dataclass
+class CompareInputs:
+    """What one body-year's comparison and checks read: its body's rows and its chosen peer rows."""
+
+    body: str
+    year: int
+    own: BodyRows
+    peers: pd.DataFrame
+    peers_digest: str
+
+
+@dataclass
+class CompareIndex:
+    panel: pd.DataFrame  # the compared columns of the panel
+    level: dict[str, str]
+    by_body: dict[str, np.ndarray]
+    # (level, indicator id, year) -> [(body, position)], by body, then in the panel's order
+    pool: dict[tuple[str, str, int], list[tuple[str, int]]]
+    targets: dict[tuple[str, int], list[str]]  # (body, year) -> the indicator ids it states
+    _bodies: dict[str, BodyRows] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def of(cls, panel: pd.DataFrame, bodies: pd.DataFrame) -> CompareIndex:
+        panel = panel[list(COMPARE_COLUMNS)].reset_index(drop=True)
+        level = dict(zip(bodies["body"], bodies["level"], strict=True))
+        by_body = dict(_groups(panel["body"]))
+        mapped = (panel["indicator_id"] != "") & (panel["kind"] == "actual")
+        peer = panel[mapped & panel["period_kind"].isin(SINGLE_YEAR_PERIODS)]
+        peer = peer.assign(_level=peer["body"].map(level), _pos=peer.index)
+        peer = peer.dropna(subset=["_level", "report_year"])
+        peer = peer.sort_values(["_level", "indicator_id", "report_year", "body"], kind="mergesort")
+        pool: dict[tuple[str, str, int], list[tuple[str, int]]] = {}
+        for lv, ident, year, body, pos in zip(peer["_level"], peer["indicator_id"], peer["report_year"],
+                                              peer["body"], peer["_pos"], strict=True):  # fmt: skip
+            pool.setdefault((str(lv), ident, int(year)), []).append((body, int(pos)))
+        # the figures a body-year is compared on (baselines.year_figures): stated in its document
+        stated = panel[mapped & (panel["source_type"] == "document")].dropna(subset=["report_year"])
+        targets: dict[tuple[str, int], list[str]] = {}
+        for (body, year), ids in stated.groupby(["body", "report_year"], sort=True)["indicator_id"]:
+            targets[(body, int(year))] = sorted(set(ids))
+        return cls(panel, level, by_body, pool, targets)
+
+    def body_rows(self, body: str) -> BodyRows:
+        if body not in self._bodies:
+            positions = self.by_body.get(body, NO_ROWS)
+            self._bodies[body] = BodyRows(
+                body, self.level.get(body), self.panel.iloc[positions], self.digest(positions)
+            )
+        return self._bodies[body]
+
+    def peer_positions(self, body: str, year: int) -> np.ndarray:
+        """Rule 6: for each indicator the body states in `year`, the MAX_PEERS nearest peer rows."""
+        lv = self.level.get(body)
+        if lv is None:
+            return NO_ROWS
+        chosen: list[int] = []
+        years = peer_years(year)
+        for ident in self.targets.get((body, year), ()):
+            found: list[int] = []
+            for y in years:
+                for peer_body, position in self.pool.get((lv, ident, y), ()):
+                    if peer_body != body:
+                        found.append(position)
+                        if len(found) == MAX_PEERS:
+                            break
+                if len(found) == MAX_PEERS:
+                    break
+            chosen += found
+        return np.array(sorted(chosen), dtype=np.intp)
+
+    def inputs(self, body: str, year: int) -> CompareInputs:
+        positions = self.peer_positions(body, year)
+        return CompareInputs(body, year, self.body_rows(body), self.panel.iloc[positions], self.digest(positions))
+
+    @cached_property
+    def _row_hashes(self) -> np.ndarray:
+        return pd.util.hash_pandas_object(self.panel, index=False).to_numpy()
+
+    def digest(self, positions: np.ndarray) -> str:
+        """frame_digest(self.panel.iloc[positions]), from row hashes computed once for the panel."""
+        return _digest(self.panel.columns, self._row_hashes[positions] if len(positions) else None)
 
 
 @dataclass
 class RowIndex:
     panel: pd.DataFrame
-    level: dict[str, str]
     by_body: dict[str, np.ndarray]
-    pool: dict[tuple[str, int], np.ndarray]  # (level, year) -> positions of peer candidates
     published: np.ndarray
 
     @classmethod
-    def of(cls, panel: pd.DataFrame, bodies: pd.DataFrame) -> RowIndex:
-        level = dict(zip(bodies["body"], bodies["level"], strict=True))
+    def of(cls, panel: pd.DataFrame) -> RowIndex:
         positions = np.arange(len(panel))
-        by_body = {b: positions[m] for b, m in _groups(panel["body"])}
-        candidate = (
-            (panel["indicator_id"] != "") & panel["period_kind"].isin(PEER_PERIODS) & (panel["kind"] == "actual")
-        ).to_numpy()
-        pool: dict[tuple[str, int], list[np.ndarray]] = {}
-        cand = panel[candidate]
-        if len(cand):
-            levels = cand["body"].map(level)
-            for (lv, year), rows in cand.groupby([levels, cand["report_year"]], sort=True, dropna=True):
-                pool.setdefault((str(lv), int(year)), []).append(positions[candidate][_positions_in(cand, rows)])
-        merged = {k: np.sort(np.concatenate(v)) for k, v in pool.items()}
         published = positions[(panel["source_type"] == "published").to_numpy()]
-        return cls(panel, level, by_body, merged, published)
-
-    def compare_rows(self, body: str, year: int) -> pd.DataFrame:
-        """What compare(panel, body, year) and run_checks read: the body's rows and its peers'."""
-        own = self.by_body.get(body, np.empty(0, dtype=int))
-        parts = [own]
-        lv = self.level.get(body)
-        if lv is not None:
-            for y in range(year - PEER_YEARS, year + PEER_YEARS + 1):
-                peers = self.pool.get((lv, y))
-                if peers is not None:
-                    parts.append(peers)
-        return self.panel.iloc[np.unique(np.concatenate(parts))]  # sorted: in the panel's order
+        return cls(panel, dict(_groups(panel["body"])), published)
 
     def report_rows(self, body: str) -> pd.DataFrame:
         """What a report reads of the panel: its body's rows and every published row."""
-        own = self.by_body.get(body, np.empty(0, dtype=int))
+        own = self.by_body.get(body, NO_ROWS)
         return self.panel.iloc[np.unique(np.concatenate([own, self.published]))]
 
 
@@ -72,14 +156,15 @@ def _groups(column: pd.Series):
         yield value, order[bounds[i] : bounds[i + 1]]
 
 
-def _positions_in(frame: pd.DataFrame, rows: pd.DataFrame) -> np.ndarray:
-    return frame.index.get_indexer(rows.index)
+def _digest(columns, row_hashes: np.ndarray | None) -> str:
+    h = hashlib.sha256(",".join(map(str, columns)).encode())
+    h.update(str(0 if row_hashes is None else len(row_hashes)).encode())
+    if row_hashes is not None:
+        h.update(row_hashes.tobytes())
+    return h.hexdigest()
 
 
 def frame_digest(frame: pd.DataFrame) -> str:
     """sha256 of a frame's values, column names and order: the key of what an item read."""
-    h = hashlib.sha256(",".join(map(str, frame.columns)).encode())
-    h.update(str(len(frame)).encode())
-    if len(frame):
-        h.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
-    return h.hexdigest()
+    hashes = pd.util.hash_pandas_object(frame, index=False).to_numpy() if len(frame) else None
+    return _digest(frame.columns, hashes)

@@ -5,10 +5,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from pipeline.compare.notes import Note
+
 
 @dataclass(frozen=True)
 class Term:
     months: int
+    assumed_start: str = ""  # "2017-02" where the start month was not given and was taken as this
 
     @property
     def years(self) -> float:
@@ -33,9 +36,11 @@ def term_period(start: str, end: str) -> tuple[Term, str] | None:
     if s is None or e is None:
         return None
     end_has_month = bool(re.fullmatch(r"\d{4}-\d{1,2}.*", end.strip()))
-    assumption = ""
+    assumed = ""
     if re.fullmatch(r"\d{4}", start.strip()) and end_has_month:
         s = int(start) * 12 + e % 12
-        assumption = f"start month not given, taken as {start}-{e % 12 + 1:02d} (terms run congress to congress)"
+        assumed = f"{start}-{e % 12 + 1:02d}"
     months = e - s if end_has_month else e - s + 1
-    return (Term(months), assumption) if months > 0 else None
+    if months <= 0:
+        return None
+    return Term(months, assumed), Note.of("term_start_assumed", month=assumed).en if assumed else ""

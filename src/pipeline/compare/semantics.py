@@ -11,12 +11,16 @@
 4. Absent evidence is inconclusive: a check with nothing to check against neither passes nor fails.
 5. Coverage of a body, year and indicator is `reported`, `not_stated` (a document of that year is
    there and does not state it) or `no_document` (no document of that year).
+6. Peers are other bodies of the same level (bodies.csv), their mapped actual single-year figures
+   within PEER_YEARS of the compared year: at most MAX_PEERS per figure, the nearest years first (the
+   same year, then earlier before later), then by body id.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from pipeline.compare.notes import Note, label
 from pipeline.compare.periods import month_index
 from pipeline.reference.indicators import Indicator
 
@@ -28,6 +32,12 @@ NOT_COMPARABLE_KIND = "not_comparable"
 SAME_DOCUMENT_KIND = "same_document"
 REPORTED, NOT_STATED, NO_DOCUMENT = "reported", "not_stated", "no_document"
 COVERAGE = (REPORTED, NOT_STATED, NO_DOCUMENT)
+SINGLE_YEAR_PERIODS = ("calendar_year", "session_year")
+PEER_YEARS = 2
+# At most this many peer rows per figure (rule 6). A deliberate bound: a level with hundreds of bodies
+# would otherwise list every one of them beside every figure (quadratic in the bodies of a level,
+# megabytes per report), and every body-year would read, and be recomputed for, every peer's rows.
+MAX_PEERS = 5
 
 
 def period_months(start: str, end: str, year: int | None = None) -> tuple[int, int] | None:
@@ -64,16 +74,24 @@ def not_earlier_kind(when: str) -> str:
     return LATER_KIND if when == LATER else OVERLAPPING_KIND
 
 
-def differencing_refused(indicator: Indicator | None, unit: str, other_unit: str, other_kind: str = "") -> str:
-    """Rule 2: why two figures may not be differenced ('' when they may). `other_kind` is the other
-    figure's taxonomy kind where it is another indicator's (a combined count against a single one)."""
+def refusal(indicator: Indicator | None, unit: str, other_unit: str, other_kind: str = "") -> Note | None:
+    """Rule 2: why two figures may not be differenced, as a note (None when they may). `other_kind` is
+    the other figure's taxonomy kind where it is another indicator's (a combined count against a
+    single one)."""
     if indicator is not None and other_kind and other_kind != indicator.kind:
-        return f"a {indicator.kind} count against a {other_kind} one"
+        kind, other = label("indicator_kind", indicator.kind), label("indicator_kind", other_kind)
+        return Note.of("kind_differs", kind=kind, other_kind=other)
     if unit == other_unit:
-        return ""
+        return None
     if indicator is None or not indicator.units_equivalent(unit, other_unit):
-        return f"counted in {other_unit}, not {unit}"
-    return ""
+        return Note.of("unit_differs", unit=unit, other_unit=other_unit)
+    return None
+
+
+def differencing_refused(indicator: Indicator | None, unit: str, other_unit: str, other_kind: str = "") -> str:
+    """`refusal` in English ('' when the two may be differenced)."""
+    why = refusal(indicator, unit, other_unit, other_kind)
+    return why.en if why else ""
 
 
 def chart_unit_key(indicator: Indicator | None, unit: str) -> str:
@@ -91,3 +109,13 @@ def coverage_status(documents: Iterable[int], stated: Iterable[int], year: int) 
     if year in set(stated):
         return REPORTED
     return NOT_STATED if year in set(documents) else NO_DOCUMENT
+
+
+def peer_rank(peer_year: int, year: int) -> tuple[int, int]:
+    """Rule 6: how near a peer's year is to the compared year (sort key; the body id breaks ties)."""
+    return (abs(peer_year - year), peer_year)
+
+
+def peer_years(year: int) -> list[int]:
+    """The years a peer figure may come from, nearest first: 2023, 2022, 2024, 2021, 2025."""
+    return sorted(range(year - PEER_YEARS, year + PEER_YEARS + 1), key=lambda y: peer_rank(y, year))

@@ -1,32 +1,50 @@
 """The compare step: the panel -> per body-year parts data/interim/<body>/<year>/comparison.csv and
 checks.csv -> data/processed/comparison.csv and checks.csv.
 
-`compare_rows` computes one body-year from the rows it reads (pipeline.compare.peers); `write_parts`
-writes its parts; `assemble_tables` puts every part into the processed tables, re-reading only the
-parts that changed. `compare_year` does all three for one body-year, as an analyst would.
+`compare_inputs` computes one body-year from what it reads (pipeline.compare.peers.CompareInputs:
+its body's rows and its chosen peers'), `compare_rows` from a frame of the panel; `write_parts`
+writes its parts; `assemble_tables` lays every part into the processed tables. `compare_year` does
+all three for one body-year, as an analyst would.
+
+Every cell is text by the time it is written (`cell_text`), so a table is its parts' lines laid end
+to end: a comparison part is written in its table's order (by indicator), and the processed table is
+the header and each part's lines, parts in (body, year) order; the bytes a rebuild from frames gave,
+at the cost of reading the files. A part in another order (checks), or with other columns (one left
+by an older version), is read as CSV and sorted or aligned instead.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from pipeline import paths
-from pipeline.atomic import write_atomic, write_processed_csv
-from pipeline.compare.baselines import compare
-from pipeline.compare.checks import run_checks
-from pipeline.compare.peers import RowIndex
-from pipeline.csv_safety import restore_frame, safe_frame
+from pipeline.atomic import write_atomic
+from pipeline.compare.baselines import COMPARISON_COLUMNS, comparison_rows
+from pipeline.compare.checks import CHECK_COLUMNS, check_rows
+from pipeline.compare.peers import CompareIndex, CompareInputs
+from pipeline.compare.rows import records
+from pipeline.csv_safety import safe_row
 from pipeline.errors import DataCheckError
 from pipeline.extract.clean import check_body_year
 from pipeline.reference.sources import find_source
 
-TABLES = {
-    "comparison.csv": ["body", "report_year", "indicator_id"],
-    "checks.csv": ["body", "report_year", "check", "indicator_id"],
-}
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: list[str]
+    keys: list[str]  # the processed table's sort keys
+    parts_in_order: bool  # each part's rows already in the order of `keys`
+
+
+COMPARISON = Table("comparison.csv", COMPARISON_COLUMNS, ["body", "report_year", "indicator_id"], True)
+CHECKS = Table("checks.csv", CHECK_COLUMNS, ["body", "report_year", "check", "indicator_id"], False)
+TABLES = {t.name: t.keys for t in (COMPARISON, CHECKS)}
 
 
 @dataclass
@@ -35,7 +53,10 @@ class CompareResult:
     checks: pd.DataFrame
 
 
-def _as_text(value: object) -> str:
+def cell_text(value: object) -> str:
+    """A cell as written: '' for None/NaN/NA, a float in up to 15 significant digits (2.0 -> '2')."""
+    if type(value) is str:
+        return value
     if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
         return ""
     if isinstance(value, float):
@@ -45,61 +66,89 @@ def _as_text(value: object) -> str:
 
 def as_text(frame: pd.DataFrame) -> pd.DataFrame:
     """Everything as text, so a part read back and written again keeps its bytes."""
-    return frame.astype(object).map(_as_text) if len(frame) else frame.astype(object)
+    return frame.astype(object).map(cell_text) if len(frame) else frame.astype(object)
+
+
+def text_frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
+    """Rows (dicts; a missing key an empty cell) as a frame of text cells."""
+    cells = [[cell_text(row.get(c)) for c in columns] for row in rows]
+    return pd.DataFrame(cells, columns=columns, dtype=object)
+
+
+def compare_inputs(inputs: CompareInputs) -> CompareResult:
+    """The comparison and checks of one body-year, from its body's rows and its chosen peer rows."""
+    body, year, own = inputs.body, inputs.year, inputs.own.records()
+    comparison = comparison_rows(own, records(inputs.peers), body, year, inputs.own.level)
+    checks = check_rows(own, find_source(body, year).read(), body, year)
+    return CompareResult(text_frame(comparison, COMPARISON.columns), text_frame(checks, CHECKS.columns))
+
+
+def _bodies() -> pd.DataFrame:
+    return pd.read_csv(paths.reference("bodies.csv"), dtype=str, keep_default_na=False)
 
 
 def compare_rows(rows: pd.DataFrame, body: str, year: int, bodies: pd.DataFrame | None = None) -> CompareResult:
-    """The comparison and checks of one body-year, from the panel rows it reads (or the whole panel)."""
-    comparison = compare(rows, body, year, bodies)
-    checks = run_checks(rows, find_source(body, year).read(), body, year)
-    return CompareResult(comparison=as_text(comparison), checks=as_text(checks))
+    """The comparison and checks of one body-year, from the panel (or any rows holding its own and its peers')."""
+    return compare_inputs(CompareIndex.of(rows, _bodies() if bodies is None else bodies).inputs(body, year))
 
 
 def part_paths(body: str, year: int) -> list[Path]:
     return [paths.interim_dir(body, year) / name for name in TABLES]
 
 
+def csv_text(columns: list[str], rows: list[list[str]]) -> str:
+    """A header and rows of text cells as CSV, as pandas' to_csv writes them (minimal quoting, LF)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows(rows)
+    return out.getvalue()
+
+
 def write_parts(body: str, year: int, result: CompareResult) -> list[Path]:
     out = []
     for frame, path in zip((result.comparison, result.checks), part_paths(body, year), strict=True):
-        safe = safe_frame(frame)  # a part is a CSV a person may open too
-        write_atomic(path, lambda tmp, f=safe: f.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n"))
+        # a part is a CSV a person may open too: no cell a spreadsheet would run as a formula
+        text = csv_text(list(frame.columns), [safe_row(row) for row in frame.to_numpy().tolist()])
+        write_atomic(path, lambda tmp, t=text: tmp.write_text(t, encoding="utf-8", newline=""))
         out.append(path)
     return out
 
 
-def _read(path: Path) -> pd.DataFrame:
-    return restore_frame(pd.read_csv(path, encoding="utf-8-sig", keep_default_na=False, dtype=str))
+def _part_lines(table: Table, part: Path) -> tuple[str, bool]:
+    """A part's rows as the processed table's lines: as they are, or read, aligned and sorted (True)."""
+    text = part.read_bytes().decode("utf-8")  # no newline translation: a cell may hold a CR
+    head, _, lines = text.partition("\n")
+    if table.parts_in_order and head + "\n" == csv_text(table.columns, []):
+        return lines, False
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    for key in reversed(table.keys[2:]):  # body and year are the part's own: a stable sort by the rest
+        rows.sort(key=lambda r, k=key: r.get(k) or "")
+    return csv_text(table.columns, [[r.get(c) or "" for c in table.columns] for r in rows]).partition("\n")[2], True
 
 
-def assemble_tables(items: list[tuple[str, int]], changed: set[tuple[str, int]] | None) -> dict[str, int]:
-    """data/processed/comparison.csv and checks.csv from the parts of `items` (body, year), sorted.
-
-    The rows of items not in `changed` come from the table written last time (one file), the rest
-    from their parts; `changed` None reads every part. The same bytes as a build from every part."""
-    order = {item: i for i, item in enumerate(sorted(items))}
-    read = 0
-    for number, (name, keys) in enumerate(TABLES.items()):
-        target = paths.PROCESSED / name
-        frames = []
-        fresh_items = [i for i in sorted(items) if changed is None or i in changed or not target.is_file()]
-        if changed is not None and target.is_file():
-            old = _read(target)
-            keep = {f"{b}/{y}" for b, y in items if (b, y) not in changed}
-            if len(old):
-                frames.append(old[[f"{b}/{y}" in keep for b, y in zip(old["body"], old["report_year"], strict=True)]])
-        for body, year in fresh_items:
-            frames.append(_read(part_paths(body, year)[number]))
-        read += len(fresh_items)
-        frames = [f for f in frames if len(f.columns)]
-        if not frames:
+def assemble_tables(items: list[tuple[str, int]], changed: set[tuple[str, int]] | None = None) -> dict[str, int]:
+    """data/processed/comparison.csv and checks.csv from the parts of `items` (body, year): the header,
+    then each part's lines, parts in (body, year) order. Every part is read, changed or not
+    (`changed` is accepted for callers that know it and changes nothing): laying the parts end to end
+    costs what reading them costs, less than parsing last time's table. Returns how many parts were
+    read, and how many of those had to be parsed as CSV (a table whose parts are not in its order,
+    or a part with other columns)."""
+    read = parsed = 0
+    for table in (COMPARISON, CHECKS):
+        target = paths.PROCESSED / table.name
+        parts = [p for b, y in sorted(items) if (p := paths.interim_dir(b, y) / table.name).is_file()]
+        if not parts:
             raise DataCheckError(f"{target}: no comparison part to assemble; run the compare step first")
-        table = pd.concat(frames, ignore_index=True)
-        part = [order.get((b, int(y)), -1) for b, y in zip(table["body"], table["report_year"], strict=True)]
-        table = table.assign(_part=part).sort_values("_part", kind="mergesort").drop(columns="_part")
-        table = table.sort_values(keys, kind="mergesort").reset_index(drop=True)
-        write_processed_csv(target, table)
-    return {"parts_read": read}
+        chunks = [csv_text(table.columns, [])]
+        for part in parts:
+            lines, was_parsed = _part_lines(table, part)
+            chunks.append(lines)
+            parsed += was_parsed
+        read += len(parts)
+        text = "".join(chunks)  # UTF-8 with BOM, as every processed table (pipeline.atomic.write_processed_csv)
+        write_atomic(target, lambda tmp, t=text: tmp.write_text(t, encoding="utf-8-sig", newline=""))
+    return {"parts_read": read, "parts_parsed": parsed}
 
 
 def compare_year(body: str, year: int) -> CompareResult:
@@ -108,9 +157,7 @@ def compare_year(body: str, year: int) -> CompareResult:
     panel_path = paths.PROCESSED / "figures.parquet"
     if not panel_path.is_file():
         raise DataCheckError(f"{panel_path}: no panel yet; run the clean step (notebooks/10-clean.ipynb) first")
-    panel = pd.read_parquet(panel_path)
-    bodies = pd.read_csv(paths.reference("bodies.csv"), dtype=str, keep_default_na=False)
-    result = compare_rows(RowIndex.of(panel, bodies).compare_rows(body, year), body, year, bodies)
+    result = compare_rows(pd.read_parquet(panel_path), body, year)
     write_parts(body, year, result)
     done = [
         (t.parent.parent.name, int(t.parent.name))

@@ -51,6 +51,8 @@ DESCRIPTIONS = {
     "evidence": "the sentence the figure came from, or the published source's title",
     "source_date": "the date of the source where known",
     "baseline_kind": "the comparison method, or why a row is shown but is no baseline",
+    "note": "how the row was computed, in English",
+    "note_zh": "how the row was computed, in Chinese (说明): the same note as `note`",
     "coverage": "reported or not_stated in this year's document",
     "previous_year_coverage": "the same for the year before, or no_document",
     "check": "the consistency check",

@@ -78,10 +78,17 @@ def clean_key(source: Source) -> dict[str, Any]:
     return {**_common(steps.CLEAN.notebook), "inputs": inc.hashes([*_raw(source), paths.reference("indicators.yaml")])}
 
 
-def compare_key(source: Source, rows_digest: str) -> dict[str, Any]:
-    """A body-year's compare: its text (the checks read it), the tables, and the panel rows it reads."""
+def compare_key(source: Source, body_rows: str, peer_rows: str) -> dict[str, Any]:
+    """A body-year's compare: its text (the checks read it), the tables, and the digests of the panel
+    rows it reads: its body's (every year) and the peer rows chosen for it. Which changed is the
+    reason the step line gives ("input body rows: 10; input peer rows: 2")."""
     tables_in = [paths.reference(n) for n in ("bodies.csv", "indicators.yaml")]
-    return {**_common(steps.COMPARE.notebook), "inputs": inc.hashes([*_raw(source), *tables_in]), "rows": rows_digest}
+    inputs = inc.hashes([*_raw(source), *tables_in])
+    return {
+        **_common(steps.COMPARE.notebook),
+        "inputs": inputs,
+        "parts": {"body rows": body_rows, "peer rows": peer_rows},
+    }
 
 
 def report_key(source: Source, rows_digest: str) -> dict[str, Any]:

@@ -19,8 +19,9 @@ import pandas as pd
 
 from pipeline import panel as panel_step
 from pipeline import paths
-from pipeline.compare.peers import RowIndex, frame_digest
-from pipeline.compare.step import assemble_tables, compare_rows, part_paths, write_parts
+from pipeline.compare.peers import CompareIndex, CompareInputs, RowIndex, frame_digest
+from pipeline.compare.rows import COMPARE_COLUMNS
+from pipeline.compare.step import assemble_tables, compare_inputs, part_paths, write_parts
 from pipeline.extract.clean import clean_document
 from pipeline.fanout import Outcome, fan_out, open_executor
 from pipeline.reference.sources import Source, discover_sources
@@ -53,10 +54,9 @@ def _clean_one(item: tuple[str, int]) -> int:
     return len(clean_document(*item).figures)
 
 
-def _compare_one(item: tuple[str, int, Any, Any]) -> int:
-    body, year, rows, bodies = item
-    result = compare_rows(rows, body, year, bodies)
-    write_parts(body, year, result)
+def _compare_one(item: CompareInputs) -> int:
+    result = compare_inputs(item)
+    write_parts(item.body, item.year, result)
     return len(result.comparison)
 
 
@@ -164,19 +164,20 @@ def _bodies_frame():
 
 def compare_stage(documents: str = "all", force: bool = False, jobs: int = 0, executor: str = "pool",
                   scheduler: str = "") -> list[StepReport]:  # fmt: skip
-    """20-compare: the body-years whose rows (own and peers') changed, then the tables from the parts."""
+    """20-compare: the body-years whose rows (own and chosen peers') changed, then the tables from the parts.
+
+    A body's rows go to the workers once per chunk of its years (they share one BodyRows)."""
     sources = select(documents)
     compare = StepReport("compare")
     started = time.perf_counter()
-    panel = pd.read_parquet(paths.PROCESSED / "figures.parquet")
-    bodies = _bodies_frame()
-    index = RowIndex.of(panel, bodies)
-    keyed, rows_of = [], {}
+    index = CompareIndex.of(pd.read_parquet(paths.PROCESSED / "figures.parquet", columns=list(COMPARE_COLUMNS)),
+                            _bodies_frame())  # fmt: skip
+    keyed, inputs_of = [], {}
     for s in sources:
-        rows = rows_of[label(s)] = index.compare_rows(s.body, s.report_year)
-        keyed.append((label(s), compare_key(s, frame_digest(rows))))
+        inputs = inputs_of[label(s)] = index.inputs(s.body, s.report_year)
+        keyed.append((label(s), compare_key(s, inputs.own.digest, inputs.peers_digest)))
     todo = _decide_all(compare, "compare", keyed, force)
-    items = [(lab.split("/")[0], int(lab.split("/")[1]), rows_of[lab], bodies) for lab, _ in todo]
+    items = [inputs_of[lab] for lab, _ in todo]
     with open_executor(executor, jobs or None, scheduler, len(items)) as pool:
         _run_items(compare, todo, items, _compare_one, pool, part_paths)
     compare.seconds = time.perf_counter() - started
@@ -212,7 +213,7 @@ def report_stage(documents: str = "all", force: bool = False, jobs: int = 0, exe
     report = StepReport("report")
     started = time.perf_counter()
     panel = pd.read_parquet(paths.PROCESSED / "figures.parquet")
-    index = RowIndex.of(panel, _bodies_frame())
+    index = RowIndex.of(panel)
     by_body: dict[str, tuple[Any, str]] = {}
     keyed = []
     for s in sources:

@@ -54,7 +54,8 @@ COMPARE = Step(
     "20-compare.ipynb",
     "document",
     inputs=(
-        "the panel's rows of {body} and of its peers (same level, within two years)",
+        "the panel's rows of {body} (every year) and its chosen peer rows (per indicator it states, the five "
+        "nearest of the same level within two years)",
         "data/raw/{body}/{year}/<document>",
         "data/raw/{body}/{year}/source.yaml",
         "data/reference/bodies.csv",
@@ -67,7 +68,7 @@ TABLES = Step(
     "tables",
     "20-compare.ipynb",
     "corpus",
-    inputs=("data/interim/*/*/comparison.csv", "data/interim/*/*/checks.csv (only the changed ones are re-read)"),
+    inputs=("data/interim/*/*/comparison.csv", "data/interim/*/*/checks.csv (laid end to end, in body/year order)"),
     outputs=("data/processed/comparison.csv", "data/processed/checks.csv"),
 )
 REPORT = Step(
