@@ -30,7 +30,7 @@ from typing import Any
 
 from pipeline import __version__, paths
 from pipeline.atomic import write_text_atomic
-from pipeline.hashing import sha256_of
+from pipeline.hashing import package_sha256, sha256_of
 
 SIDECAR_VERSION = 2
 TRUST_MARGIN_NS = 2_000_000_000  # an mtime this close to the memory's writing is not trusted
@@ -124,18 +124,6 @@ def digest_of(value: Any) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
-def _tree_sha256(root: Path, pattern: str) -> str:
-    h = hashlib.sha256()
-    for path in sorted(root.rglob(pattern)):
-        if "__pycache__" in path.parts or not path.is_file():
-            continue
-        h.update(path.relative_to(root).as_posix().encode())
-        h.update(b"\0")
-        h.update((sha256_of(path) or "").encode())
-        h.update(b"\n")
-    return h.hexdigest()
-
-
 _PACKAGE: dict[str, str] | None = None
 
 
@@ -143,7 +131,7 @@ def package_fingerprint() -> dict[str, str]:
     """The version and a hash of the package's source: editing the code re-runs what it runs."""
     global _PACKAGE
     if _PACKAGE is None:
-        _PACKAGE = {"version": __version__, "source_sha256": _tree_sha256(Path(__file__).resolve().parents[1], "*")}
+        _PACKAGE = {"version": __version__, "source_sha256": package_sha256()}
     return _PACKAGE
 
 
