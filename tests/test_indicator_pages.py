@@ -1,11 +1,13 @@
 """Issue 15: indicator pages across bodies and years, and the index's coverage view, on the seed plus a
-second year of its body (tests/fixtures/second_year), built in this process."""
+second year of its body (tests/fixtures/second_year), built in this process; the publish step redoes
+only what changed, and its downloads are links to the processed files."""
 
 from __future__ import annotations
 
 import html as html_lib
 import re
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -20,7 +22,6 @@ def site(tmp_path_factory):
     from pipeline.extract.clean import clean_document
     from pipeline.panel import build_panel
     from pipeline.reference import indicators
-    from pipeline.report.render import write_index
 
     root = copy_project(tmp_path_factory.mktemp("pages"))
     shutil.copytree(FIXTURES / "second_year" / "lvliang" / "2024", root / "data" / "raw" / "lvliang" / "2024")
@@ -34,9 +35,19 @@ def site(tmp_path_factory):
         for year in (2023, 2024):  # stand-ins for the rendered reports, so the index lists them
             (root / "reports" / "lvliang").mkdir(parents=True, exist_ok=True)
             (root / "reports" / "lvliang" / f"{year}.html").write_text("<p>report</p>", encoding="utf-8")
-        write_index()
+        publish()
         yield root
     indicators.default_taxonomy.cache_clear()
+
+
+def publish() -> dict:
+    """The publish step, then the index, as the report stage runs them."""
+    from pipeline.publish.corpus import publish_corpus
+    from pipeline.report.render import stylesheet, write_index
+
+    summary = publish_corpus(stylesheet())
+    write_index()
+    return summary
 
 
 def read(path: Path) -> str:
@@ -79,10 +90,120 @@ def test_page_csv_holds_only_that_indicator(site):
 
 
 def test_same_data_same_bytes(site):
-    from pipeline.report.render import write_index
-
     before = read(site / "reports" / "indicators" / "sc_sessions.html")
     with pytest.MonkeyPatch.context() as mp:
         point_paths(mp, site)
-        write_index()
+        publish()
     assert read(site / "reports" / "indicators" / "sc_sessions.html") == before
+
+
+# ---------------------------------------------------------------- the publish step redoes only what changed
+
+
+@pytest.fixture
+def copied(site, tmp_path):
+    """A copy of the published site that these tests may change; paths point at it (the copy's
+    downloads are copies, not links: shutil.copytree copies each link as a file)."""
+    from pipeline.reference import indicators
+
+    root = tmp_path / "site"
+    shutil.copytree(site, root)
+    with pytest.MonkeyPatch.context() as mp:
+        point_paths(mp, root)
+        yield root
+    indicators.default_taxonomy.cache_clear()
+
+
+def stamps(folder: Path) -> dict[str, int]:
+    return {p.name: p.stat().st_mtime_ns for p in sorted(folder.iterdir())}
+
+
+def rewrite_panel(root: Path, change) -> None:
+    """figures.parquet and figures.csv with `change(frame)` applied, as the panel step writes them."""
+    import pandas as pd
+
+    from pipeline.atomic import write_processed_csv
+
+    processed = root / "data" / "processed"
+    frame = change(pd.read_parquet(processed / "figures.parquet"))
+    frame.to_parquet(processed / "figures.parquet", index=False)
+    write_processed_csv(processed / "figures.csv", frame)
+
+
+def test_a_page_whose_rows_did_not_change_is_not_rendered_again(copied):
+    pages = copied / "reports" / "indicators"
+    database = copied / "data" / "processed" / "annual_figures.sqlite"
+    before, db_before = stamps(pages), database.stat().st_mtime_ns
+    time.sleep(0.01)
+    publish()
+    assert stamps(pages) == before and database.stat().st_mtime_ns == db_before  # nothing changed: nothing written
+
+    def one_more_session(frame):
+        frame.loc[frame["indicator_id"] == "sc_sessions", "value"] += 1
+        return frame
+
+    rewrite_panel(copied, one_more_session)
+    publish()
+    after = stamps(pages)
+    changed = sorted(n for n in after if after[n] != before.get(n))
+    assert changed == ["sc_sessions.csv", "sc_sessions.html"]
+    assert database.stat().st_mtime_ns != db_before  # the table it holds changed: built again
+
+
+def test_a_page_without_data_is_removed_and_a_deleted_page_comes_back(copied):
+    pages = copied / "reports" / "indicators"
+    good = read(pages / "sc_sessions.html")
+    (pages / "sc_sessions.html").unlink()
+    publish()
+    assert read(pages / "sc_sessions.html") == good
+    rewrite_panel(copied, lambda frame: frame[frame["indicator_id"] != "sc_sessions"])
+    summary = publish()
+    assert not (pages / "sc_sessions.html").exists() and not (pages / "sc_sessions.csv").exists()
+    assert "sc_sessions" not in {entry[0] for entry in summary["indicators"]}
+    assert 'href="indicators/sc_sessions.html"' not in read(copied / "reports" / "index.html")
+
+
+def test_the_page_csv_is_figures_csv_records_of_its_indicator(copied):
+    import csv
+
+    processed = copied / "data" / "processed"
+    with (processed / "figures.csv").open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    at = rows[0].index("indicator_id")
+    with (copied / "reports" / "indicators" / "sc_sessions.csv").open(encoding="utf-8-sig", newline="") as handle:
+        page = list(csv.reader(handle))
+    assert page == [rows[0], *(r for r in rows[1:] if r[at] == "sc_sessions")] and len(page) > 2
+
+
+def test_a_record_spanning_lines_is_kept_whole(tmp_path):
+    from pipeline.publish.pages import records_by
+
+    path = tmp_path / "t.csv"
+    path.write_text('a,id,text\n1,x,"one\nline, two"\n"2,0",y,plain\n3,x,"say ""hi"""\n', encoding="utf-8-sig")
+    header, records = records_by(path, "id")
+    assert header == "a,id,text\n"
+    assert records == {"x": ['1,x,"one\nline, two"\n', '3,x,"say ""hi"""\n'], "y": ['"2,0",y,plain\n']}
+
+
+def test_downloads_are_links_to_the_processed_files(site):
+    processed, downloads = site / "data" / "processed", site / "reports" / "downloads"
+    names = ["figures.csv", "comparison.csv", "checks.csv", "documents.csv", "datapackage.json",
+             "annual_figures.sqlite"]  # fmt: skip
+    assert sorted(p.name for p in downloads.iterdir()) == sorted(names)
+    for name in names:
+        assert (downloads / name).samefile(processed / name), name
+
+
+def test_a_download_is_copied_where_no_link_can_be_made(copied, monkeypatch):
+    import os
+
+    def no_links(src, dst):
+        raise OSError(18, "Invalid cross-device link")
+
+    downloads = copied / "reports" / "downloads"
+    (downloads / "figures.csv").unlink()
+    monkeypatch.setattr(os, "link", no_links)
+    publish()
+    original = copied / "data" / "processed" / "figures.csv"
+    assert not (downloads / "figures.csv").samefile(original)
+    assert (downloads / "figures.csv").read_bytes() == original.read_bytes()

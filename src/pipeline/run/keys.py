@@ -109,6 +109,16 @@ def panel_outputs() -> list[Path]:
     return [paths.PROCESSED / "figures.csv", paths.PROCESSED / "figures.parquet"]
 
 
+def publish_key(sources: list[Source]) -> dict[str, Any]:
+    """The publish step: the processed tables, every document's source.yaml, the tables it names bodies and
+    indicators by."""
+    processed = [paths.PROCESSED / n for n in ("figures.csv", "figures.parquet", "comparison.csv", "checks.csv")]
+    tables_in = [paths.reference(n) for n in ("bodies.csv", "indicators.yaml")]
+    metas = {label(s): inc.file_sha256(s.path.parent / "source.yaml") for s in sources}
+    return {"package": inc.package_fingerprint(), "inputs": inc.hashes([*processed, *tables_in]),
+            "parts": {"documents": inc.digest_of(metas)}}  # fmt: skip
+
+
 def gate_key(notebook: str, sources: list[Source]) -> dict[str, Any]:
     """What a whole compare or report stage reads, file by file: when it and every item's outputs
     are as recorded, `pipeline run` need not start the notebook's kernel at all."""

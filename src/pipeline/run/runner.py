@@ -365,7 +365,7 @@ def _gate_problem(notebook: str, sources: list[Source], step_names: list[str]) -
         items = [incremental.CORPUS] if graph.BY_NAME[step].per == "corpus" else [stages.label(s) for s in sources]
         for item in items:
             old = incremental.read_sidecar(step, item)
-            if old is None and step in ("tables", "index") and not sources:
+            if old is None and step in ("tables", "publish", "index") and not sources:
                 continue
             if not isinstance(old, dict):
                 return f"{step} {item}: {'first run' if old is None else 'sidecar unreadable'}"
