@@ -23,9 +23,8 @@ the whole file) is needed.
 from __future__ import annotations
 
 import csv
-import io
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from pipeline import paths
@@ -40,37 +39,46 @@ LABEL = ("indicator_id", "indicator_zh", "indicator_en")  # stored once in `labe
 # the tables stored with their repeated parts factored out, and the lookups each row points at
 FACTORED = {"figures": ("labels", "sentences"), "comparison": ("labels",)}
 STORED = {"figures": "figure_rows", "comparison": "comparison_rows"}  # where a factored table's rows are
+CACHE_KIB = 64 * 1024  # the build's page cache; the staged rows beyond it go to a temporary file, not to memory
 PAGE_SIZE = 8192  # fewer, fuller pages than the default 4096: 2-3 % smaller at corpus scale
+# a file of our own, renamed into place only when complete: no journal needed
+PRAGMAS = (f"page_size = {PAGE_SIZE}", "journal_mode = OFF", "synchronous = OFF", f"cache_size = -{CACHE_KIB}")
 
 
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def read_table(name: str, path: Path) -> list[list]:
-    """The rows of a processed CSV as text, except its number fields, which are floats (None when
-    empty): SQLite's own text-to-real conversion is not correctly rounded in every version, Python's
-    is. Its header must be the package's."""
-    columns = TABLES[name][0]
-    text = path.read_bytes().decode("utf-8-sig")
-    rows = list(csv.reader(io.StringIO(text, newline="")))
-    header = rows[0] if rows else []
-    if header != columns:
-        raise DataCheckError(f"{path}: columns {header} are not the package's {columns}")
-    rows = rows[1:]
-    for i, column in enumerate(columns):
-        if field(column)["type"] == "number":
-            for row in rows:
+def check_header(name: str, path: Path) -> None:
+    """A processed CSV's header must be the package's fields of its table."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        header = next(csv.reader(handle), [])
+    if header != TABLES[name][0]:
+        raise DataCheckError(f"{path}: columns {header} are not the package's {TABLES[name][0]}")
+
+
+def read_table(name: str, path: Path) -> Iterator[list]:
+    """The rows of a processed CSV, one at a time, as text, except its number fields, which are
+    floats (None when empty): SQLite's own text-to-real conversion is not correctly rounded in every
+    version, Python's is."""
+    numbers = [i for i, c in enumerate(TABLES[name][0]) if field(c)["type"] == "number"]
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle)
+        next(reader, None)
+        for row in reader:
+            for i in numbers:
                 row[i] = float(row[i]) if row[i] else None
-    return rows
+            yield row
 
 
-def _stage(con: sqlite3.Connection, name: str, rows: list[list]) -> None:
-    """temp.stage_<name>: the rows as read, in order; typed and factored from there, in SQL."""
+def _stage(con: sqlite3.Connection, name: str, path: Path) -> int:
+    """temp.stage_<name>: the rows as read, in order, streamed (never all in memory); typed and
+    factored from there, in SQL. Returns their number."""
     columns = TABLES[name][0]
     con.execute(f"CREATE TEMP TABLE stage_{name} ({', '.join(_quote(c) for c in columns)})")
     marks = ", ".join("?" for _ in columns)
-    con.executemany(f"INSERT INTO stage_{name} VALUES ({marks})", rows)
+    con.executemany(f"INSERT INTO stage_{name} VALUES ({marks})", read_table(name, path))
+    return con.execute(f"SELECT count(*) FROM stage_{name}").fetchone()[0]
 
 
 def _value(column: str, alias: str = "") -> str:
@@ -155,10 +163,9 @@ def _view(con: sqlite3.Connection, name: str, stored: list[str]) -> None:
     con.execute(f"CREATE VIEW {_quote(name)} AS {body}")
 
 
-def build(con: sqlite3.Connection, tables: dict[str, list[list]]) -> dict[str, int]:
-    """Every table present into `con`; returns the rows of each."""
-    for name, rows in tables.items():
-        _stage(con, name, rows)
+def build(con: sqlite3.Connection, tables: dict[str, Path]) -> dict[str, int]:
+    """Every table given (name -> its CSV) into `con`; returns the rows of each."""
+    counts = {name: _stage(con, name, path) for name, path in tables.items()}
     if "figures" in tables:
         write_sentences(con)
     _lookup(con, "labels", LABEL, [n for n in FACTORED if n in tables])
@@ -169,7 +176,7 @@ def build(con: sqlite3.Connection, tables: dict[str, list[list]]) -> dict[str, i
             _create(con, name, TABLES[name][0])
             values = ", ".join(_value(c) for c in TABLES[name][0])
             con.execute(f"INSERT INTO {_quote(name)} SELECT {values} FROM stage_{name} ORDER BY rowid")
-    return {name: len(rows) for name, rows in tables.items()}
+    return counts
 
 
 def write_database(processed: Path | None = None, target: Path | None = None) -> dict[str, int]:
@@ -179,13 +186,14 @@ def write_database(processed: Path | None = None, target: Path | None = None) ->
     target = target or processed / NAME
     if not (processed / "figures.csv").is_file():
         raise DataCheckError(f"{processed / 'figures.csv'}: no panel yet; run the clean step first")
-    tables = {n: read_table(n, processed / f"{n}.csv") for n in TABLES if (processed / f"{n}.csv").is_file()}
+    tables = {n: processed / f"{n}.csv" for n in TABLES if (processed / f"{n}.csv").is_file()}
+    for name, path in tables.items():
+        check_header(name, path)
     with atomic_path(target) as tmp:
         tmp.unlink()
         con = sqlite3.connect(tmp)
         try:
-            # a file of our own, renamed into place only when complete: no journal needed
-            for pragma in (f"page_size = {PAGE_SIZE}", "journal_mode = OFF", "synchronous = OFF"):
+            for pragma in PRAGMAS:
                 con.execute(f"PRAGMA {pragma}")
             counts = build(con, tables)
             con.commit()
