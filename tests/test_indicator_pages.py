@@ -207,3 +207,39 @@ def test_a_download_is_copied_where_no_link_can_be_made(copied, monkeypatch):
     original = copied / "data" / "processed" / "figures.csv"
     assert not (downloads / "figures.csv").samefile(original)
     assert (downloads / "figures.csv").read_bytes() == original.read_bytes()
+
+
+KEYS = """
+import json, sys
+from pipeline.publish import corpus, pages
+from pipeline.report.render import stylesheet
+date = json.loads((corpus.paths.PROCESSED / "datapackage.json").read_text(encoding="utf-8"))["created"][:10]
+works = corpus._page_works(stylesheet(), corpus.paths.REPORTS, corpus.paths.PROCESSED, date)
+print(json.dumps({w.indicator.id: pages.page_key(w) for w in works}))
+"""
+
+
+def test_a_page_key_is_the_same_in_every_process(site):
+    """The keys the last publish step recorded, computed again under other string hashes (a set's
+    order, and so its repr, differs from process to process: the pages would all be rendered again)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    recorded = json.loads((site / "data" / "interim" / ".corpus" / "publish.json").read_text(encoding="utf-8"))
+    expected = {ident: page["key"] for ident, page in recorded["pages"].items()}
+    for seed in ("1", "2"):
+        env = {**os.environ, "ANNUAL_FIGURES_ROOT": str(site), "PYTHONHASHSEED": seed}
+        out = subprocess.run([sys.executable, "-c", KEYS], env=env, capture_output=True, text=True, check=True)
+        assert json.loads(out.stdout) == expected, seed
+
+
+def test_escaping_a_table_cell_once_is_escaping_it_as_the_templates_do():
+    from pipeline.publish.pages import _Escaped
+    from pipeline.report.fragments import escaped
+
+    texts = ["../lvliang/2023.html#fig-12", "2023", "1,234", "a<b&\"c'", "tab\there", "line\nbreak", "bidi\u202eevil",
+             "全角　空格", "\x07bell", "", "  spaced  ", "https://example.org/?a=1&b=2"]  # fmt: skip
+    cache = _Escaped()
+    assert [cache[t] for t in texts] == [escaped(t) for t in texts]

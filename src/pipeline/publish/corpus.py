@@ -46,7 +46,7 @@ from pipeline.publish.datapackage import TABLES, write_datapackage
 from pipeline.reference.indicators import by_id
 from pipeline.reference.readers import known_bodies
 from pipeline.reference.sources import discover_sources
-from pipeline.report.indicator_pages import FOLDER, coverage
+from pipeline.report.indicator_pages import FOLDER, PAGE_COLUMNS, coverage
 
 MANIFEST = "publish.json"
 SUMMARY = "publish.summary.json"
@@ -122,7 +122,8 @@ def _publish_one(item: tuple[str, Any]) -> Any:
 
 
 def _page_works(css: str, root: Path, processed: Path, date: str) -> list[pages_.PageWork]:
-    panel = pd.read_parquet(processed / "figures.parquet")
+    # the fields a page shows (its CSV is figures.csv's own records): the long texts stay on disk
+    panel = pd.read_parquet(processed / "figures.parquet", columns=["indicator_id", *PAGE_COLUMNS])
     header, records = pages_.records_by(processed / "figures.csv", "indicator_id")
     bodies = known_bodies()
     documents = {(s.body, str(s.report_year)) for s in discover_sources()}

@@ -12,10 +12,12 @@ no longer have data are removed.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
+import html
 import io
 import json
-from dataclasses import dataclass
+import re
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -32,7 +34,7 @@ from pipeline.report.fragments import environment, escaped, render
 from pipeline.report.indicator_pages import FOLDER, TITLE, Row, indicator_page
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class PageWork:
     """What one page is made from: pickled to a worker as it is."""
 
@@ -88,11 +90,27 @@ def work_of(indicator: Indicator, frame: pd.DataFrame, records: str, bodies, doc
     )
 
 
+def canonical(value: Any) -> Any:
+    """`value` as JSON that is the same in every process: a set's order (and so its repr) follows
+    the string hashes, which differ from process to process."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: canonical(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, re.Pattern):
+        return [value.pattern, value.flags]
+    if isinstance(value, set | frozenset):
+        return sorted((canonical(v) for v in value), key=lambda v: json.dumps(v, ensure_ascii=False))
+    if isinstance(value, tuple | list):
+        return [canonical(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): canonical(v) for k, v in value.items()}
+    return value if value is None or isinstance(value, str | int | float | bool) else str(value)
+
+
 def page_key(work: PageWork) -> str:
     """A digest of everything the page shows: its rows (values, column names and types), its bodies'
     names and documents, the date, the stylesheet, the version and the package's code."""
     digest = hashlib.sha256()
-    context = [repr(work.indicator), work.bodies, sorted(work.documents), work.date, __version__, TITLE,
+    context = [canonical(work.indicator), work.bodies, sorted(work.documents), work.date, __version__, TITLE,
                package_sha256(), list(work.frame.columns), [str(t) for t in work.frame.dtypes]]  # fmt: skip
     digest.update(json.dumps(context, ensure_ascii=False, sort_keys=True).encode())
     digest.update(hashlib.sha256(work.css.encode()).digest())
@@ -118,10 +136,14 @@ class TableRow(NamedTuple):
 
 
 class _Escaped(dict):
-    """Each distinct text escaped once, as the templates print it (report.fragments.escaped)."""
+    """Each distinct text escaped once, as the templates print it (report.fragments.escaped). Printable
+    ASCII (a link to a report's row, a year) has nothing to clean, only to escape."""
 
     def __missing__(self, value: Any) -> Markup:
-        out = self[value] = escaped(value)
+        if isinstance(value, str) and value.isascii() and value.isprintable():
+            out = self[value] = Markup(html.escape(value, quote=True))
+        else:
+            out = self[value] = escaped(value)
         return out
 
 
