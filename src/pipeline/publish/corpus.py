@@ -172,12 +172,16 @@ def _panel_header(processed: Path) -> list[str]:
 
 
 def publish_corpus(
-    css: str, root: Path | None = None, processed: Path | None = None, executor: Callable[[int], Any] | None = None
+    css: str,
+    root: Path | None = None,
+    processed: Path | None = None,
+    executor: Callable[[int], Any] | None = None,
+    force: bool = False,
 ) -> dict:
-    """Write everything issue 15 adds, redoing only what changed, and return what the index shows
-    of it ({} without a panel). `executor(pieces)`: a context manager giving a concurrent.futures
-    Executor (or None) for that many pieces of work (pipeline.fanout.open_executor); without it,
-    everything is done in this process."""
+    """Write everything issue 15 adds, redoing only what changed (everything with `force`), and
+    return what the index shows of it, with "work": what was done this time ({} without a panel).
+    `executor(pieces)`: a context manager giving a concurrent.futures Executor (or None) for that
+    many pieces of work (pipeline.fanout.open_executor); without it, all is done in this process."""
     root = root or paths.REPORTS
     processed = processed or paths.PROCESSED
     if not (processed / "figures.parquet").is_file() or not (processed / "figures.csv").is_file():
@@ -187,7 +191,7 @@ def publish_corpus(
         return {}
     package = write_datapackage(processed)
     date = json.loads(package.read_text(encoding="utf-8")).get("created", "")[:10]
-    before = read_json(manifest_path())
+    before = {} if force else read_json(manifest_path())
     database = {"key": _database_key(processed)}
     todo: list[tuple[str, Any]] = []
     if _database_standing(processed, database["key"], before.get("database")):
@@ -203,7 +207,7 @@ def publish_corpus(
     if ("database", "") in done:
         database = {**database, "rows": done["database", ""], "sha256": sha256_of(processed / DATABASE)}
     pages = {i: {"key": keys[i], **done["page", i]} if ("page", i) in done else recorded[i] for i in keys}
-    pages_.remove_stale(root / FOLDER, recorded, set(pages))
+    gone = pages_.remove_stale(root / FOLDER, recorded, set(pages))
     write_text_atomic(manifest_path(), json.dumps({"database": database, "pages": pages}, indent=1, sort_keys=True))
     panel = pd.read_parquet(processed / "figures.parquet", columns=["body", "report_year", "source_type"])
     listed = [(w.indicator.id, w.indicator.zh, w.indicator.en, f"{FOLDER}/{w.indicator.id}.html") for w in works]
@@ -214,7 +218,10 @@ def publish_corpus(
         "date": date,
     }
     write_text_atomic(summary_path(), json.dumps(summary, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
-    return summary
+    rendered = sum(1 for kind, _ in done if kind == "page")
+    work = {"pages rendered": rendered, "pages unchanged": len(pages) - rendered, "pages removed": len(gone),
+            "database rebuilt": int(("database", "") in done)}  # fmt: skip
+    return {**summary, "work": work}  # what was done: said on the step's line, not kept for the index
 
 
 def published(root: Path | None = None, processed: Path | None = None) -> list[Path]:

@@ -32,6 +32,7 @@ class StepReport:
     reasons: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     without_figures: list[str] = field(default_factory=list)  # clean: raw documents in which no figure was found
+    parts: dict[str, int] = field(default_factory=dict)  # a corpus step's own account: {"pages rendered": 3, …}
 
 
 def label(source: Source) -> str:

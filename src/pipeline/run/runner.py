@@ -400,6 +400,8 @@ def _say_steps(notebook: str, reports: list[stages.StepReport]) -> list[StepResu
         covered = f"{len(r.ran)} run, {r.up_to_date} up to date" + (f", {len(r.failed)} failed" if r.failed else "")
         if r.reasons:
             covered += " (" + "; ".join(f"{why}: {n}" for why, n in sorted(r.reasons.items())) + ")"
+        if r.parts:
+            covered += ": " + ", ".join(f"{what} {n}" for what, n in r.parts.items())
         for failure in r.failed:
             note(step_line(f"{r.step} {failure['item']}", "", f"failed: {failure['error']}"))
         for path in r.without_figures:

@@ -240,7 +240,10 @@ def report_stage(documents: str = "all", force: bool = False, jobs: int = 0, exe
         # workers cost a second or so each to start: worth it only beside the database or for several pages
         return open_executor(executor, jobs or None, scheduler, pieces if pieces >= MIN_PUBLISH_PIECES else 1)
 
-    _corpus_step(publish, key, force, lambda old: publish_corpus(render.stylesheet(), executor=pool), published)
+    def work(old: dict[str, Any] | None) -> None:
+        publish.parts = publish_corpus(render.stylesheet(), executor=pool, force=force).get("work", {})
+
+    _corpus_step(publish, key, force, work, published)
     entries = StepReport("index")
     entry_files = [paths.interim_dir(s.body, s.report_year) / render.ENTRY for s in everything]
     summary = summary_path()
