@@ -243,3 +243,55 @@ def test_escaping_a_table_cell_once_is_escaping_it_as_the_templates_do():
              "全角　空格", "\x07bell", "", "  spaced  ", "https://example.org/?a=1&b=2"]  # fmt: skip
     cache = _Escaped()
     assert [cache[t] for t in texts] == [escaped(t) for t in texts]
+
+
+def test_a_page_shows_the_same_with_only_the_documents_it_depends_on(site):
+    """publish.pages.page_documents keeps of the documents only what a page asks about: the page
+    rendered with every document (and more, of other years and bodies) is the page rendered with those."""
+    from pipeline.publish import corpus
+    from pipeline.publish.pages import page_documents
+    from pipeline.reference.readers import known_bodies
+    from pipeline.reference.sources import discover_sources
+    from pipeline.report.indicator_pages import indicator_page
+    from pipeline.report.render import stylesheet
+
+    everything = {(s.body, str(s.report_year)) for s in discover_sources()}
+    everything |= {("lvliang", "2031"), ("lvliang", "2019"), ("taiyuan", "2024")}  # years without rows, a peer
+    bodies = known_bodies()
+    works = corpus._page_works(stylesheet(), site / "reports", site / "data" / "processed", "2024-01-01")
+    assert works
+    for w in works:
+        reduced = page_documents(w.frame, everything)
+        assert len(reduced) < len(everything)
+        full = indicator_page(w.indicator, w.frame, bodies, everything, w.date)
+        cut = indicator_page(w.indicator, w.frame, bodies, set(reduced), w.date)
+        assert cut == full, w.indicator.id
+
+
+def test_another_years_document_leaves_the_pages_whose_rows_did_not_change(copied):
+    """A new document (its figures not yet in the panel) changes documents.csv and so the database,
+    and no page: its body's rows are as they were."""
+    raw = copied / "data" / "raw" / "lvliang"
+    shutil.copytree(raw / "2024", raw / "2025")
+    meta = raw / "2025" / "source.yaml"
+    text = re.sub(r"(report_year|period_start|period_end): 2024", r"\1: 2025", read(meta))
+    meta.write_text(text, encoding="utf-8")
+    pages = copied / "reports" / "indicators"
+    before = stamps(pages)
+    work = publish()["work"]
+    assert stamps(pages) == before
+    assert work["pages rendered"] == 0 and work["database rebuilt"] == 1
+    assert "lvliang,2025" in read(copied / "data" / "processed" / "documents.csv")
+
+
+def test_a_table_that_is_not_the_panel_publishes_nothing(copied):
+    """Not half: no summary is left for the index to show the earlier pages from."""
+    from pipeline.publish.corpus import publish_corpus, read_summary
+    from pipeline.report.render import stylesheet, write_index
+
+    assert read_summary()
+    (copied / "data" / "processed" / "figures.csv").write_text("body,value\nlvliang,1\n", encoding="utf-8-sig")
+    assert publish_corpus(stylesheet()) == {}
+    assert read_summary() == {}
+    write_index()
+    assert 'href="indicators/' not in read(copied / "reports" / "index.html")

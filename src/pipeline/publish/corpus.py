@@ -185,9 +185,11 @@ def publish_corpus(
     root = root or paths.REPORTS
     processed = processed or paths.PROCESSED
     if not (processed / "figures.parquet").is_file() or not (processed / "figures.csv").is_file():
+        summary_path().unlink(missing_ok=True)  # the index shows nothing of an earlier run's pages
         return {}
     if _panel_header(processed) != PANEL_COLUMNS:  # not a panel this package wrote: publish nothing rather than half
         note(f"{processed / 'figures.csv'}: not the panel's columns; data package, database and pages not written")
+        summary_path().unlink(missing_ok=True)
         return {}
     package = write_datapackage(processed)
     date = json.loads(package.read_text(encoding="utf-8")).get("created", "")[:10]

@@ -74,15 +74,40 @@ def records_by(path: Path, column: str) -> tuple[str, dict[str, list[str]]]:
     return header, out
 
 
+def page_documents(frame: pd.DataFrame, documents: set[tuple[str, str]]) -> frozenset[tuple[str, str]]:
+    """The documents a page depends on: a page asks of the documents only whether a row's body and
+    year has one (its link to the report) and which of its bodies have one at all (drawn in colour).
+    So: the documents of its bodies in the years its document rows name (a row's year is its report
+    year or the year its period ends), and for a body with a document in none of those years, its
+    first document only, to say it has one. Another year's document of a body then leaves the page as it is."""
+    named = set(frame["body"])
+    years: dict[str, set[str]] = {}
+    columns = (frame[c] for c in ("body", "report_year", "period_end", "source_type"))
+    for body, report_year, period_end, source_type in zip(*columns, strict=True):
+        if source_type != "document":  # a published row links to its URL, whatever the documents
+            continue
+        seen = years.setdefault(body, set())
+        seen.add(str(period_end)[:4])
+        if report_year is not pd.NA and str(report_year) not in ("", "<NA>", "nan", "None"):
+            seen.add(str(int(float(report_year))))
+    kept = {(b, y) for b, y in documents if y in years.get(b, ())}
+    marked = {b for b, _ in kept}
+    first: dict[str, str] = {}
+    for b, y in sorted(documents):
+        if b in named and b not in marked:
+            first.setdefault(b, y)
+    return frozenset(kept | set(first.items()))
+
+
 def work_of(indicator: Indicator, frame: pd.DataFrame, records: str, bodies, documents, date: str, css: str,
             root: Path) -> PageWork:  # fmt: skip
-    """The page's inputs, cut down to the bodies its rows name."""
+    """The page's inputs, cut down to what it shows: its bodies, and their documents it asks about."""
     named = set(frame["body"])
     return PageWork(
         indicator,
         frame.reset_index(drop=True),
         {b: dict(bodies[b]) for b in sorted(named) if b in bodies},
-        frozenset((b, y) for b, y in documents if b in named),
+        page_documents(frame, documents),
         date,
         css,
         str(root / FOLDER),
