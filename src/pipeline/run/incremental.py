@@ -37,7 +37,7 @@ TRUST_MARGIN_NS = 2_000_000_000  # an mtime this close to the memory's writing i
 
 # ---------------------------------------------------------------- hashing, remembered per file state
 
-_HASHES: dict[tuple[str, int, int, int], str] = {}
+_HASHES: dict[tuple[int, int, int, int], str] = {}
 
 
 class HashMemory:
@@ -56,7 +56,9 @@ class HashMemory:
         except (OSError, ValueError, TypeError):
             pass  # no memory, or an unreadable one: every file is hashed again
 
-    def sha256(self, path: Path, st: os.stat_result) -> str:
+    def sha256(self, path: Path, st: os.stat_result, known: str | None = None) -> str:
+        """The file's sha256 from the memory when its entry can be trusted, else `known` (the same
+        file's digest under another name: a hard link) or the file's bytes hashed."""
         key = str(path)
         entry = self.entries.get(key)
         if (
@@ -67,7 +69,7 @@ class HashMemory:
             and st.st_mtime_ns < self.written_ns - TRUST_MARGIN_NS
         ):
             return entry[2]
-        digest = sha256_of(path)
+        digest = known or sha256_of(path)
         self.entries[key] = [st.st_size, st.st_mtime_ns, digest]
         self.changed = True
         return digest
@@ -102,16 +104,19 @@ def save_memory() -> None:
 
 
 def file_sha256(path: Path) -> str | None:
-    """sha256 of a file's bytes, or None when it does not exist. Each state of a file (inode,
-    size, mtime) is hashed once per process, and once across runs through the memory."""
+    """sha256 of a file's bytes, or None when it does not exist. Each state of a file (device,
+    inode, size, mtime) is hashed once per process, however many names it has (the downloads are
+    hard links to data/processed), and once across runs through the memory."""
     try:
         st = os.stat(path)
     except (FileNotFoundError, NotADirectoryError):
         return None
-    key = (str(path), st.st_ino, st.st_size, st.st_mtime_ns)
+    key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
     digest = _HASHES.get(key)
-    if digest is None:
-        digest = _HASHES[key] = memory().sha256(Path(path), st) if _under_root(path) else sha256_of(path)
+    if _under_root(path):
+        digest = _HASHES[key] = memory().sha256(Path(path), st, digest)
+    elif digest is None:
+        digest = _HASHES[key] = sha256_of(path)
     return digest
 
 
