@@ -109,10 +109,10 @@ def measure(project: Path, where: Path, documents: int, slots: list[tuple[str, i
         raise SystemExit(f"adding a year to {documents} failed:\n{results['add one year']['stderr'][-3000:]}")
     reports = len(list((project / "reports").glob("*/[0-9][0-9][0-9][0-9].html")))  # not the indicator pages
     results["reports"] = reports
-    results["output_mb"] = (
-        sum(p.stat().st_size for p in project.rglob("*") if p.is_file() and "raw" not in p.relative_to(project).parts)
-        / 1e6
-    )
+    # each file once however many names it has: reports/downloads are hard links to data/processed
+    stats = {(st.st_dev, st.st_ino): st.st_size for p in project.rglob("*")
+             if p.is_file() and "raw" not in p.relative_to(project).parts for st in [p.stat()]}  # fmt: skip
+    results["output_mb"] = sum(stats.values()) / 1e6
     results["steps"] = step_seconds(results["first"]["stderr"])
     return results
 

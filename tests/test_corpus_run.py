@@ -122,7 +122,9 @@ def test_nothing_changed_starts_no_notebook(corpus, tmp_path):
     root = clone(corpus, tmp_path)
     result = pipeline(root)
     assert result.returncode == 0, result.stderr
-    assert "runs (" not in result.stderr and result.stderr.count("skipped: up to date") == 6
+    from pipeline.run.steps import STEPS
+
+    assert "runs (" not in result.stderr and result.stderr.count("skipped: up to date") == len(STEPS) == 7
     assert outputs(root) == corpus[1]
 
 

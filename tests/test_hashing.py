@@ -49,3 +49,23 @@ def test_the_incremental_cache_hashes_each_file_state_once(tmp_path, monkeypatch
     assert len(calls) == 2
     assert incremental.file_sha256(tmp_path / "absent") is None
     assert len(calls) == 2
+
+
+def test_a_file_under_two_names_is_hashed_once(tmp_path, monkeypatch):
+    """The downloads are hard links to data/processed: the same bytes are read once, not per name."""
+    calls = []
+
+    def counting(path):
+        calls.append(path)
+        return sha256_of(path)
+
+    monkeypatch.setattr(incremental, "sha256_of", counting)
+    monkeypatch.setattr(incremental, "_HASHES", {})
+    path = tmp_path / "figures.csv"
+    path.write_bytes(b"body,value\n")
+    os.link(path, tmp_path / "download.csv")
+    assert incremental.file_sha256(path) == incremental.file_sha256(tmp_path / "download.csv")
+    assert len(calls) == 1
+    (tmp_path / "copy.csv").write_bytes(path.read_bytes())  # another file with the same bytes is read
+    assert incremental.file_sha256(tmp_path / "copy.csv") == incremental.file_sha256(path)
+    assert len(calls) == 2

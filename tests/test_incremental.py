@@ -92,7 +92,7 @@ def _rewrite_raw(folder, transform):
 
 
 EVERYTHING = [("clean", "lvliang/2023"), ("compare", "lvliang/2023"), ("index", "corpus"), ("panel", "corpus"),
-              ("report", "lvliang/2023"), ("tables", "corpus")]  # fmt: skip
+              ("publish", "corpus"), ("report", "lvliang/2023"), ("tables", "corpus")]  # fmt: skip
 
 
 def test_nothing_changed_no_notebook_starts(calls, project):
@@ -115,7 +115,8 @@ def test_a_reference_table_reruns_what_reads_it(calls, project):
     run.run_all()
     with (project / "data" / "reference" / "indicators.yaml").open("a", encoding="utf-8") as handle:
         handle.write("# a comment is a change\n")
-    # every step that reads it runs; the tables and the index, whose parts kept their bytes, do not
+    # every step that reads it runs; the tables and the index, whose parts kept their bytes, do not (the
+    # publish step reads the taxonomy, and finds no page whose indicator or rows changed)
     assert _ran(run.run_all()) == [e for e in EVERYTHING if e[0] not in ("tables", "index")]
     (project / "data" / "reference" / "README.md").write_text("changed", encoding="utf-8")
     assert _ran(run.run_all()) == []  # a README beside the tables is not an input
@@ -139,15 +140,19 @@ def test_a_changed_document_reruns_its_own_work_and_its_bodys_only_when_its_figu
     other = _second_year(project)
     run.run_all()
     # a line with no figure in 2022: its own clean, compare (the checks read the text) and report (its
-    # source.yaml changed) run; the panel and the tables keep their bytes, and nothing of 2023's runs
+    # source.yaml changed) run, and the publish step (documents.csv holds the file's sha256); the panel
+    # and the tables keep their bytes, and nothing of 2023's runs
     _rewrite_raw(other, lambda data: data + "\n附：本文无数字。\n".encode())
-    assert _ran(run.run_all()) == [("clean", "lvliang/2022"), ("compare", "lvliang/2022"), ("report", "lvliang/2022")]
+    assert _ran(run.run_all()) == [
+        ("clean", "lvliang/2022"), ("compare", "lvliang/2022"), ("publish", "corpus"), ("report", "lvliang/2022")
+    ]  # fmt: skip
     # a figure changed in 2022: the panel changes, and so do the rows 2023 is compared with
     _rewrite_raw(other, lambda data: data.replace("召开常委会会议9次".encode(), "召开常委会会议8次".encode(), 1))
     ran = _ran(run.run_all())
     assert ran == [
         ("clean", "lvliang/2022"), ("compare", "lvliang/2022"), ("compare", "lvliang/2023"), ("index", "corpus"),
-        ("panel", "corpus"), ("report", "lvliang/2022"), ("report", "lvliang/2023"), ("tables", "corpus"),
+        ("panel", "corpus"), ("publish", "corpus"), ("report", "lvliang/2022"), ("report", "lvliang/2023"),
+        ("tables", "corpus"),
     ]  # fmt: skip
     assert _ran(run.run_all()) == []
 
@@ -205,6 +210,10 @@ def test_a_removed_document_leaves_the_panel_and_its_interim_files_are_kept(call
         ("data/interim/lvliang/2023/checks.csv", "compare"),
         ("reports/lvliang/2023.html", "report"),
         ("reports/index.html", "index"),
+        ("reports/indicators/sc_sessions.html", "publish"),
+        ("reports/indicators/sc_sessions.csv", "publish"),
+        ("data/processed/annual_figures.sqlite", "publish"),
+        ("data/processed/datapackage.json", "publish"),
     ],
 )
 def test_a_corrupted_or_deleted_output_is_rebuilt(calls, project, output, step):
@@ -214,7 +223,7 @@ def test_a_corrupted_or_deleted_output_is_rebuilt(calls, project, output, step):
     good = path.read_bytes()
     path.write_text("garbage\n", encoding="utf-8")
     ran = _ran(run.run_all())
-    assert (step, "corpus" if step in ("panel", "tables", "index") else "lvliang/2023") in ran
+    assert (step, "corpus" if step in ("panel", "tables", "publish", "index") else "lvliang/2023") in ran
     assert path.read_bytes() == good
     path.unlink()
     run.run_all()

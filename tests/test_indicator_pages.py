@@ -1,11 +1,13 @@
 """Issue 15: indicator pages across bodies and years, and the index's coverage view, on the seed plus a
-second year of its body (tests/fixtures/second_year), built in this process."""
+second year of its body (tests/fixtures/second_year), built in this process; the publish step redoes
+only what changed, and its downloads are links to the processed files."""
 
 from __future__ import annotations
 
 import html as html_lib
 import re
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -21,7 +23,6 @@ def site(tmp_path_factory):
     from pipeline.extract.clean import clean_document
     from pipeline.panel import build_panel
     from pipeline.reference import indicators
-    from pipeline.report.render import write_index
 
     root = copy_project(tmp_path_factory.mktemp("pages"))
     shutil.copytree(FIXTURES / "second_year" / "lvliang" / "2024", root / "data" / "raw" / "lvliang" / "2024")
@@ -35,9 +36,19 @@ def site(tmp_path_factory):
         for year in (2023, 2024):  # stand-ins for the rendered reports, so the index lists them
             (root / "reports" / "lvliang").mkdir(parents=True, exist_ok=True)
             (root / "reports" / "lvliang" / f"{year}.html").write_text("<p>report</p>", encoding="utf-8")
-        write_index()
+        publish()
         yield root
     indicators.default_taxonomy.cache_clear()
+
+
+def publish() -> dict:
+    """The publish step, then the index, as the report stage runs them."""
+    from pipeline.publish.corpus import publish_corpus
+    from pipeline.report.render import stylesheet, write_index
+
+    summary = publish_corpus(stylesheet())
+    write_index()
+    return summary
 
 
 def read(path: Path) -> str:
@@ -83,12 +94,10 @@ def test_page_csv_holds_only_that_indicator(site):
 
 
 def test_same_data_same_bytes(site):
-    from pipeline.report.render import write_index
-
     before = read(site / "reports" / "indicators" / "sc_sessions.html")
     with pytest.MonkeyPatch.context() as mp:
         point_paths(mp, site)
-        write_index()
+        publish()
     assert read(site / "reports" / "indicators" / "sc_sessions.html") == before
 
 
@@ -115,3 +124,203 @@ def test_every_character_of_every_chart_label_has_a_glyph(site):
     for char in set(drawn) - {" "}:
         glyph = fonts.glyph(char)
         assert glyph.path and not glyph.missing, f"{char!r} (U+{ord(char):04X}) has no glyph"
+
+
+# ---------------------------------------------------------------- the publish step redoes only what changed
+
+
+@pytest.fixture
+def copied(site, tmp_path):
+    """A copy of the published site that these tests may change; paths point at it (the copy's
+    downloads are copies, not links: shutil.copytree copies each link as a file)."""
+    from pipeline.reference import indicators
+
+    root = tmp_path / "site"
+    shutil.copytree(site, root)
+    with pytest.MonkeyPatch.context() as mp:
+        point_paths(mp, root)
+        yield root
+    indicators.default_taxonomy.cache_clear()
+
+
+def stamps(folder: Path) -> dict[str, int]:
+    return {p.name: p.stat().st_mtime_ns for p in sorted(folder.iterdir())}
+
+
+def rewrite_panel(root: Path, change) -> None:
+    """figures.parquet and figures.csv with `change(frame)` applied, as the panel step writes them."""
+    import pandas as pd
+
+    from pipeline.atomic import write_processed_csv
+
+    processed = root / "data" / "processed"
+    frame = change(pd.read_parquet(processed / "figures.parquet"))
+    frame.to_parquet(processed / "figures.parquet", index=False)
+    write_processed_csv(processed / "figures.csv", frame)
+
+
+def test_a_page_whose_rows_did_not_change_is_not_rendered_again(copied):
+    pages = copied / "reports" / "indicators"
+    database = copied / "data" / "processed" / "annual_figures.sqlite"
+    before, db_before = stamps(pages), database.stat().st_mtime_ns
+    time.sleep(0.01)
+    publish()
+    assert stamps(pages) == before and database.stat().st_mtime_ns == db_before  # nothing changed: nothing written
+
+    def one_more_session(frame):
+        frame.loc[frame["indicator_id"] == "sc_sessions", "value"] += 1
+        return frame
+
+    rewrite_panel(copied, one_more_session)
+    publish()
+    after = stamps(pages)
+    changed = sorted(n for n in after if after[n] != before.get(n))
+    assert changed == ["sc_sessions.csv", "sc_sessions.html"]
+    assert database.stat().st_mtime_ns != db_before  # the table it holds changed: built again
+
+
+def test_a_page_without_data_is_removed_and_a_deleted_page_comes_back(copied):
+    pages = copied / "reports" / "indicators"
+    good = read(pages / "sc_sessions.html")
+    (pages / "sc_sessions.html").unlink()
+    publish()
+    assert read(pages / "sc_sessions.html") == good
+    rewrite_panel(copied, lambda frame: frame[frame["indicator_id"] != "sc_sessions"])
+    summary = publish()
+    assert not (pages / "sc_sessions.html").exists() and not (pages / "sc_sessions.csv").exists()
+    assert "sc_sessions" not in {entry[0] for entry in summary["indicators"]}
+    assert 'href="indicators/sc_sessions.html"' not in read(copied / "reports" / "index.html")
+
+
+def test_the_page_csv_is_figures_csv_records_of_its_indicator(copied):
+    import csv
+
+    processed = copied / "data" / "processed"
+    with (processed / "figures.csv").open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    at = rows[0].index("indicator_id")
+    with (copied / "reports" / "indicators" / "sc_sessions.csv").open(encoding="utf-8-sig", newline="") as handle:
+        page = list(csv.reader(handle))
+    assert page == [rows[0], *(r for r in rows[1:] if r[at] == "sc_sessions")] and len(page) > 2
+
+
+def test_a_record_spanning_lines_is_kept_whole(tmp_path):
+    from pipeline.publish.pages import records_by
+
+    path = tmp_path / "t.csv"
+    path.write_text('a,id,text\n1,x,"one\nline, two"\n"2,0",y,plain\n3,x,"say ""hi"""\n', encoding="utf-8-sig")
+    header, records = records_by(path, "id")
+    assert header == "a,id,text\n"
+    assert records == {"x": ['1,x,"one\nline, two"\n', '3,x,"say ""hi"""\n'], "y": ['"2,0",y,plain\n']}
+
+
+def test_downloads_are_links_to_the_processed_files(site):
+    processed, downloads = site / "data" / "processed", site / "reports" / "downloads"
+    names = ["figures.csv", "comparison.csv", "checks.csv", "documents.csv", "datapackage.json",
+             "annual_figures.sqlite"]  # fmt: skip
+    assert sorted(p.name for p in downloads.iterdir()) == sorted(names)
+    for name in names:
+        assert (downloads / name).samefile(processed / name), name
+
+
+def test_a_download_is_copied_where_no_link_can_be_made(copied, monkeypatch):
+    import os
+
+    def no_links(src, dst):
+        raise OSError(18, "Invalid cross-device link")
+
+    downloads = copied / "reports" / "downloads"
+    (downloads / "figures.csv").unlink()
+    monkeypatch.setattr(os, "link", no_links)
+    publish()
+    original = copied / "data" / "processed" / "figures.csv"
+    assert not (downloads / "figures.csv").samefile(original)
+    assert (downloads / "figures.csv").read_bytes() == original.read_bytes()
+
+
+KEYS = """
+import json, sys
+from pipeline.publish import corpus, pages
+from pipeline.report.render import stylesheet
+date = json.loads((corpus.paths.PROCESSED / "datapackage.json").read_text(encoding="utf-8"))["created"][:10]
+works = corpus._page_works(stylesheet(), corpus.paths.REPORTS, corpus.paths.PROCESSED, date)
+print(json.dumps({w.indicator.id: pages.page_key(w) for w in works}))
+"""
+
+
+def test_a_page_key_is_the_same_in_every_process(site):
+    """The keys the last publish step recorded, computed again under other string hashes (a set's
+    order, and so its repr, differs from process to process: the pages would all be rendered again)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    recorded = json.loads((site / "data" / "interim" / ".corpus" / "publish.json").read_text(encoding="utf-8"))
+    expected = {ident: page["key"] for ident, page in recorded["pages"].items()}
+    for seed in ("1", "2"):
+        env = {**os.environ, "ANNUAL_FIGURES_ROOT": str(site), "PYTHONHASHSEED": seed}
+        out = subprocess.run([sys.executable, "-c", KEYS], env=env, capture_output=True, text=True, check=True)
+        assert json.loads(out.stdout) == expected, seed
+
+
+def test_escaping_a_table_cell_once_is_escaping_it_as_the_templates_do():
+    from pipeline.publish.pages import _Escaped
+    from pipeline.report.fragments import escaped
+
+    texts = ["../lvliang/2023.html#fig-12", "2023", "1,234", "a<b&\"c'", "tab\there", "line\nbreak", "bidi\u202eevil",
+             "全角　空格", "\x07bell", "", "  spaced  ", "https://example.org/?a=1&b=2"]  # fmt: skip
+    cache = _Escaped()
+    assert [cache[t] for t in texts] == [escaped(t) for t in texts]
+
+
+def test_a_page_shows_the_same_with_only_the_documents_it_depends_on(site):
+    """publish.pages.page_documents keeps of the documents only what a page asks about: the page
+    rendered with every document (and more, of other years and bodies) is the page rendered with those."""
+    from pipeline.publish import corpus
+    from pipeline.publish.pages import page_documents
+    from pipeline.reference.readers import known_bodies
+    from pipeline.reference.sources import discover_sources
+    from pipeline.report.indicator_pages import indicator_page
+    from pipeline.report.render import stylesheet
+
+    everything = {(s.body, str(s.report_year)) for s in discover_sources()}
+    everything |= {("lvliang", "2031"), ("lvliang", "2019"), ("taiyuan", "2024")}  # years without rows, a peer
+    bodies = known_bodies()
+    works = corpus._page_works(stylesheet(), site / "reports", site / "data" / "processed", "2024-01-01")
+    assert works
+    for w in works:
+        reduced = page_documents(w.frame, everything)
+        assert len(reduced) < len(everything)
+        full = indicator_page(w.indicator, w.frame, bodies, everything, w.date)
+        cut = indicator_page(w.indicator, w.frame, bodies, set(reduced), w.date)
+        assert cut == full, w.indicator.id
+
+
+def test_another_years_document_leaves_the_pages_whose_rows_did_not_change(copied):
+    """A new document (its figures not yet in the panel) changes documents.csv and so the database,
+    and no page: its body's rows are as they were."""
+    raw = copied / "data" / "raw" / "lvliang"
+    shutil.copytree(raw / "2024", raw / "2025")
+    meta = raw / "2025" / "source.yaml"
+    text = re.sub(r"(report_year|period_start|period_end): 2024", r"\1: 2025", read(meta))
+    meta.write_text(text, encoding="utf-8")
+    pages = copied / "reports" / "indicators"
+    before = stamps(pages)
+    work = publish()["work"]
+    assert stamps(pages) == before
+    assert work["pages rendered"] == 0 and work["database rebuilt"] == 1
+    assert "lvliang,2025" in read(copied / "data" / "processed" / "documents.csv")
+
+
+def test_a_table_that_is_not_the_panel_publishes_nothing(copied):
+    """Not half: no summary is left for the index to show the earlier pages from."""
+    from pipeline.publish.corpus import publish_corpus, read_summary
+    from pipeline.report.render import stylesheet, write_index
+
+    assert read_summary()
+    (copied / "data" / "processed" / "figures.csv").write_text("body,value\nlvliang,1\n", encoding="utf-8-sig")
+    assert publish_corpus(stylesheet()) == {}
+    assert read_summary() == {}
+    write_index()
+    assert 'href="indicators/' not in read(copied / "reports" / "index.html")

@@ -119,14 +119,90 @@ def test_full_text_query_with_sqlite3_alone(built):
     rows = con.execute(
         "SELECT sentence, body, report_year FROM evidence_fts WHERE evidence_fts MATCH ?", ('"常委会会议"',)
     ).fetchall()
-    tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
     figures = con.execute("SELECT count(*) FROM figures").fetchone()[0]
     con.close()
     assert rows and all("常委会会议" in r[0] for r in rows)
     assert {r[1] for r in rows} >= {"lvliang"}
-    assert {"figures", "comparison", "checks", "documents", "evidence_fts"} <= tables
+    assert {"figures", "comparison", "checks", "documents", "evidence_fts"} <= names
     with (built / "figures.csv").open(encoding="utf-8-sig", newline="") as handle:
         assert figures == sum(1 for _ in csv.reader(handle)) - 1
+
+
+def typed_rows(path: Path, columns: list[str]) -> list[tuple]:
+    """A processed CSV's rows as the data package types them ('' is NULL)."""
+    from pipeline.publish.datapackage import field
+
+    kinds = [field(c)["type"] for c in columns]
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle)
+        next(reader)
+        return [
+            tuple(None if v == "" else int(v) if k == "integer" else float(v) if k == "number" else v
+                  for v, k in zip(row, kinds, strict=True))
+            for row in reader
+        ]  # fmt: skip
+
+
+def test_every_table_of_the_package_is_in_the_database_as_it_is(built):
+    """Under its own name: the package's fields in order, the CSV's rows in order, each value of its type."""
+    desc = json.loads((built / "datapackage.json").read_text(encoding="utf-8"))
+    con = sqlite3.connect(built / "annual_figures.sqlite")
+    for resource in desc["resources"]:
+        fields = resource["schema"]["fields"]
+        cursor = con.execute(f'SELECT * FROM "{resource["name"]}"')
+        rows = cursor.fetchall()
+        assert [d[0] for d in cursor.description] == [f["name"] for f in fields], resource["name"]
+        expected = typed_rows(built / resource["path"], [f["name"] for f in fields])
+        assert rows == expected and rows, resource["name"]
+        # == holds 2015 == 2015.0: the types themselves
+        python = {"integer": int, "number": float, "string": str}
+        for f, column in zip(fields, zip(*rows, strict=True), strict=True):
+            assert {type(v) for v in column if v is not None} <= {python[f["type"]]}, (resource["name"], f["name"])
+    con.close()
+
+
+def test_a_sentence_is_stored_once(built):
+    """The figures point at their sentence; the full-text index keeps no copy of the text."""
+    con = sqlite3.connect(built / "annual_figures.sqlite")
+    stored = [r[1] for r in con.execute("PRAGMA table_info(figure_rows)")]
+    sentences = con.execute("SELECT count(*) FROM sentences").fetchone()[0]
+    distinct = con.execute("SELECT count(*) FROM (SELECT DISTINCT body, report_year, source, evidence FROM figures "
+                           "WHERE evidence IS NOT NULL)").fetchone()[0]  # fmt: skip
+    repeated = con.execute("SELECT count(*) FROM (SELECT sentence FROM sentences GROUP BY body, report_year, source, "
+                           "sentence HAVING count(*) > 1)").fetchone()[0]  # fmt: skip
+    names = {r[0] for r in con.execute("SELECT name FROM sqlite_master")}
+    figures = con.execute("SELECT count(*) FROM figures").fetchone()[0]
+    con.close()
+    assert "evidence" not in stored and "indicator_zh" not in stored and "sentence_id" in stored
+    assert sentences == distinct and repeated == 0 and figures > sentences
+    assert "evidence_fts_content" not in names
+
+
+def test_same_tables_same_database_bytes(built, tmp_path):
+    from pipeline.publish.database import write_database
+
+    write_database(built, tmp_path / "a.sqlite")
+    write_database(built, tmp_path / "b.sqlite")
+    assert (tmp_path / "a.sqlite").read_bytes() == (tmp_path / "b.sqlite").read_bytes()
+    assert (tmp_path / "a.sqlite").read_bytes() == (built / "annual_figures.sqlite").read_bytes()
+    # and other tables give other bytes (the test above can fail)
+    for name in ("figures.csv", "comparison.csv", "checks.csv", "documents.csv"):
+        (tmp_path / name).write_bytes((built / name).read_bytes())
+    text = (tmp_path / "checks.csv").read_text(encoding="utf-8-sig")
+    (tmp_path / "checks.csv").write_text(text.replace(",pass,", ",fail,", 1), encoding="utf-8-sig")
+    write_database(tmp_path, tmp_path / "c.sqlite")
+    assert (tmp_path / "c.sqlite").read_bytes() != (tmp_path / "a.sqlite").read_bytes()
+
+
+def test_a_csv_with_other_columns_is_refused(built, tmp_path):
+    from pipeline.errors import DataCheckError
+    from pipeline.publish.database import write_database
+
+    (tmp_path / "figures.csv").write_text("body,value\nlvliang,1\n", encoding="utf-8-sig")
+    with pytest.raises(DataCheckError, match="columns"):
+        write_database(tmp_path)
+    assert not (tmp_path / "annual_figures.sqlite").exists()
 
 
 def test_search_finds_substrings_only_where_they_are(built):

@@ -4,7 +4,9 @@ and for the incremental runner's record of what a step read and wrote."""
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from os import PathLike
+from pathlib import Path
 
 # read in blocks: memory stays flat however large the file (a scanned report, the panel of every document)
 _BLOCK = 1 << 20
@@ -17,3 +19,22 @@ def sha256_of(path: str | PathLike[str]) -> str:
         for block in iter(lambda: handle.read(_BLOCK), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def tree_sha256(root: Path, pattern: str = "*") -> str:
+    """One sha256 over the files under `root` matching `pattern` (names and contents; caches aside)."""
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob(pattern)):
+        if "__pycache__" in path.parts or not path.is_file():
+            continue
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(b"\0")
+        digest.update(sha256_of(path).encode())
+        digest.update(b"\n")
+    return digest.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def package_sha256() -> str:
+    """sha256 of the package's own source (every file under src/pipeline): editing the code changes it."""
+    return tree_sha256(Path(__file__).resolve().parent)

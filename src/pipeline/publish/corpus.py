@@ -1,68 +1,240 @@
-"""The corpus-level outputs of a run, in one call: the data package, the SQLite file, the indicator
-pages, and what the index shows of them (the coverage view, the indicator list, extra downloads).
+"""The publish step: what a corpus run publishes beside the per-document reports, in one call.
 
-`report.render.write_index` calls `publish_corpus` before it writes the index; the step graph of
-issue 12 can call it as a step of its own after the last compare step.
+`publish_corpus` writes the data package (documents.csv, datapackage.json), the SQLite file, the
+indicator pages and the downloads, and returns what the index shows of them (the coverage view, the
+indicator list, the downloads), which it also keeps in data/interim/.corpus/publish.summary.json for
+the index step. It redoes only what changed since it last ran (data/interim/.corpus/publish.json
+records what it wrote, with the keys it wrote it from):
+
+- the database is built again only when one of the tables it holds changed (or the code did);
+- an indicator page is rendered again only when its rows or what else it shows changed
+  (publish.pages); pages of indicators without data any more are removed;
+- the downloads under reports/downloads are hard links to the files in data/processed, so the
+  reports folder can be served or copied on its own, each file is stored once on disk, and a link
+  already in place costs nothing. Where a link cannot be made (another file system, a system
+  without hard links) the file is copied. Every writer of data/processed replaces a file by
+  renaming a new one over it, never writing into it, so a download is never changed in place.
+
+The database and the pages are independent pieces of work: given an executor they run side by side
+in its workers (the database alone is the largest piece).
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
+from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from pipeline import paths
-from pipeline.atomic import atomic_path
+from pipeline.atomic import atomic_path, write_text_atomic
 from pipeline.display import note
+from pipeline.errors import PipelineError
+from pipeline.fanout import fan_out
+from pipeline.hashing import package_sha256, sha256_of
 from pipeline.panel import PANEL_COLUMNS
+from pipeline.publish import pages as pages_
 from pipeline.publish.database import NAME as DATABASE
 from pipeline.publish.database import write_database
-from pipeline.publish.datapackage import write_datapackage
+from pipeline.publish.datapackage import TABLES, write_datapackage
+from pipeline.reference.indicators import by_id
 from pipeline.reference.readers import known_bodies
 from pipeline.reference.sources import discover_sources
-from pipeline.report.indicator_pages import FOLDER, coverage, write_indicator_pages
+from pipeline.report.indicator_pages import FOLDER, PAGE_COLUMNS, coverage
 
-EXTRA_DOWNLOADS = [
+MANIFEST = "publish.json"
+SUMMARY = "publish.summary.json"
+# what reports/downloads offers, in the index's order; the three large tables say their rows and size
+DOWNLOADS = [
+    ("figures.csv", "所有数字：文件中的和已发布的，每行一个，附出处 · "
+     "every figure, from documents and published, one a row, with its source"),
+    ("comparison.csv", "每项指标与可比基准的比较 · each indicator against its comparable baselines"),
+    ("checks.csv", "一致性核对及其结果 · consistency checks and their outcome"),
     ("documents.csv", "每份文件及其来源 · every document with its source metadata"),
     ("datapackage.json", "数据包描述（Frictionless）· the data package: every table's fields, types, units, licence"),
     (DATABASE, "SQLite 数据库，含证据句子全文检索 · all tables in SQLite, evidence sentences full-text searchable"),
-]
+]  # fmt: skip
+COUNTED = ("figures.csv", "comparison.csv", "checks.csv")
 
 
-def _copy_download(name: str, processed: Path, root: Path) -> bool:
-    original = processed / name
-    if not original.is_file():
+def summary_path() -> Path:
+    return paths.corpus_dir() / SUMMARY
+
+
+def manifest_path() -> Path:
+    return paths.corpus_dir() / MANIFEST
+
+
+def read_json(path: Path) -> dict[str, Any]:
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def read_summary() -> dict[str, Any]:
+    """What the last publish step left for the index ({} when it has not run)."""
+    return read_json(summary_path())
+
+
+def link_download(original: Path, target: Path) -> None:
+    """`target` as a hard link to `original` (a copy where no link can be made), replaced atomically."""
+    try:
+        if os.path.samefile(original, target):
+            return
+    except FileNotFoundError:
+        pass
+    with atomic_path(target) as tmp:
+        tmp.unlink()
+        try:
+            os.link(original, tmp)
+        except OSError:  # another file system, or none with hard links
+            shutil.copyfile(original, tmp)
+
+
+def _database_key(processed: Path) -> dict[str, Any]:
+    inputs = {f"{n}.csv": sha256_of(processed / f"{n}.csv") for n in TABLES if (processed / f"{n}.csv").is_file()}
+    return {"inputs": inputs, "code": package_sha256()}
+
+
+def _database_standing(processed: Path, key: dict[str, Any], recorded: Any) -> bool:
+    if not isinstance(recorded, dict) or recorded.get("key") != key or not isinstance(recorded.get("rows"), dict):
         return False
-    with atomic_path(root / "downloads" / name) as tmp:
-        shutil.copyfile(original, tmp)
-    return True
+    try:
+        return sha256_of(processed / DATABASE) == recorded.get("sha256")
+    except FileNotFoundError:
+        return False
 
 
-def publish_corpus(css: str, root: Path | None = None, processed: Path | None = None) -> dict:
-    """Write everything issue 15 adds and return what the index shows of it ({} without a panel)."""
+def _publish_one(item: tuple[str, Any]) -> Any:
+    """One piece of the step, in a worker or here: ("database", processed folder) or ("page", PageWork)."""
+    kind, what = item
+    if kind == "database":
+        return write_database(Path(what))
+    return pages_.write_page(what)
+
+
+def _page_works(css: str, root: Path, processed: Path, date: str) -> list[pages_.PageWork]:
+    # the fields a page shows (its CSV is figures.csv's own records): the long texts stay on disk
+    panel = pd.read_parquet(processed / "figures.parquet", columns=["indicator_id", *PAGE_COLUMNS])
+    header, records = pages_.records_by(processed / "figures.csv", "indicator_id")
+    bodies = known_bodies()
+    documents = {(s.body, str(s.report_year)) for s in discover_sources()}
+    indicators = by_id()
+    groups = sorted(panel[panel["indicator_id"] != ""].groupby("indicator_id"), key=lambda t: t[0])
+    return [
+        pages_.work_of(indicators[i], frame, header + "".join(records.get(i, [])), bodies, documents, date, css, root)
+        for i, frame in groups
+        if i in indicators
+    ]
+
+
+def _run(todo: list[tuple[str, Any]], executor: Any) -> dict[tuple[str, str], Any]:
+    """Every piece of work, side by side when there is an executor; their results by (kind, name).
+    A piece that fails fails the step, once the others are done."""
+    results, failed = {}, []
+    for (kind, what), outcome in zip(todo, fan_out(_publish_one, todo, executor), strict=True):
+        name = "" if kind == "database" else what.indicator.id
+        if outcome.ok:
+            results[kind, name] = outcome.value
+        else:
+            failed.append(f"{name or kind}: {outcome.error}")
+    if failed:
+        more = f"; and {len(failed) - 3} more" if len(failed) > 3 else ""
+        raise PipelineError(f"publish: {len(failed)} part(s) failed: " + "; ".join(failed[:3]) + more)
+    return results
+
+
+def _downloads(root: Path, processed: Path, rows: dict[str, int]) -> list[tuple[str, str, str]]:
+    out = []
+    for name, description in DOWNLOADS:
+        original = processed / name
+        if not original.is_file():
+            continue
+        link_download(original, root / "downloads" / name)
+        if name in COUNTED:
+            size = original.stat().st_size
+            description = f"{description} ({rows[name.removesuffix('.csv')]:,} rows, {size / 1024:,.0f} KiB)"
+        out.append((name, f"downloads/{name}", description))
+    return out
+
+
+def _panel_header(processed: Path) -> list[str]:
+    with (processed / "figures.csv").open(encoding="utf-8-sig", newline="") as handle:
+        return next(csv.reader(handle), [])
+
+
+def publish_corpus(
+    css: str,
+    root: Path | None = None,
+    processed: Path | None = None,
+    executor: Callable[[int], Any] | None = None,
+    force: bool = False,
+) -> dict:
+    """Write everything issue 15 adds, redoing only what changed (everything with `force`), and
+    return what the index shows of it, with "work": what was done this time ({} without a panel).
+    `executor(pieces)`: a context manager giving a concurrent.futures Executor (or None) for that
+    many pieces of work (pipeline.fanout.open_executor); without it, all is done in this process."""
     root = root or paths.REPORTS
     processed = processed or paths.PROCESSED
     if not (processed / "figures.parquet").is_file() or not (processed / "figures.csv").is_file():
+        summary_path().unlink(missing_ok=True)  # the index shows nothing of an earlier run's pages
         return {}
-    with (processed / "figures.csv").open(encoding="utf-8-sig", newline="") as handle:
-        header = next(csv.reader(handle), [])
-    if header != PANEL_COLUMNS:  # not a panel this package wrote: publish nothing rather than half
+    if _panel_header(processed) != PANEL_COLUMNS:  # not a panel this package wrote: publish nothing rather than half
         note(f"{processed / 'figures.csv'}: not the panel's columns; data package, database and pages not written")
+        summary_path().unlink(missing_ok=True)
         return {}
     package = write_datapackage(processed)
-    write_database(processed)
     date = json.loads(package.read_text(encoding="utf-8")).get("created", "")[:10]
-    pages = write_indicator_pages(css, root, processed, date)
+    before = {} if force else read_json(manifest_path())
+    database = {"key": _database_key(processed)}
+    todo: list[tuple[str, Any]] = []
+    if _database_standing(processed, database["key"], before.get("database")):
+        database = before["database"]
+    else:
+        todo.append(("database", str(processed)))
+    works = _page_works(css, root, processed, date)
+    recorded = before.get("pages") if isinstance(before.get("pages"), dict) else {}
+    keys = {w.indicator.id: pages_.page_key(w) for w in works}
+    todo += [("page", w) for w in works if not pages_.standing(w, keys[w.indicator.id], recorded.get(w.indicator.id))]
+    with executor(len(todo)) if executor else nullcontext() as pool:
+        done = _run(todo, pool)
+    if ("database", "") in done:
+        database = {**database, "rows": done["database", ""], "sha256": sha256_of(processed / DATABASE)}
+    pages = {i: {"key": keys[i], **done["page", i]} if ("page", i) in done else recorded[i] for i in keys}
+    gone = pages_.remove_stale(root / FOLDER, recorded, set(pages))
+    write_text_atomic(manifest_path(), json.dumps({"database": database, "pages": pages}, indent=1, sort_keys=True))
     panel = pd.read_parquet(processed / "figures.parquet", columns=["body", "report_year", "source_type"])
-    grid = coverage(panel, [(s.body, s.report_year) for s in discover_sources()], known_bodies())
-    downloads = [
-        (name, f"downloads/{name}", description)
-        for name, description in EXTRA_DOWNLOADS
-        if _copy_download(name, processed, root)
-    ]
-    indicators = [(p.indicator.id, p.indicator.zh, p.indicator.en, f"{FOLDER}/{p.indicator.id}.html", len(p.rows))
-                  for p in pages]  # fmt: skip
-    return {"coverage": grid, "indicators": indicators, "downloads": downloads, "date": date}
+    listed = [(w.indicator.id, w.indicator.zh, w.indicator.en, f"{FOLDER}/{w.indicator.id}.html") for w in works]
+    summary = {
+        "coverage": coverage(panel, [(s.body, s.report_year) for s in discover_sources()], known_bodies()),
+        "indicators": [(*entry, pages[entry[0]]["rows"]) for entry in listed],
+        "downloads": _downloads(root, processed, database["rows"]),
+        "date": date,
+    }
+    write_text_atomic(summary_path(), json.dumps(summary, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
+    rendered = sum(1 for kind, _ in done if kind == "page")
+    work = {"pages rendered": rendered, "pages unchanged": len(pages) - rendered, "pages removed": len(gone),
+            "database rebuilt": int(("database", "") in done)}  # fmt: skip
+    return {**summary, "work": work}  # what was done: said on the step's line, not kept for the index
+
+
+def published(root: Path | None = None, processed: Path | None = None) -> list[Path]:
+    """Every file the last publish step wrote and owns (for the run's record of its outputs)."""
+    root = root or paths.REPORTS
+    processed = processed or paths.PROCESSED
+    summary = read_summary()
+    if not summary:
+        return []
+    pages = read_json(manifest_path()).get("pages") or {}
+    owned = [processed / "documents.csv", processed / "datapackage.json", processed / DATABASE, summary_path()]
+    owned += [root / href for _, href, _ in summary.get("downloads", [])]
+    owned += [root / FOLDER / f"{ident}{suffix}" for ident in sorted(pages) for suffix in (".html", ".csv")]
+    return owned

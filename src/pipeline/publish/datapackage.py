@@ -89,12 +89,16 @@ def data_date(processed: Path) -> str:
     """The newest date the data carry (a document's publication or access date, a published fact's
     date): the package's date, so it never depends on the clock. '' when the data carry none."""
     dates: list[str] = []
-    for name, column in (("documents.csv", "date_published"), ("documents.csv", "date_accessed"),
-                         ("figures.csv", "source_date")):  # fmt: skip
-        path = processed / name
-        if path.is_file():
-            with path.open(encoding="utf-8-sig", newline="") as handle:
-                dates += [r.get(column, "")[:10] for r in csv.DictReader(handle)]
+    if (processed / "documents.csv").is_file():
+        with (processed / "documents.csv").open(encoding="utf-8-sig", newline="") as handle:
+            dates += [r.get(c, "")[:10] for r in csv.DictReader(handle) for c in ("date_published", "date_accessed")]
+    if (processed / "figures.parquet").is_file():  # the panel's own copy of figures.csv: one column read, not all
+        dates += [
+            str(d)[:10] for d in pd.read_parquet(processed / "figures.parquet", columns=["source_date"])["source_date"]
+        ]
+    elif (processed / "figures.csv").is_file():
+        with (processed / "figures.csv").open(encoding="utf-8-sig", newline="") as handle:
+            dates += [r.get("source_date", "")[:10] for r in csv.DictReader(handle)]
     dates = [d for d in dates if len(d) >= 4 and d[:4].isdigit()]
     return max(dates) if dates else ""
 

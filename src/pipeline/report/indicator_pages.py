@@ -13,19 +13,14 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 
-from pipeline import __version__, paths
-from pipeline.atomic import write_processed_csv, write_text_atomic
 from pipeline.compare.semantics import chart_unit_key
-from pipeline.reference.indicators import Indicator, by_id
-from pipeline.reference.readers import known_bodies
-from pipeline.reference.sources import discover_sources
+from pipeline.reference.indicators import Indicator
 from pipeline.report import charts as plotting
 from pipeline.report import fonts, svg
-from pipeline.report.fragments import Chart, render
+from pipeline.report.fragments import Chart
 from pipeline.report.scales import Scale, decade_ticks, fit, nice_ticks, thousands
 
 FOLDER = "indicators"
@@ -59,27 +54,30 @@ class Page:
     date: str
 
 
-def _year(row: pd.Series) -> str:
-    year = row["report_year"]
-    if year is not pd.NA and str(year) not in ("", "<NA>", "nan"):
-        return str(int(float(year)))
-    return str(row["period_end"])[:4]
+def _year(report_year, period_end) -> str:
+    if report_year is not pd.NA and str(report_year) not in ("", "<NA>", "nan", "None"):
+        return str(int(float(report_year)))
+    return str(period_end)[:4]
+
+
+PAGE_COLUMNS = ["body", "report_year", "period_start", "period_end", "value", "unit", "period_kind", "approx",
+                "source_type", "source", "start"]  # fmt: skip
 
 
 def page_rows(frame: pd.DataFrame, bodies: dict[str, dict[str, str]], documents: set[tuple[str, str]]) -> list[Row]:
     rows = []
-    for _, r in frame.iterrows():
-        names = bodies.get(r["body"], {})
-        year = _year(r)
-        if r["source_type"] == "document":
-            report = (r["body"], year) in documents
-            href = f"../{r['body']}/{year}.html#fig-{int(r['start'])}" if report else ""
+    for body, report_year, start_p, end_p, value, unit, period_kind, approx, source_type, source, start in zip(
+        *(frame[c].tolist() for c in PAGE_COLUMNS), strict=True
+    ):
+        names = bodies.get(body, {})
+        year = _year(report_year, end_p)
+        if source_type == "document":
+            href = f"../{body}/{year}.html#fig-{int(start)}" if (body, year) in documents else ""
         else:
-            href = str(r["source"])
-        period = f"{r['period_start']}–{r['period_end']}" if r["period_start"] != r["period_end"] else r["period_end"]
-        rows.append(Row(r["body"], names.get("name_zh", r["body"]), names.get("name_en", ""), year, str(period),
-                        float(r["value"]), r["unit"], r["period_kind"], r["approx"], r["source_type"], href,
-                        str(r["source"])))  # fmt: skip
+            href = str(source)
+        period = f"{start_p}–{end_p}" if start_p != end_p else end_p
+        rows.append(Row(body, names.get("name_zh", body), names.get("name_en", ""), year, str(period), float(value),
+                        unit, period_kind, approx, source_type, href, str(source)))  # fmt: skip
     return sorted(rows, key=lambda x: (x.body, x.year, x.period, x.source))
 
 
@@ -263,26 +261,3 @@ def coverage(panel: pd.DataFrame, sources: Iterable[tuple[str, int]], bodies) ->
         cells = [(y, int(counts.get((body, y), 0)) if y in have[body] else None) for y in span]
         grid.append((body, bodies.get(body, {}).get("name_zh", body), bodies.get(body, {}).get("name_en", ""), cells))
     return {"years": span, "grid": grid}
-
-
-def write_indicator_pages(
-    css: str, root: Path | None = None, processed: Path | None = None, date: str = ""
-) -> list[Page]:
-    """reports/indicators/<id>.html and <id>.csv for every indicator with data; returns the pages.
-    `css` is the report's stylesheet, inlined as it is."""
-    root = root or paths.REPORTS
-    processed = processed or paths.PROCESSED
-    panel = pd.read_parquet(processed / "figures.parquet")
-    bodies = known_bodies()
-    documents = {(s.body, str(s.report_year)) for s in discover_sources()}
-    indicators = by_id()
-    pages = []
-    for ident, frame in sorted(panel[panel["indicator_id"] != ""].groupby("indicator_id"), key=lambda t: t[0]):
-        if ident not in indicators:
-            continue
-        page = indicator_page(indicators[ident], frame, bodies, documents, date)
-        write_processed_csv(root / FOLDER / page.csv_name, frame.reset_index(drop=True))
-        html = render("pages/indicator.html.j2", page=page, title=TITLE, version=__version__, css=css)
-        write_text_atomic(root / FOLDER / f"{ident}.html", html)
-        pages.append(page)
-    return pages

@@ -16,16 +16,14 @@ notebook under reports/_executed/) are dropped first.
 
 from __future__ import annotations
 
-import csv
 import json
-import shutil
 from dataclasses import asdict
 from importlib import resources
 from pathlib import Path
 
 from pipeline import paths
-from pipeline.atomic import atomic_path, write_text_atomic
-from pipeline.publish.corpus import publish_corpus
+from pipeline.atomic import write_text_atomic
+from pipeline.publish.corpus import read_summary
 from pipeline.reference.readers import known_bodies
 from pipeline.reference.sources import discover_sources
 from pipeline.report import data as report_data
@@ -40,15 +38,6 @@ SECTIONS = ("header_html", "headline_html", "comparison_html", "charts_html", "e
 ENTRY = "index_entry.json"
 # cells that are for the analyst in JupyterLab, not for the reader
 REMOVE_TAGS = {"remove-cell", "parameters", "injected-parameters"}
-DOWNLOADS = [
-    (
-        "figures.csv",
-        "所有数字：文件中的和已发布的，每行一个，附出处 · "
-        "every figure, from documents and published, one a row, with its source",
-    ),
-    ("comparison.csv", "每项指标与可比基准的比较 · each indicator against its comparable baselines"),
-    ("checks.csv", "一致性核对及其结果 · consistency checks and their outcome"),
-]
 
 
 def template_root() -> Path:
@@ -166,23 +155,12 @@ def read_entry(body: str, year: int) -> IndexEntry:
 
 
 def write_index(root: Path | None = None) -> Path:
-    """reports/index.html listing every rendered report, and the processed CSVs beside it to download."""
+    """reports/index.html: every rendered report, and what the publish step left for it (the coverage
+    view, the indicator pages, the downloads: publish.corpus.read_summary)."""
     root = root or paths.REPORTS
-    corpus = publish_corpus(stylesheet(), root)  # issue 15: data package, SQLite, indicator pages, coverage
+    corpus = read_summary()
     entries = []
     for source in discover_sources():
         if (root / source.body / f"{source.report_year}.html").is_file():
             entries.append(read_entry(source.body, source.report_year))
-    downloads = []
-    for name, description in DOWNLOADS:
-        original = paths.PROCESSED / name
-        if not original.is_file():
-            continue
-        with atomic_path(root / "downloads" / name) as tmp:
-            shutil.copyfile(original, tmp)
-        with original.open(encoding="utf-8-sig", newline="") as handle:
-            rows = sum(1 for _ in csv.reader(handle)) - 1
-        size = original.stat().st_size
-        described = f"{description} ({rows:,} rows, {size / 1024:,.0f} KiB)"
-        downloads.append((name, f"downloads/{name}", described))
-    return write_text_atomic(root / "index.html", index_html(entries, downloads, stylesheet(), corpus))
+    return write_text_atomic(root / "index.html", index_html(entries, [], stylesheet(), corpus))

@@ -30,14 +30,14 @@ from typing import Any
 
 from pipeline import __version__, paths
 from pipeline.atomic import write_text_atomic
-from pipeline.hashing import sha256_of
+from pipeline.hashing import package_sha256, sha256_of
 
 SIDECAR_VERSION = 2
 TRUST_MARGIN_NS = 2_000_000_000  # an mtime this close to the memory's writing is not trusted
 
 # ---------------------------------------------------------------- hashing, remembered per file state
 
-_HASHES: dict[tuple[str, int, int, int], str] = {}
+_HASHES: dict[tuple[int, int, int, int], str] = {}
 
 
 class HashMemory:
@@ -56,7 +56,9 @@ class HashMemory:
         except (OSError, ValueError, TypeError):
             pass  # no memory, or an unreadable one: every file is hashed again
 
-    def sha256(self, path: Path, st: os.stat_result) -> str:
+    def sha256(self, path: Path, st: os.stat_result, known: str | None = None) -> str:
+        """The file's sha256 from the memory when its entry can be trusted, else `known` (the same
+        file's digest under another name: a hard link) or the file's bytes hashed."""
         key = str(path)
         entry = self.entries.get(key)
         if (
@@ -67,7 +69,7 @@ class HashMemory:
             and st.st_mtime_ns < self.written_ns - TRUST_MARGIN_NS
         ):
             return entry[2]
-        digest = sha256_of(path)
+        digest = known or sha256_of(path)
         self.entries[key] = [st.st_size, st.st_mtime_ns, digest]
         self.changed = True
         return digest
@@ -102,16 +104,19 @@ def save_memory() -> None:
 
 
 def file_sha256(path: Path) -> str | None:
-    """sha256 of a file's bytes, or None when it does not exist. Each state of a file (inode,
-    size, mtime) is hashed once per process, and once across runs through the memory."""
+    """sha256 of a file's bytes, or None when it does not exist. Each state of a file (device,
+    inode, size, mtime) is hashed once per process, however many names it has (the downloads are
+    hard links to data/processed), and once across runs through the memory."""
     try:
         st = os.stat(path)
     except (FileNotFoundError, NotADirectoryError):
         return None
-    key = (str(path), st.st_ino, st.st_size, st.st_mtime_ns)
+    key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
     digest = _HASHES.get(key)
-    if digest is None:
-        digest = _HASHES[key] = memory().sha256(Path(path), st) if _under_root(path) else sha256_of(path)
+    if _under_root(path):
+        digest = _HASHES[key] = memory().sha256(Path(path), st, digest)
+    elif digest is None:
+        digest = _HASHES[key] = sha256_of(path)
     return digest
 
 
@@ -124,18 +129,6 @@ def digest_of(value: Any) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
-def _tree_sha256(root: Path, pattern: str) -> str:
-    h = hashlib.sha256()
-    for path in sorted(root.rglob(pattern)):
-        if "__pycache__" in path.parts or not path.is_file():
-            continue
-        h.update(path.relative_to(root).as_posix().encode())
-        h.update(b"\0")
-        h.update((sha256_of(path) or "").encode())
-        h.update(b"\n")
-    return h.hexdigest()
-
-
 _PACKAGE: dict[str, str] | None = None
 
 
@@ -143,7 +136,7 @@ def package_fingerprint() -> dict[str, str]:
     """The version and a hash of the package's source: editing the code re-runs what it runs."""
     global _PACKAGE
     if _PACKAGE is None:
-        _PACKAGE = {"version": __version__, "source_sha256": _tree_sha256(Path(__file__).resolve().parents[1], "*")}
+        _PACKAGE = {"version": __version__, "source_sha256": package_sha256()}
     return _PACKAGE
 
 

@@ -32,6 +32,7 @@ class StepReport:
     reasons: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     without_figures: list[str] = field(default_factory=list)  # clean: raw documents in which no figure was found
+    parts: dict[str, int] = field(default_factory=dict)  # a corpus step's own account: {"pages rendered": 3, …}
 
 
 def label(source: Source) -> str:
@@ -114,6 +115,16 @@ def panel_key(tables: list[Path]) -> dict[str, Any]:
 
 def panel_outputs() -> list[Path]:
     return [paths.PROCESSED / "figures.csv", paths.PROCESSED / "figures.parquet"]
+
+
+def publish_key(sources: list[Source]) -> dict[str, Any]:
+    """The publish step: the processed tables, every document's source.yaml, the tables it names bodies and
+    indicators by."""
+    processed = [paths.PROCESSED / n for n in ("figures.csv", "figures.parquet", "comparison.csv", "checks.csv")]
+    tables_in = [paths.reference(n) for n in ("bodies.csv", "indicators.yaml")]
+    metas = {label(s): inc.file_sha256(s.path.parent / "source.yaml") for s in sources}
+    return {"package": inc.package_fingerprint(), "inputs": inc.hashes([*processed, *tables_in]),
+            "parts": {"documents": inc.digest_of(metas)}}  # fmt: skip
 
 
 def gate_key(notebook: str, sources: list[Source]) -> dict[str, Any]:

@@ -369,7 +369,7 @@ def _gate_problem(notebook: str, sources: list[Source], step_names: list[str]) -
         items = [incremental.CORPUS] if graph.BY_NAME[step].per == "corpus" else [stages.label(s) for s in sources]
         for item in items:
             old = incremental.read_sidecar(step, item)
-            if old is None and step in ("tables", "index") and not sources:
+            if old is None and step in ("tables", "publish", "index") and not sources:
                 continue
             if not isinstance(old, dict):
                 return f"{step} {item}: {'first run' if old is None else 'sidecar unreadable'}"
@@ -404,6 +404,8 @@ def _say_steps(notebook: str, reports: list[stages.StepReport]) -> list[StepResu
         covered = f"{len(r.ran)} run, {r.up_to_date} up to date" + (f", {len(r.failed)} failed" if r.failed else "")
         if r.reasons:
             covered += " (" + "; ".join(f"{why}: {n}" for why, n in sorted(r.reasons.items())) + ")"
+        if r.parts:
+            covered += ": " + ", ".join(f"{what} {n}" for what, n in r.parts.items())
         for failure in r.failed:
             note(step_line(f"{r.step} {failure['item']}", "", f"failed: {failure['error']}"))
         for path in r.without_figures:

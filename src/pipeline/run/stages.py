@@ -1,7 +1,7 @@
 """The work of the three notebooks, each one package call that fans out over documents.
 
 `clean_stage` (10-clean: the clean and panel steps), `compare_stage` (20-compare: compare and
-tables) and `report_stage` (30-report: report and index) each take the documents to cover
+tables) and `report_stage` (30-report: report, publish and index) each take the documents to cover
 ("all", "none", a body, "body/year", or several of these separated by commas), decide item by item
 what changed (pipeline.run.incremental, keys as pipeline.run.steps declares), do only that on the
 executor (pipeline.fanout), record what succeeded and write what became of every item to
@@ -24,6 +24,7 @@ from pipeline.compare.rows import COMPARE_COLUMNS
 from pipeline.compare.step import assemble_tables, compare_inputs, part_paths, write_parts
 from pipeline.extract.clean import clean_document
 from pipeline.fanout import Outcome, fan_out, open_executor
+from pipeline.publish.corpus import publish_corpus, published, summary_path
 from pipeline.reference.sources import Source, discover_sources
 from pipeline.report import render
 from pipeline.run import incremental as inc
@@ -41,11 +42,14 @@ from pipeline.run.keys import (  # noqa: F401 - the stage's vocabulary, for the 
     outcome_path,
     panel_key,
     panel_outputs,
+    publish_key,
     read_outcome,
     report_key,
     select,
     write_outcome,
 )
+
+MIN_PUBLISH_PIECES = 3  # the publish step's pieces of work (database, pages) from which it starts workers
 
 # ---------------------------------------------------------------- workers (module level: pickled by name)
 
@@ -96,7 +100,9 @@ def _decide_all(report: StepReport, step: str, keyed: list[tuple[str, dict[str, 
     return todo
 
 
-def _corpus_step(report: StepReport, key: dict[str, Any], force: bool, work, outputs: list[Path]) -> None:
+def _corpus_step(report: StepReport, key: dict[str, Any], force: bool, work, outputs) -> None:
+    """Run a corpus step's `work(old sidecar)` unless its key and outputs stand; `outputs`: the paths
+    it owns, or a function giving them once the work is done."""
     started = time.perf_counter()
     decision = inc.decide(report.step, inc.CORPUS, key, force)
     if not decision.run:
@@ -105,7 +111,7 @@ def _corpus_step(report: StepReport, key: dict[str, Any], force: bool, work, out
         report.reasons[decision.reason] = 1
         old = inc.read_sidecar(report.step, inc.CORPUS)
         work(old if isinstance(old, dict) and not force else None)
-        inc.record(report.step, inc.CORPUS, decision, outputs)
+        inc.record(report.step, inc.CORPUS, decision, outputs() if callable(outputs) else outputs)
         report.ran.append(inc.CORPUS)
     report.seconds = time.perf_counter() - started
 
@@ -227,15 +233,25 @@ def report_stage(documents: str = "all", force: bool = False, jobs: int = 0, exe
         _run_items(report, todo, items, _render_one, pool, _report_outputs)
     report.seconds = time.perf_counter() - started
 
-    entries = StepReport("index")
+    publish = StepReport("publish")
     everything = discover_sources()
+    key = {**publish_key(everything), "sidecar_version": inc.SIDECAR_VERSION, "step": "publish"}
+
+    def pool(pieces: int):
+        # workers cost a second or so each to start: worth it only beside the database or for several pages
+        return open_executor(executor, jobs or None, scheduler, pieces if pieces >= MIN_PUBLISH_PIECES else 1)
+
+    def work(old: dict[str, Any] | None) -> None:
+        publish.parts = publish_corpus(render.stylesheet(), executor=pool, force=force).get("work", {})
+
+    _corpus_step(publish, key, force, work, published)
+    entries = StepReport("index")
     entry_files = [paths.interim_dir(s.body, s.report_year) / render.ENTRY for s in everything]
-    downloads = [paths.PROCESSED / n for n in ("figures.csv", "comparison.csv", "checks.csv")]
-    outputs = [paths.REPORTS / "index.html", *(paths.REPORTS / "downloads" / p.name for p in downloads if p.is_file())]
-    key = {"package": inc.package_fingerprint(), "inputs": inc.hashes(downloads), "parts": inc.hashes(entry_files),
+    summary = summary_path()
+    key = {"package": inc.package_fingerprint(), "inputs": inc.hashes([summary]), "parts": inc.hashes(entry_files),
            "sidecar_version": inc.SIDECAR_VERSION, "step": "index"}  # fmt: skip
-    _corpus_step(entries, key, force, lambda old: render.write_index(), outputs)
-    reports = [report, entries]
+    _corpus_step(entries, key, force, lambda old: render.write_index(), [paths.REPORTS / "index.html"])
+    reports = [report, publish, entries]
     _close_gate(steps.REPORT.notebook, sources, reports)
     write_outcome(steps.REPORT.notebook, reports)
     inc.save_memory()

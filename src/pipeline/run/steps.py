@@ -1,7 +1,7 @@
 """The step graph, declared once, as data: what each step covers, reads and writes.
 
 A run executes three notebooks, each once: 10-clean (the clean and panel steps), 20-compare (the
-compare and tables steps) and 30-report (the report and index steps). Inside, every step works
+compare and tables steps) and 30-report (the report, publish and index steps). Inside, every step works
 item by item and skips an item whose inputs and outputs are as its sidecar recorded
 (pipeline.run.incremental). `{body}` and `{year}` stand for the item's; the README's table of
 steps is generated from STEPS (`steps_table()`) and a test keeps the two the same.
@@ -85,21 +85,33 @@ REPORT = Step(
     outputs=("reports/{body}/{year}.html", "data/interim/{body}/{year}/index_entry.json"),
     reads_panel="own body and published",
 )
+PUBLISH = Step(
+    "publish",
+    "30-report.ipynb",
+    "corpus",
+    inputs=(
+        "data/processed/figures.csv, figures.parquet, comparison.csv, checks.csv",
+        "data/raw/*/*/source.yaml",
+        "data/reference/bodies.csv",
+        "data/reference/indicators.yaml",
+    ),
+    outputs=(
+        "data/processed/documents.csv, datapackage.json, annual_figures.sqlite",
+        "reports/indicators/<id>.html, <id>.csv (only the pages whose rows changed are rendered again)",
+        "reports/downloads/* (hard links to data/processed)",
+        "data/interim/.corpus/publish.summary.json",
+    ),
+)
 INDEX = Step(
     "index",
     "30-report.ipynb",
     "corpus",
-    inputs=("data/interim/*/*/index_entry.json", "data/processed/figures.csv, comparison.csv, checks.csv"),
-    outputs=(
-        "reports/index.html",
-        "reports/downloads/*.csv",
-        "reports/indicators/<id>.html, <id>.csv",
-        "data/processed/documents.csv, datapackage.json, annual_figures.sqlite",
-    ),
+    inputs=("data/interim/*/*/index_entry.json", "data/interim/.corpus/publish.summary.json"),
+    outputs=("reports/index.html",),
 )
 
 # in the order they run; each also depends on its notebook and on the package's code
-STEPS: tuple[Step, ...] = (CLEAN, PANEL, COMPARE, TABLES, REPORT, INDEX)
+STEPS: tuple[Step, ...] = (CLEAN, PANEL, COMPARE, TABLES, REPORT, PUBLISH, INDEX)
 NOTEBOOKS: tuple[str, ...] = tuple(dict.fromkeys(step.notebook for step in STEPS))
 BY_NAME = {step.name: step for step in STEPS}
 

@@ -1,0 +1,223 @@
+"""The indicator pages of a corpus, each rendered again only when what it shows changed.
+
+A page (reports/indicators/<id>.html and <id>.csv) is a function of its indicator's rows of the
+panel, the names and documents of the bodies in those rows, the data's date, the stylesheet and the
+package's code: `page_key` is a digest of exactly these, and `report.indicator_pages.indicator_page`
+is handed nothing else (the bodies and documents are cut down to the page's own), so a page whose
+key is as recorded, and whose files still have the bytes recorded, is left as it is. Adding one
+document re-renders the pages of the indicators it has, not the others; pages of indicators that
+no longer have data are removed.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import hashlib
+import html
+import io
+import json
+import re
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import pandas as pd
+from markupsafe import Markup
+
+from pipeline import __version__
+from pipeline.atomic import write_text_atomic
+from pipeline.errors import DataCheckError
+from pipeline.hashing import package_sha256, sha256_of
+from pipeline.reference.indicators import Indicator
+from pipeline.report.format import number
+from pipeline.report.fragments import environment, escaped, render
+from pipeline.report.indicator_pages import FOLDER, TITLE, Row, indicator_page
+
+
+@dataclasses.dataclass(frozen=True)
+class PageWork:
+    """What one page is made from: pickled to a worker as it is."""
+
+    indicator: Indicator
+    frame: pd.DataFrame
+    bodies: dict[str, dict[str, str]]
+    documents: frozenset[tuple[str, str]]
+    date: str
+    css: str
+    folder: str  # reports/indicators
+    records: str  # the indicator's records of figures.csv, its header first: the page's CSV as it is written
+
+    @property
+    def files(self) -> tuple[Path, Path]:
+        return Path(self.folder) / f"{self.indicator.id}.html", Path(self.folder) / f"{self.indicator.id}.csv"
+
+
+def records_by(path: Path, column: str) -> tuple[str, dict[str, list[str]]]:
+    """A CSV's header line and its records (each with its line end) by their value of `column`, in
+    the file's order; a record may span lines (a quoted line break). The fields up to `column` are
+    plain values (ids, years, dates) in the panel: a record where one is quoted is parsed in full."""
+    text = path.read_bytes().decode("utf-8-sig")
+    lines = text.split("\n")
+    header, at = lines[0] + "\n", next(csv.reader([lines[0]])).index(column)
+    out: dict[str, list[str]] = {}
+    pending = ""
+    for line in lines[1:-1] if text.endswith("\n") else lines[1:]:
+        pending += line + "\n"
+        if pending.count('"') % 2:  # inside a quoted field: the record goes on on the next line
+            continue
+        fields = pending.split(",", at + 1)
+        value = fields[at] if '"' not in ",".join(fields[: at + 1]) else next(csv.reader(io.StringIO(pending)))[at]
+        out.setdefault(value, []).append(pending)
+        pending = ""
+    if pending:
+        raise DataCheckError(f"{path}: its last record has an unclosed quote")
+    return header, out
+
+
+def page_documents(frame: pd.DataFrame, documents: set[tuple[str, str]]) -> frozenset[tuple[str, str]]:
+    """The documents a page depends on: a page asks of the documents only whether a row's body and
+    year has one (its link to the report) and which of its bodies have one at all (drawn in colour).
+    So: the documents of its bodies in the years its document rows name (a row's year is its report
+    year or the year its period ends), and for a body with a document in none of those years, its
+    first document only, to say it has one. Another year's document of a body then leaves the page as it is."""
+    named = set(frame["body"])
+    years: dict[str, set[str]] = {}
+    columns = (frame[c] for c in ("body", "report_year", "period_end", "source_type"))
+    for body, report_year, period_end, source_type in zip(*columns, strict=True):
+        if source_type != "document":  # a published row links to its URL, whatever the documents
+            continue
+        seen = years.setdefault(body, set())
+        seen.add(str(period_end)[:4])
+        if report_year is not pd.NA and str(report_year) not in ("", "<NA>", "nan", "None"):
+            seen.add(str(int(float(report_year))))
+    kept = {(b, y) for b, y in documents if y in years.get(b, ())}
+    marked = {b for b, _ in kept}
+    first: dict[str, str] = {}
+    for b, y in sorted(documents):
+        if b in named and b not in marked:
+            first.setdefault(b, y)
+    return frozenset(kept | set(first.items()))
+
+
+def work_of(indicator: Indicator, frame: pd.DataFrame, records: str, bodies, documents, date: str, css: str,
+            root: Path) -> PageWork:  # fmt: skip
+    """The page's inputs, cut down to what it shows: its bodies, and their documents it asks about."""
+    named = set(frame["body"])
+    return PageWork(
+        indicator,
+        frame.reset_index(drop=True),
+        {b: dict(bodies[b]) for b in sorted(named) if b in bodies},
+        page_documents(frame, documents),
+        date,
+        css,
+        str(root / FOLDER),
+        records,
+    )
+
+
+def canonical(value: Any) -> Any:
+    """`value` as JSON that is the same in every process: a set's order (and so its repr) follows
+    the string hashes, which differ from process to process."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: canonical(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, re.Pattern):
+        return [value.pattern, value.flags]
+    if isinstance(value, set | frozenset):
+        return sorted((canonical(v) for v in value), key=lambda v: json.dumps(v, ensure_ascii=False))
+    if isinstance(value, tuple | list):
+        return [canonical(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): canonical(v) for k, v in value.items()}
+    return value if value is None or isinstance(value, str | int | float | bool) else str(value)
+
+
+def page_key(work: PageWork) -> str:
+    """A digest of everything the page shows: its rows (values, column names and types), its bodies'
+    names and documents, the date, the stylesheet, the version and the package's code."""
+    digest = hashlib.sha256()
+    context = [canonical(work.indicator), work.bodies, sorted(work.documents), work.date, __version__, TITLE,
+               package_sha256(), list(work.frame.columns), [str(t) for t in work.frame.dtypes]]  # fmt: skip
+    digest.update(json.dumps(context, ensure_ascii=False, sort_keys=True).encode())
+    digest.update(hashlib.sha256(work.css.encode()).digest())
+    digest.update(hashlib.sha256(work.records.encode()).digest())
+    digest.update(pd.util.hash_pandas_object(work.frame, index=False).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+class TableRow(NamedTuple):
+    """One row of a page's table, every cell ready to print (Markup)."""
+
+    body: Markup
+    year: Markup
+    value: Markup
+    unit: Markup
+    period_kind: Markup
+    period: Markup
+    approx: Markup
+    source_type: str
+    href: Markup
+    source: Markup
+    link: Markup  # a published source's link ('' for a document's row)
+
+
+class _Escaped(dict):
+    """Each distinct text escaped once, as the templates print it (report.fragments.escaped). Printable
+    ASCII (a link to a report's row, a year) has nothing to clean, only to escape."""
+
+    def __missing__(self, value: Any) -> Markup:
+        if isinstance(value, str) and value.isascii() and value.isprintable():
+            out = self[value] = Markup(html.escape(value, quote=True))
+        else:
+            out = self[value] = escaped(value)
+        return out
+
+
+def table_rows(rows: list[Row]) -> list[TableRow]:
+    """The page's table: a page of a thousand rows has a few dozen bodies, a handful of period kinds
+    and approx classes and few published sources, so each of those cells is rendered once (by the
+    macros of pages/indicator_cells.html.j2) and each distinct text is escaped once."""
+    macros = environment().get_template("pages/indicator_cells.html.j2").module
+    body = {b: macros.body(zh, en) for b, zh, en in {(r.body, r.body_zh, r.body_en) for r in rows}}
+    kind = {k: macros.period_kind(k) for k in {r.period_kind for r in rows}}
+    approx = {a: macros.approx(a) for a in {r.approx for r in rows}}
+    link = {h: macros.link(h) for h in {r.href for r in rows if r.source_type != "document"}}
+    text = _Escaped()
+    return [
+        TableRow(body[r.body], text[r.year], text[number(r.value)], text[r.unit], kind[r.period_kind], text[r.period],
+                 approx[r.approx], r.source_type, text[r.href], text[r.source], link.get(r.href, Markup("")))
+        for r in rows
+    ]  # fmt: skip
+
+
+def write_page(work: PageWork) -> dict[str, Any]:
+    """Render and write one page and its CSV; what the manifest records of it."""
+    page = indicator_page(work.indicator, work.frame, work.bodies, set(work.documents), work.date)
+    html, table = work.files
+    write_text_atomic(table, work.records, encoding="utf-8-sig")  # figures.csv's own records: the same cells
+    table = table_rows(page.rows)
+    text = render("pages/indicator.html.j2", page=page, table=table, title=TITLE, version=__version__, css=work.css)
+    write_text_atomic(html, text)
+    return {"rows": len(page.rows), "files": {p.name: sha256_of(p) for p in work.files}}
+
+
+def standing(work: PageWork, key: str, recorded: dict[str, Any] | None) -> bool:
+    """True when the page was last written with this key and its files still have those bytes."""
+    if not isinstance(recorded, dict) or recorded.get("key") != key:
+        return False
+    files = recorded.get("files") or {}
+    for path in work.files:
+        try:
+            if sha256_of(path) != files.get(path.name):
+                return False
+        except FileNotFoundError:
+            return False
+    return True
+
+
+def remove_stale(folder: Path, recorded: dict[str, Any], current: set[str]) -> list[str]:
+    """Delete the pages (and CSVs) the last run wrote for indicators that have no data now."""
+    gone = sorted(set(recorded) - current)
+    for ident in gone:
+        for suffix in (".html", ".csv"):
+            (folder / f"{ident}{suffix}").unlink(missing_ok=True)
+    return gone
