@@ -16,7 +16,7 @@ import pytest
 
 from pipeline import paths
 from pipeline.errors import NotebookFailed
-from pipeline.run import incremental, stages
+from pipeline.run import incremental, kernels, stages
 from pipeline.run import runner as run
 
 from .conftest import ROOT, SEED
@@ -424,8 +424,8 @@ def test_the_next_run_reaps_the_workers_a_killed_kernel_left_behind(project):
     worker it started) is killed by the next run; one without the mark, or with another project's,
     is not. The mark is in the environment from the start, so no pid needs to have been recorded."""
     sleeper = [sys.executable, "-c", "import time; time.sleep(600)"]
-    ours = {**os.environ, run.KERNEL_MARK: run._kernel_mark()}
-    others = {**os.environ, run.KERNEL_MARK: run._kernel_mark() + "-elsewhere"}
+    ours = {**os.environ, kernels.KERNEL_MARK: kernels._kernel_mark()}
+    others = {**os.environ, kernels.KERNEL_MARK: kernels._kernel_mark() + "-elsewhere"}
     worker = subprocess.Popen(sleeper, env=ours, start_new_session=True)
     stranger = subprocess.Popen(sleeper, env=others, start_new_session=True)
     bystander = subprocess.Popen(sleeper, start_new_session=True)

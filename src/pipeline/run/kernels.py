@@ -8,13 +8,20 @@ kernel manager asks for it whenever libzmq has CurveZMQ (`zmq.has("curve")`); wh
 the kernel talks over unix sockets (the `ipc` transport) in a private temp folder instead, which
 never leave the machine and which ipykernel does not warn about. Nothing else changes: the
 kernel, its parameters and its outputs are the same.
+
+Every kernel a run starts carries KERNEL_MARK in its environment, so the next run can find and
+kill what a run killed with SIGKILL left behind.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import tempfile
+from pathlib import Path
 from typing import Any
+
+from pipeline import paths
 
 
 def has_curve() -> bool:
@@ -44,3 +51,85 @@ def secure(manager_class: type) -> type:
 
     SecureKernelManager.__name__ = SecureKernelManager.__qualname__ = f"Secure{manager_class.__name__}"
     return SecureKernelManager
+
+
+KERNEL_MARK = "ANNUAL_FIGURES_KERNEL_OF"
+
+
+def _kernel_mark() -> str:
+    """The value of KERNEL_MARK in the environment of every kernel a run starts for this project.
+    The kernel is given it before it exists, and its forkserver and pool workers inherit it, so a
+    run killed at any moment (even between spawning a kernel and learning its pid) leaves nothing
+    the next run cannot find. A kernel JupyterLab starts has no mark and is never touched."""
+    return str(paths.corpus_dir().resolve())
+
+
+def _marked_processes(mark: str) -> list[int]:
+    """The live processes whose environment carries KERNEL_MARK=`mark`, except this process and
+    its ancestors (a run started from inside a kernel of ours must not kill its own parent)."""
+    entry = f"{KERNEL_MARK}={mark}".encode()
+    spared = _ancestors()
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit() or int(proc.name) in spared:
+            continue
+        try:
+            environ = (proc / "environ").read_bytes()
+            state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:  # gone meanwhile, or another user's
+            continue
+        if state != "Z" and entry in environ.split(b"\0"):
+            found.append(int(proc.name))
+    return found
+
+
+def _ancestors() -> set[int]:
+    pids, pid = set(), os.getpid()
+    while pid > 1 and pid not in pids:
+        pids.add(pid)
+        try:
+            pid = int((Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            break
+    return pids
+
+
+def reap_orphans() -> None:
+    """Kill what a run killed with SIGKILL left behind: a kernel still starting or running, and the
+    forkserver and pool workers that outlive it. Called with the run lock held."""
+    for pid in _marked_processes(_kernel_mark()):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def _kill_group(pgid: int) -> None:
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def logging_to(stderr):
+    """nbclient's kernel manager, with the kernel process's stderr sent to `stderr` and KERNEL_MARK
+    in its environment; the kernel's process group (its own session) is killed when the notebook
+    is done, so pool workers it started never outlive it."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class KernelManager(secure(AsyncKernelManager)):
+        async def start_kernel(self, **kw: Any) -> None:
+            kw.setdefault("stderr", stderr)
+            kw["env"] = {**kw.get("env", os.environ), KERNEL_MARK: _kernel_mark()}
+            await super().start_kernel(**kw)
+            self._group = getattr(getattr(self, "provisioner", None), "pid", None)
+
+        async def shutdown_kernel(self, *args: Any, **kw: Any) -> None:
+            try:
+                await super().shutdown_kernel(*args, **kw)
+            finally:
+                group = getattr(self, "_group", None)
+                if group:
+                    _kill_group(group)
+
+    return KernelManager

@@ -17,7 +17,6 @@ import fcntl
 import json
 import logging
 import os
-import signal
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -113,67 +112,14 @@ OS_REFUSALS = {errno.ENOSPC, errno.EACCES, errno.EROFS, errno.EPERM, errno.EDQUO
 OS_ERROR_NAMES = {"OSError", "PermissionError", "IOError"}
 
 
-KERNEL_MARK = "ANNUAL_FIGURES_KERNEL_OF"
-
-
-def _kernel_mark() -> str:
-    """The value of KERNEL_MARK in the environment of every kernel a run starts for this project.
-    The kernel is given it before it exists, and its forkserver and pool workers inherit it, so a
-    run killed at any moment (even between spawning a kernel and learning its pid) leaves nothing
-    the next run cannot find. A kernel JupyterLab starts has no mark and is never touched."""
-    return str(paths.corpus_dir().resolve())
-
-
-def _marked_processes(mark: str) -> list[int]:
-    """The live processes whose environment carries KERNEL_MARK=`mark`, except this process and
-    its ancestors (a run started from inside a kernel of ours must not kill its own parent)."""
-    entry = f"{KERNEL_MARK}={mark}".encode()
-    spared = _ancestors()
-    found = []
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit() or int(proc.name) in spared:
-            continue
-        try:
-            environ = (proc / "environ").read_bytes()
-            state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
-        except OSError:  # gone meanwhile, or another user's
-            continue
-        if state != "Z" and entry in environ.split(b"\0"):
-            found.append(int(proc.name))
-    return found
-
-
-def _ancestors() -> set[int]:
-    pids, pid = set(), os.getpid()
-    while pid > 1 and pid not in pids:
-        pids.add(pid)
-        try:
-            pid = int((Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            break
-    return pids
-
-
 def reap_orphans() -> None:
-    """Kill what a run killed with SIGKILL left behind (a kernel still starting or running, and
-    the forkserver and pool workers that outlive it), and remove its temporary files. Called with
-    the run lock held, so no live run owns them."""
-    for pid in _marked_processes(_kernel_mark()):
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+    """Kill what a run killed with SIGKILL left behind (pipeline.run.kernels.reap_orphans), and
+    remove its temporary files. Called with the run lock held, so no live run owns them."""
+    kernels.reap_orphans()
     for folder in (paths.EXECUTED, paths.FAILED):
         if folder.is_dir():
             for stale in [*folder.glob(".*.kernel.log.*.tmp"), *folder.glob(".running-*")]:
                 stale.unlink(missing_ok=True)
-
-
-def _kill_group(pgid: int) -> None:
-    try:
-        os.killpg(pgid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 @contextmanager
@@ -192,30 +138,6 @@ def run_lock() -> Iterator[None]:
         yield
     finally:
         os.close(fd)
-
-
-def _kernel_manager_logging_to(stderr):
-    """nbclient's kernel manager, with the kernel process's stderr sent to `stderr` and KERNEL_MARK
-    in its environment; the kernel's process group (its own session) is killed when the notebook
-    is done, so pool workers it started never outlive it."""
-    from jupyter_client.manager import AsyncKernelManager
-
-    class KernelManager(kernels.secure(AsyncKernelManager)):
-        async def start_kernel(self, **kw: Any) -> None:
-            kw.setdefault("stderr", stderr)
-            kw["env"] = {**kw.get("env", os.environ), KERNEL_MARK: _kernel_mark()}
-            await super().start_kernel(**kw)
-            self._group = getattr(getattr(self, "provisioner", None), "pid", None)
-
-        async def shutdown_kernel(self, *args: Any, **kw: Any) -> None:
-            try:
-                await super().shutdown_kernel(*args, **kw)
-            finally:
-                group = getattr(self, "_group", None)
-                if group:
-                    _kill_group(group)
-
-    return KernelManager
 
 
 def run_notebook(name: str, parameters: dict[str, Any], label: str) -> Path:
@@ -254,7 +176,7 @@ def run_notebook(name: str, parameters: dict[str, Any], label: str) -> Path:
                         progress_bar=False,
                         log_output=False,
                         extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
-                        kernel_manager_class=_kernel_manager_logging_to(kernel_stderr),
+                        kernel_manager_class=kernels.logging_to(kernel_stderr),
                     )
                 except BaseException as exc:  # raised below, once the log of the failed run is kept
                     stopped = exc
