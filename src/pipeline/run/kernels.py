@@ -16,6 +16,7 @@ kill what a run killed with SIGKILL left behind.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import tempfile
 from pathlib import Path
@@ -45,9 +46,17 @@ def secure(manager_class: type) -> type:
 
     class SecureKernelManager(manager_class):  # type: ignore[misc, valid-type]
         def __init__(self, **kw: Any) -> None:
-            for name, value in transport_options().items():
+            options = transport_options()
+            for name, value in options.items():
                 kw.setdefault(name, value)
             super().__init__(**kw)
+            # the private socket folder goes with the kernel (jupyter_client removes only the sockets)
+            self._private_folder = os.path.dirname(options["ip"]) if "ip" in options else None
+
+        def cleanup_ipc_files(self) -> None:
+            super().cleanup_ipc_files()
+            if self._private_folder:
+                shutil.rmtree(self._private_folder, ignore_errors=True)
 
     SecureKernelManager.__name__ = SecureKernelManager.__qualname__ = f"Secure{manager_class.__name__}"
     return SecureKernelManager
