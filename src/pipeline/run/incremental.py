@@ -56,7 +56,7 @@ class HashMemory:
         except (OSError, ValueError, TypeError):
             pass  # no memory, or an unreadable one: every file is hashed again
 
-    def sha256(self, path: Path, st: os.stat_result, known: str | None = None) -> str:
+    def sha256(self, path: str | Path, st: os.stat_result, known: str | None = None) -> str:
         """The file's sha256 from the memory when its entry can be trusted, else `known` (the same
         file's digest under another name: a hard link) or the file's bytes hashed."""
         key = str(path)
@@ -87,11 +87,13 @@ class HashMemory:
 _MEMORY: HashMemory | None = None
 
 
+_MEMORY_OF: Path | None = None  # the data/interim folder _MEMORY belongs to
+
+
 def memory() -> HashMemory:
-    global _MEMORY
-    where = paths.INTERIM / ".hashes.json"
-    if _MEMORY is None or _MEMORY.path != where:
-        _MEMORY = HashMemory(where)
+    global _MEMORY, _MEMORY_OF
+    if _MEMORY is None or (_MEMORY_OF is not paths.INTERIM and _MEMORY_OF != paths.INTERIM):
+        _MEMORY, _MEMORY_OF = HashMemory(paths.INTERIM / ".hashes.json"), paths.INTERIM
     return _MEMORY
 
 
@@ -114,7 +116,7 @@ def file_sha256(path: Path) -> str | None:
     key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
     digest = _HASHES.get(key)
     if _under_root(path):
-        digest = _HASHES[key] = memory().sha256(Path(path), st, digest)
+        digest = _HASHES[key] = memory().sha256(path, st, digest)
     elif digest is None:
         digest = _HASHES[key] = sha256_of(path)
     return digest
@@ -143,28 +145,31 @@ def package_fingerprint() -> dict[str, str]:
 # ---------------------------------------------------------------- paths in records
 
 
-def rel(path: Path) -> str:
+def rel(path: Path | str) -> str:
+    """`path` relative to the data folder or else the checkout, in POSIX form. Lexical, as
+    Path.relative_to is, on strings: a no-op run calls it for every file it checks."""
+    text = os.fspath(path)
     for base in (paths.ROOT, paths.CHECKOUT):
-        try:
-            return Path(path).relative_to(base).as_posix()
-        except ValueError:
-            continue
-    return str(path)
+        prefix = os.fspath(base)
+        if text == prefix:
+            return "."
+        if text.startswith(prefix.rstrip(os.sep) + os.sep):
+            return text[len(prefix.rstrip(os.sep)) + 1 :].replace(os.sep, "/")
+    return text
 
 
 def absolute(relative: str) -> Path:
     """The file a recorded path names: in the data folder, except the read-only inputs the checkout
     provides (a reference table the folder does not override, a notebook). An output is never
     looked for in the checkout."""
-    path = Path(relative)
-    if path.is_absolute():
-        return path
-    parts = path.parts
-    if parts[:2] == ("data", "reference") and len(parts) == 3:
+    if os.path.isabs(relative):
+        return Path(relative)
+    parts = relative.split("/")
+    if parts[:2] == ["data", "reference"] and len(parts) == 3:
         return paths.reference(parts[2])
-    if parts[:1] == ("notebooks",) and len(parts) == 2:
+    if parts[:1] == ["notebooks"] and len(parts) == 2:
         return paths.NOTEBOOKS / parts[1]
-    return paths.ROOT / path
+    return paths.ROOT / relative
 
 
 def hashes(files: list[Path]) -> dict[str, str | None]:
