@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from pipeline import cli, workers
 from pipeline.atomic import write_processed_csv
-from pipeline.csv_safety import restore_cell, restore_frame, safe_cell
+from pipeline.csv_safety import restore_cell, restore_frame, safe_cell, safe_frame
 from pipeline.errors import UnreadableDocument, UsageError
 from pipeline.extract.figures import extract
 from pipeline.extract.rows import (
@@ -88,6 +88,20 @@ def test_safe_cells_read_back_as_written_and_start_no_formula(text):
     safe = safe_cell(text)
     assert restore_cell(safe) == text
     assert not safe.startswith(TRIGGERS) or safe == text  # only a plain number may keep its sign
+
+
+@given(st.lists(st.text(alphabet=st.sampled_from(["=", "+", "-", "@", "\t", "\r", "'", "1", ".", "e", "a", "召", "\n"]),
+                        max_size=6), min_size=1, max_size=30))  # fmt: skip
+def test_a_frame_is_made_safe_and_restored_as_cell_by_cell(texts):
+    """safe_frame and restore_frame map only the cells their pattern finds (one vectorised match per
+    column): the result is the cell-by-cell one, on pandas' string dtype and on object columns."""
+    frame = pd.DataFrame({"s": pd.Series(texts, dtype="str"), "o": pd.Series([*texts[:-1], None], dtype=object),
+                          "n": range(len(texts))})  # fmt: skip
+    safe = safe_frame(frame)
+    assert safe["s"].tolist() == [safe_cell(t) for t in texts] and safe["n"].tolist() == list(range(len(texts)))
+    assert safe["o"].tolist()[:-1] == [safe_cell(t) for t in texts[:-1]] and pd.isna(safe["o"].iloc[-1])
+    restored = restore_frame(safe.copy())
+    assert restored["s"].tolist() == texts and restored["o"].tolist()[:-1] == texts[:-1]
 
 
 def test_numbers_in_a_frame_are_not_text_cells():

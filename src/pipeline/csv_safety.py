@@ -45,7 +45,7 @@ def safe_frame(frame: Any) -> Any:
     out = frame.copy()
     for column in out.columns:
         if _is_text(out[column]):
-            out[column] = out[column].map(safe_cell)
+            out[column] = _map_matching(out[column], _TRIGGER, safe_cell)
     return out
 
 
@@ -53,8 +53,23 @@ def restore_frame(frame: Any) -> Any:
     """A frame read back from a CSV we wrote, with every text cell as it was before `safe_frame`."""
     for column in frame.columns:
         if _is_text(frame[column]):
-            frame[column] = frame[column].map(restore_cell)
+            frame[column] = _map_matching(frame[column], _NEUTRALISED, restore_cell)
     return frame
+
+
+def _map_matching(series: Any, trigger: re.Pattern[str], cell: Any) -> Any:
+    """`series.map(cell)`, where `cell` changes only strings that `trigger` matches at their start:
+    the few such cells are found by one vectorised match and only they are mapped (mapping all
+    4.9 million text cells of a 1,000-document panel cost 8 s of each panel write)."""
+    if series.dtype == object:  # not pandas' string dtype: cell by cell, as map infers the result's dtype
+        return series.map(cell)
+    hits = series.str.match(trigger.pattern)
+    hits = hits.fillna(False).astype(bool)
+    if not hits.any():
+        return series
+    out = series.copy()
+    out[hits] = series[hits].map(cell)
+    return out
 
 
 def _is_text(series: Any) -> bool:
