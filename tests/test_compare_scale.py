@@ -102,6 +102,21 @@ def test_the_digest_from_row_hashes_is_the_digest_of_the_rows():
     assert inputs.peers_digest == frame_digest(inputs.peers)
     assert inputs.own.digest == frame_digest(inputs.own.frame)
     assert len(inputs.own.frame) == (panel["body"] == "b03").sum()
+    # what a run keys on before it takes any rows out of the panel
+    assert CompareIndex.of(panel, bodies).body_digest("b03") == inputs.own.digest
+    assert index.digest(index.peer_positions("b03", 2022)) == inputs.peers_digest
+
+
+def test_a_reports_digest_from_row_hashes_is_the_digest_of_its_rows():
+    from pipeline.compare.peers import RowIndex
+
+    panel, _ = _corpus(6, 4)
+    panel = panel.assign(source_type=["published" if i % 9 == 0 else "document" for i in range(len(panel))])
+    index = RowIndex.of(panel)
+    for body in ("b00", "b03", "nobody"):
+        rows = index.report_rows(body)
+        assert index.report_digest(body) == frame_digest(rows)
+        assert set(rows["body"]) <= {body} | set(panel.loc[panel["source_type"] == "published", "body"])
 
 
 def test_a_new_document_changes_the_key_of_only_the_body_years_that_choose_it():

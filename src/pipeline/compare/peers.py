@@ -117,8 +117,17 @@ class CompareIndex:
             chosen += found
         return np.array(sorted(chosen), dtype=np.intp)
 
-    def inputs(self, body: str, year: int) -> CompareInputs:
-        positions = self.peer_positions(body, year)
+    def body_digest(self, body: str) -> str:
+        """body_rows(body).digest, without taking the body's rows out of the panel."""
+        if body in self._bodies:
+            return self._bodies[body].digest
+        return self.digest(self.by_body.get(body, NO_ROWS))
+
+    def inputs(self, body: str, year: int, positions: np.ndarray | None = None) -> CompareInputs:
+        """What the body-year reads; `positions`, its peer_positions when the caller has them already.
+        Taking rows out of the panel is most of the cost: a run keys every body-year on digests
+        (body_digest, digest of peer_positions) and calls this only for those that must run."""
+        positions = self.peer_positions(body, year) if positions is None else positions
         return CompareInputs(body, year, self.body_rows(body), self.panel.iloc[positions], self.digest(positions))
 
     @cached_property
@@ -142,10 +151,22 @@ class RowIndex:
         published = positions[(panel["source_type"] == "published").to_numpy()]
         return cls(panel, dict(_groups(panel["body"])), published)
 
+    def report_positions(self, body: str) -> np.ndarray:
+        return np.unique(np.concatenate([self.by_body.get(body, NO_ROWS), self.published]))
+
     def report_rows(self, body: str) -> pd.DataFrame:
         """What a report reads of the panel: its body's rows and every published row."""
-        own = self.by_body.get(body, NO_ROWS)
-        return self.panel.iloc[np.unique(np.concatenate([own, self.published]))]
+        return self.panel.iloc[self.report_positions(body)]
+
+    def report_digest(self, body: str) -> str:
+        """frame_digest(report_rows(body)), from row hashes computed once for the panel: a run keys
+        every report and takes rows out of the panel only for those it renders."""
+        positions = self.report_positions(body)
+        return _digest(self.panel.columns, self._row_hashes[positions] if len(positions) else None)
+
+    @cached_property
+    def _row_hashes(self) -> np.ndarray:
+        return pd.util.hash_pandas_object(self.panel, index=False).to_numpy()
 
 
 def _groups(column: pd.Series):

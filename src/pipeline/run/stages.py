@@ -19,7 +19,7 @@ import pandas as pd
 
 from pipeline import panel as panel_step
 from pipeline import paths
-from pipeline.compare.peers import CompareIndex, CompareInputs, RowIndex, frame_digest
+from pipeline.compare.peers import CompareIndex, CompareInputs, RowIndex
 from pipeline.compare.rows import COMPARE_COLUMNS
 from pipeline.compare.step import assemble_tables, compare_inputs, part_paths, write_parts
 from pipeline.extract.clean import clean_document
@@ -178,12 +178,13 @@ def compare_stage(documents: str = "all", force: bool = False, jobs: int = 0, ex
     started = time.perf_counter()
     index = CompareIndex.of(pd.read_parquet(paths.PROCESSED / "figures.parquet", columns=list(COMPARE_COLUMNS)),
                             _bodies_frame())  # fmt: skip
-    keyed, inputs_of = [], {}
+    keyed, chosen = [], {}
     for s in sources:
-        inputs = inputs_of[label(s)] = index.inputs(s.body, s.report_year)
-        keyed.append((label(s), compare_key(s, inputs.own.digest, inputs.peers_digest)))
+        peers = index.peer_positions(s.body, s.report_year)
+        chosen[label(s)] = (s.body, s.report_year, peers)
+        keyed.append((label(s), compare_key(s, index.body_digest(s.body), index.digest(peers))))
     todo = _decide_all(compare, "compare", keyed, force)
-    items = [inputs_of[lab] for lab, _ in todo]
+    items = [index.inputs(*chosen[lab]) for lab, _ in todo]
     with open_executor(executor, jobs or None, scheduler, len(items)) as pool:
         _run_items(compare, todo, items, _compare_one, pool, part_paths)
     compare.seconds = time.perf_counter() - started
@@ -220,15 +221,20 @@ def report_stage(documents: str = "all", force: bool = False, jobs: int = 0, exe
     started = time.perf_counter()
     panel = pd.read_parquet(paths.PROCESSED / "figures.parquet")
     index = RowIndex.of(panel)
-    by_body: dict[str, tuple[Any, str]] = {}
+    digests: dict[str, str] = {}
     keyed = []
     for s in sources:
-        if s.body not in by_body:
-            rows = index.report_rows(s.body)
-            by_body[s.body] = (rows, frame_digest(rows))
-        keyed.append((label(s), report_key(s, by_body[s.body][1])))
+        if s.body not in digests:
+            digests[s.body] = index.report_digest(s.body)
+        keyed.append((label(s), report_key(s, digests[s.body])))
     todo = _decide_all(report, "report", keyed, force)
-    items = [(lab.split("/")[0], int(lab.split("/")[1]), by_body[lab.split("/")[0]][0]) for lab, _ in todo]
+    rows: dict[str, pd.DataFrame] = {}  # one frame per body, shared by its years
+    items = []
+    for lab, _ in todo:
+        body, year = lab.split("/")
+        if body not in rows:
+            rows[body] = index.report_rows(body)
+        items.append((body, int(year), rows[body]))
     with open_executor(executor, jobs or None, scheduler, len(items)) as pool:
         _run_items(report, todo, items, _render_one, pool, _report_outputs)
     report.seconds = time.perf_counter() - started
