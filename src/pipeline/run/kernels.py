@@ -16,7 +16,6 @@ kill what a run killed with SIGKILL left behind.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import tempfile
 from pathlib import Path
@@ -56,7 +55,10 @@ def secure(manager_class: type) -> type:
         def cleanup_ipc_files(self) -> None:
             super().cleanup_ipc_files()
             if self._private_folder:
-                shutil.rmtree(self._private_folder, ignore_errors=True)
+                try:
+                    Path(self._private_folder).rmdir()  # empty now: jupyter_client removed its sockets
+                except OSError:
+                    pass
 
     SecureKernelManager.__name__ = SecureKernelManager.__qualname__ = f"Secure{manager_class.__name__}"
     return SecureKernelManager
