@@ -29,7 +29,9 @@ def test_source_check_and_incremental_cache_share_one_implementation():
     assert incremental.sha256_of is sha256_of
 
 
-def test_the_incremental_cache_hashes_each_file_state_once(tmp_path, monkeypatch):
+@pytest.fixture
+def hashed(monkeypatch) -> list:
+    """The paths whose bytes the incremental cache reads, in order, from an empty cache."""
     calls = []
 
     def counting(path):
@@ -38,6 +40,11 @@ def test_the_incremental_cache_hashes_each_file_state_once(tmp_path, monkeypatch
 
     monkeypatch.setattr(incremental, "sha256_of", counting)
     monkeypatch.setattr(incremental, "_HASHES", {})
+    return calls
+
+
+def test_the_incremental_cache_hashes_each_file_state_once(tmp_path, hashed):
+    calls = hashed
     path = tmp_path / "panel.parquet"
     path.write_bytes(b"first")
     first = incremental.file_sha256(path)
@@ -51,16 +58,9 @@ def test_the_incremental_cache_hashes_each_file_state_once(tmp_path, monkeypatch
     assert len(calls) == 2
 
 
-def test_a_file_under_two_names_is_hashed_once(tmp_path, monkeypatch):
+def test_a_file_under_two_names_is_hashed_once(tmp_path, hashed):
     """The downloads are hard links to data/processed: the same bytes are read once, not per name."""
-    calls = []
-
-    def counting(path):
-        calls.append(path)
-        return sha256_of(path)
-
-    monkeypatch.setattr(incremental, "sha256_of", counting)
-    monkeypatch.setattr(incremental, "_HASHES", {})
+    calls = hashed
     path = tmp_path / "figures.csv"
     path.write_bytes(b"body,value\n")
     os.link(path, tmp_path / "download.csv")
