@@ -58,8 +58,22 @@ class CompareInputs:
     peers_digest: str
 
 
+class _HashedPanel:
+    """Digests of sets of panel rows from row hashes computed once for the panel (`self.panel`)."""
+
+    panel: pd.DataFrame
+
+    @cached_property
+    def _row_hashes(self) -> np.ndarray:
+        return pd.util.hash_pandas_object(self.panel, index=False).to_numpy()
+
+    def digest(self, positions: np.ndarray) -> str:
+        """frame_digest(self.panel.iloc[positions])."""
+        return _digest(self.panel.columns, self._row_hashes[positions] if len(positions) else None)
+
+
 @dataclass
-class CompareIndex:
+class CompareIndex(_HashedPanel):
     panel: pd.DataFrame  # the compared columns of the panel
     level: dict[str, str]
     by_body: dict[str, np.ndarray]
@@ -130,17 +144,9 @@ class CompareIndex:
         positions = self.peer_positions(body, year) if positions is None else positions
         return CompareInputs(body, year, self.body_rows(body), self.panel.iloc[positions], self.digest(positions))
 
-    @cached_property
-    def _row_hashes(self) -> np.ndarray:
-        return pd.util.hash_pandas_object(self.panel, index=False).to_numpy()
-
-    def digest(self, positions: np.ndarray) -> str:
-        """frame_digest(self.panel.iloc[positions]), from row hashes computed once for the panel."""
-        return _digest(self.panel.columns, self._row_hashes[positions] if len(positions) else None)
-
 
 @dataclass
-class RowIndex:
+class RowIndex(_HashedPanel):
     panel: pd.DataFrame
     by_body: dict[str, np.ndarray]
     published: np.ndarray
@@ -161,12 +167,7 @@ class RowIndex:
     def report_digest(self, body: str) -> str:
         """frame_digest(report_rows(body)), from row hashes computed once for the panel: a run keys
         every report and takes rows out of the panel only for those it renders."""
-        positions = self.report_positions(body)
-        return _digest(self.panel.columns, self._row_hashes[positions] if len(positions) else None)
-
-    @cached_property
-    def _row_hashes(self) -> np.ndarray:
-        return pd.util.hash_pandas_object(self.panel, index=False).to_numpy()
+        return self.digest(self.report_positions(body))
 
 
 def _groups(column: pd.Series):
