@@ -92,7 +92,7 @@ _MEMORY_OF: Path | None = None  # the data/interim folder _MEMORY belongs to
 
 def memory() -> HashMemory:
     global _MEMORY, _MEMORY_OF
-    if _MEMORY is None or (_MEMORY_OF is not paths.INTERIM and _MEMORY_OF != paths.INTERIM):
+    if _MEMORY is None or _MEMORY_OF != paths.INTERIM:
         _MEMORY, _MEMORY_OF = HashMemory(paths.INTERIM / ".hashes.json"), paths.INTERIM
     return _MEMORY
 
