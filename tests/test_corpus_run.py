@@ -165,23 +165,25 @@ def test_a_run_killed_with_sigkill_is_finished_by_the_next(corpus, tmp_path):
     assert result.returncode == 0, result.stderr
     assert outputs(root) == corpus[1]
     assert not list(root.rglob("*.tmp")) and not list(root.rglob(".running-*"))
-    assert _no_process_of(root)
+    assert _processes_of(root) == []
 
 
-def _no_process_of(root: Path) -> bool:
-    """No live process (kernel, pool worker, forkserver) works on this data folder any more."""
-    me = os.getpid()
+def _processes_of(root: Path) -> list[str]:
+    """The live processes (kernel, pool worker, forkserver) still working on this data folder, as
+    "pid state command" lines, so a failure names what was left behind."""
+    me, found = os.getpid(), []
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit() or int(proc.name) == me:
             continue
         try:
             environ = (proc / "environ").read_bytes()
-            state = (proc / "stat").read_text().split(")")[-1].split()[0]
+            state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
+            command = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue
         if f"ANNUAL_FIGURES_ROOT={root}\0".encode() in environ and state != "Z":
-            return False
-    return True
+            found.append(f"{proc.name} {state} {command[:200]}")
+    return found
 
 
 def test_two_runs_at_once_the_second_refuses_with_one_line(corpus, tmp_path):

@@ -430,11 +430,38 @@ def test_the_next_run_reaps_the_workers_a_killed_kernel_left_behind(project):
     stranger = subprocess.Popen(sleeper, env=others, start_new_session=True)
     bystander = subprocess.Popen(sleeper, start_new_session=True)
     try:
-        run.reap_orphans()
+        assert run.reap_orphans() == [worker.pid]
         assert worker.wait(timeout=30) == -9
         assert stranger.poll() is None and bystander.poll() is None
     finally:
         for process in (worker, stranger, bystander):
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+
+
+def test_the_reaping_goes_on_until_no_marked_process_is_left(project, monkeypatch):
+    """An orphaned kernel keeps running its cell, so between the scan that finds it and its death
+    it can start a worker the scan never saw. Here that worker is started right after the first
+    scan: reap_orphans scans again and kills it too."""
+    sleeper = [sys.executable, "-c", "import time; time.sleep(600)"]
+    ours = {**os.environ, kernels.KERNEL_MARK: kernels._kernel_mark()}
+    kernel = subprocess.Popen(sleeper, env=ours, start_new_session=True)
+    late: list[subprocess.Popen] = []
+    scan = kernels._marked_processes
+
+    def scan_then_a_worker_starts(mark):
+        found = scan(mark)
+        if not late:
+            late.append(subprocess.Popen(sleeper, env=ours, start_new_session=True))
+        return found
+
+    monkeypatch.setattr(kernels, "_marked_processes", scan_then_a_worker_starts)
+    try:
+        assert run.reap_orphans() == [kernel.pid, late[0].pid]
+        assert kernel.wait(timeout=30) == -9 and late[0].wait(timeout=30) == -9
+    finally:
+        for process in (kernel, *late):
             if process.poll() is None:
                 process.kill()
                 process.wait()

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -105,21 +107,58 @@ def _ancestors() -> set[int]:
     return pids
 
 
-def reap_orphans() -> None:
+REAP_ROUNDS, REAP_PAUSE = 200, 0.02  # scans 20 ms apart: 4 s for what a killed run left to stop growing
+
+
+def reap_orphans() -> list[int]:
     """Kill what a run killed with SIGKILL left behind: a kernel still starting or running, and the
-    forkserver and pool workers that outlive it. Called with the run lock held."""
-    for pid in _marked_processes(_kernel_mark()):
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+    forkserver and pool workers that outlive it. Called with the run lock held. Returns the pids
+    killed, and still-live marked processes after REAP_ROUNDS scans are named on stderr.
+
+    One scan is not enough: an orphaned kernel is still running its cell, and between the scan and
+    its death it can have its forkserver start a worker the scan never saw, which would then wait
+    on its task queue for ever. So the scan repeats until it finds nothing alive."""
+    mark, killed = _kernel_mark(), []
+    for _ in range(REAP_ROUNDS):
+        found = _marked_processes(mark)
+        if not found:
+            return killed
+        for pid in found:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        killed.extend(pid for pid in found if pid not in killed)
+        time.sleep(REAP_PAUSE)  # the killed exit; the next scan sees only what they started meanwhile
+    left = _marked_processes(mark)
+    if left:
+        print(f"pipeline: warning: processes of an earlier run are still alive: {left}", file=sys.stderr, flush=True)
+    return killed
 
 
-def _kill_group(pgid: int) -> None:
+def _kill_group(pgid: int, patience: float = 5.0) -> None:
+    """SIGKILL the group, then wait (up to `patience` s) until none of it is alive, so that when a
+    run returns nothing it started is still on its way out."""
     try:
         os.killpg(pgid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
-        pass
+        return
+    deadline = time.monotonic() + patience
+    while _group_alive(pgid) and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
+def _group_alive(pgid: int) -> bool:
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            state, _ppid, group = (proc / "stat").read_text().rsplit(")", 1)[1].split()[:3]
+        except (OSError, ValueError):
+            continue
+        if int(group) == pgid and state != "Z":
+            return True
+    return False
 
 
 def logging_to(stderr):

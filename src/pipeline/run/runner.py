@@ -112,14 +112,16 @@ OS_REFUSALS = {errno.ENOSPC, errno.EACCES, errno.EROFS, errno.EPERM, errno.EDQUO
 OS_ERROR_NAMES = {"OSError", "PermissionError", "IOError"}
 
 
-def reap_orphans() -> None:
+def reap_orphans() -> list[int]:
     """Kill what a run killed with SIGKILL left behind (pipeline.run.kernels.reap_orphans), and
-    remove its temporary files. Called with the run lock held, so no live run owns them."""
-    kernels.reap_orphans()
+    remove its temporary files. Called with the run lock held, so no live run owns them. Returns
+    the pids killed."""
+    killed = kernels.reap_orphans()
     for folder in (paths.EXECUTED, paths.FAILED):
         if folder.is_dir():
             for stale in [*folder.glob(".*.kernel.log.*.tmp"), *folder.glob(".running-*")]:
                 stale.unlink(missing_ok=True)
+    return killed
 
 
 @contextmanager
