@@ -404,6 +404,39 @@ def test_the_hash_memory_trusts_only_what_is_older_than_its_writing(project, mon
     assert again.sha256(path, st) == "rehashed"
 
 
+def test_a_saved_memory_keeps_what_another_process_saved_meanwhile(project, monkeypatch):
+    """The runner reads the memory before a stage's kernel hashes its outputs into its own copy
+    and saves it; the runner's save at the end must not drop those entries (the next no-op run
+    hashed every report again), nor let an older state of a file win over a newer one."""
+    folder = project / "data" / "interim"
+    folder.mkdir(parents=True, exist_ok=True)
+    old = time.time() - 60
+    files = {}
+    for name in ("runner.txt", "stage.txt", "both.txt"):
+        files[name] = folder / name
+        files[name].write_bytes(name.encode())
+        os.utime(files[name], (old, old))
+    runner_memory = incremental.HashMemory(folder / ".hashes.json")
+    stage_memory = incremental.HashMemory(folder / ".hashes.json")
+    runner_memory.sha256(files["both.txt"], os.stat(files["both.txt"]))
+    stage_memory.sha256(files["stage.txt"], os.stat(files["stage.txt"]))
+    files["both.txt"].write_bytes(b"rewritten by the stage")  # a later state, seen only by the stage
+    os.utime(files["both.txt"], (old + 1, old + 1))
+    stage_memory.sha256(files["both.txt"], os.stat(files["both.txt"]))
+    stage_memory.save()
+    runner_memory.sha256(files["runner.txt"], os.stat(files["runner.txt"]))
+    runner_memory.save()
+    hashed = []
+    monkeypatch.setattr(incremental, "sha256_of", lambda p: hashed.append(p) or "rehashed")
+    later = incremental.HashMemory(folder / ".hashes.json")
+    assert {name: later.sha256(path, os.stat(path)) for name, path in files.items()} == {
+        "runner.txt": hashlib.sha256(b"runner.txt").hexdigest(),
+        "stage.txt": hashlib.sha256(b"stage.txt").hexdigest(),
+        "both.txt": hashlib.sha256(b"rewritten by the stage").hexdigest(),
+    }
+    assert hashed == []
+
+
 def test_every_step_line_ends_with_its_outcome_and_duration():
     """issue 17: one formatting function for every step line."""
     assert run.step_line("clean", "3 run, 38 up to date", "done", 2.14) == "clean: 3 run, 38 up to date; done in 2.1 s"

@@ -45,16 +45,18 @@ class HashMemory:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.entries: dict[str, list] = {}
-        self.written_ns = 0
+        self.entries, self.written_ns = self._stored()
+        self.recorded: set[str] = set()  # the keys this process hashed
         self.changed = False
+
+    def _stored(self) -> tuple[dict[str, list], int]:
         try:
-            stored = json.loads(path.read_text(encoding="utf-8"))
+            stored = json.loads(self.path.read_text(encoding="utf-8"))
             if isinstance(stored, dict) and isinstance(stored.get("entries"), dict):
-                self.entries = stored["entries"]
-                self.written_ns = int(stored.get("written_ns", 0))
+                return stored["entries"], int(stored.get("written_ns", 0))
         except (OSError, ValueError, TypeError):
             pass  # no memory, or an unreadable one: every file is hashed again
+        return {}, 0
 
     def sha256(self, path: str | Path, st: os.stat_result, known: str | None = None) -> str:
         """The file's sha256 from the memory when its entry can be trusted, else `known` (the same
@@ -71,14 +73,24 @@ class HashMemory:
             return entry[2]
         digest = known or sha256_of(path)
         self.entries[key] = [st.st_size, st.st_mtime_ns, digest]
+        self.recorded.add(key)
         self.changed = True
         return digest
 
     def save(self) -> None:
+        """Write the memory, keeping what other processes wrote to it since it was read: the
+        runner's memory is read before the stages' kernels hash their outputs into theirs, and
+        writing it back as read would make the next run hash every one of those files again."""
         if not self.changed and self.written_ns:
             return
         now = time.time_ns()
-        live = {k: v for k, v in self.entries.items() if os.path.exists(k)}
+        merged = {**self.entries, **self._stored()[0]}
+        for key in self.recorded:  # ours, unless another process saw the file in a later state
+            theirs = merged[key]
+            if not (isinstance(theirs, list) and len(theirs) == 3 and theirs[1] > self.entries[key][1]):
+                merged[key] = self.entries[key]
+        self.entries = merged
+        live = {k: v for k, v in merged.items() if os.path.exists(k)}
         text = json.dumps({"written_ns": now, "entries": live}, sort_keys=True, separators=(",", ":"))
         write_text_atomic(self.path, text)
         self.written_ns, self.changed = now, False
