@@ -1,13 +1,13 @@
 """The compare stage alone (20-compare: compare + tables), two checkouts side by side in one run.
 
-    .venv/bin/python benchmarks/compare_stage.py                                # 41 and 200 documents
-    .venv/bin/python benchmarks/compare_stage.py --sizes 41 200 1000 --base-max 200
-    .venv/bin/python benchmarks/compare_stage.py --base /work/main/src --workdir /tmp/cmp-bench
+    .venv/bin/python benchmarks/compare_stage.py --base ../main/src              # 41 and 200 documents
+    .venv/bin/python benchmarks/compare_stage.py --base ../main/src --sizes 41 200 1000 --base-max 200
+    .venv/bin/python benchmarks/compare_stage.py --base ../main/src --workdir /tmp/cmp-bench
 
 For each size it builds a throw-away project (benchmarks/corpus_run.build_project: synthetic
 report-sized documents, 10 years per body, every body of one level, so every body is every other's
 peer), runs the clean stage once with this checkout, and copies the project for each checkout
-measured: the base (`--base`, a `src` folder, default the main worktree's) and this one (`--this`,
+measured: the base (`--base`, the `src` folder of another checkout, e.g. a worktree of main) and this one (`--this`,
 default this checkout's `src`). Then, for each copy, with that checkout's package first on
 PYTHONPATH:
 
@@ -124,11 +124,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--years", type=int, default=10, help="years per body")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--jobs", type=int, default=2, help="workers of the stage (default 2)")
-    parser.add_argument("--base", type=Path, default=Path("/work/main/src"), help="the other checkout's src folder")
+    parser.add_argument("--base", type=Path, required=True, help="the other checkout's src folder")
     parser.add_argument("--base-max", type=int, default=200, help="measure the base only up to this many documents")
     parser.add_argument("--this", type=Path, default=ROOT / "src", help="the checkout measured against it (src folder)")
     parser.add_argument("--workdir", type=Path, help="keep the projects here (default: a temp folder)")
     args = parser.parse_args(argv)
+    for name in ("base", "this"):
+        if not (getattr(args, name) / "pipeline" / "__init__.py").is_file():
+            parser.error(f"--{name} {getattr(args, name)}: not a src folder (it has no pipeline/__init__.py)")
     where = args.workdir or Path(tempfile.mkdtemp(prefix="compare-bench-"))
     where.mkdir(parents=True, exist_ok=True)
     load = os.getloadavg()[0]
