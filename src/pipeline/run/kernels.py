@@ -77,22 +77,36 @@ def _kernel_mark() -> str:
     return str(paths.corpus_dir().resolve())
 
 
+def _stat(pid: int | str) -> tuple[str, int, int] | None:
+    """(state, parent pid, process group) from /proc/PID/stat; None when the process is gone. The
+    command name in parentheses may hold spaces or ')', so the fields are read after the last ')'."""
+    try:
+        state, parent, group = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[:3]
+        return state, int(parent), int(group)
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _pids() -> list[int]:
+    return [int(entry) for entry in os.listdir("/proc") if entry.isdigit()]
+
+
 def _marked_processes(mark: str) -> list[int]:
     """The live processes whose environment carries KERNEL_MARK=`mark`, except this process and
     its ancestors (a run started from inside a kernel of ours must not kill its own parent)."""
     entry = f"{KERNEL_MARK}={mark}".encode()
     spared = _ancestors()
     found = []
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit() or int(proc.name) in spared:
+    for pid in _pids():
+        if pid in spared:
             continue
         try:
-            environ = (proc / "environ").read_bytes()
-            state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
+            environ = Path(f"/proc/{pid}/environ").read_bytes()
         except OSError:  # gone meanwhile, or another user's
             continue
-        if state != "Z" and entry in environ.split(b"\0"):
-            found.append(int(proc.name))
+        stat = _stat(pid)
+        if stat is not None and stat[0] != "Z" and entry in environ.split(b"\0"):
+            found.append(pid)
     return found
 
 
@@ -100,10 +114,10 @@ def _ancestors() -> set[int]:
     pids, pid = set(), os.getpid()
     while pid > 1 and pid not in pids:
         pids.add(pid)
-        try:
-            pid = int((Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
+        stat = _stat(pid)
+        if stat is None:
             break
+        pid = stat[1]
     return pids
 
 
@@ -149,16 +163,7 @@ def _kill_group(pgid: int, patience: float = 5.0) -> None:
 
 
 def _group_alive(pgid: int) -> bool:
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            state, _ppid, group = (proc / "stat").read_text().rsplit(")", 1)[1].split()[:3]
-        except (OSError, ValueError):
-            continue
-        if int(group) == pgid and state != "Z":
-            return True
-    return False
+    return any(stat[2] == pgid and stat[0] != "Z" for stat in map(_stat, _pids()) if stat is not None)
 
 
 def logging_to(stderr):
