@@ -211,3 +211,21 @@ def test_search_finds_substrings_only_where_they_are(built):
     hits = search(built / "annual_figures.sqlite", "常委会会议")
     assert hits and all("常委会会议" in h[0] for h in hits)
     assert search(built / "annual_figures.sqlite", "不存在的短语啊") == []
+
+
+def test_what_repeats_in_the_comparison_is_stored_once(built):
+    """Notes and baselines are lookups; the view still gives every field of every row."""
+    con = sqlite3.connect(built / "annual_figures.sqlite")
+    stored = [r[1] for r in con.execute("PRAGMA table_info(comparison_rows)")]
+    rows = con.execute("SELECT count(*) FROM comparison").fetchone()[0]
+    notes = con.execute("SELECT count(*) FROM notes").fetchone()[0]
+    distinct = con.execute("SELECT count(*) FROM (SELECT DISTINCT note, note_zh FROM comparison)").fetchone()[0]
+    repeated = con.execute("SELECT count(*) FROM (SELECT 1 FROM baselines GROUP BY baseline_body, baseline_start, "
+                           "baseline_end, baseline_period, baseline_kind, baseline_source HAVING count(*) > 1)"
+                           ).fetchone()[0]  # fmt: skip
+    figure_columns = [r[1] for r in con.execute("PRAGMA table_info(figure_rows)")]
+    con.close()
+    assert {"note", "note_zh", "baseline_source", "baseline_body"}.isdisjoint(stored)
+    assert {"note_id", "baseline_id", "label_id"} <= set(stored)
+    assert notes == distinct and repeated == 0 and rows > notes
+    assert "source" not in figure_columns and "origin_id" in figure_columns
