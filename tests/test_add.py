@@ -4,6 +4,7 @@ PDF into reports whose evidence links the page's URL and names the PDF's page.""
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import io
 import zipfile
@@ -149,7 +150,7 @@ def test_add_then_run_makes_reports_of_a_page_and_a_pdf(project_copy, tmp_path):
     assert "召开常委会会议" in html
     report = (root / "reports" / "nanshan" / "2023.html").read_text(encoding="utf-8")
     assert "第1页" in report and "第2页" in report and "p. 2" in report
-    figures = (root / "data" / "interim" / "nanshan" / "2023" / "figures.csv").read_text(encoding="utf-8")
+    figures = gzip.decompress((root / "data" / "interim" / "nanshan" / "2023" / "figures.csv.gz").read_bytes()).decode()
     assert figures.splitlines()[0].endswith(",page")
     derived = (root / "data" / "interim" / "nanshan" / "2023" / "document.txt").read_text(encoding="utf-8")
     assert "人大工作资料汇编" not in derived

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import gzip
 import hashlib
 import io
 import json
@@ -418,7 +419,8 @@ def test_document_without_figures_runs_and_says_so(project_copy, capsys):
     assert code == 0, err
     assert f"pipeline: note: {folder / 'report.txt'}: no figures found; it adds no rows to the panel" in err
     processed = project_copy / "data" / "processed"
-    interim = (project_copy / "data" / "interim" / "datong" / "2023" / "figures.csv").read_text(encoding="utf-8")
+    interim = gzip.decompress((project_copy / "data" / "interim" / "datong" / "2023" / "figures.csv.gz").read_bytes())
+    interim = interim.decode("utf-8")
     assert interim.startswith("doc_id,body,report_year,") and interim.count("\n") == 1  # the header, no rows
     panel = pd.read_parquet(processed / "figures.parquet")
     assert not ((panel["body"] == "datong") & (panel["source_type"] == "document")).any()

@@ -203,11 +203,11 @@ def test_a_removed_document_leaves_the_panel_and_its_interim_files_are_kept(call
 @pytest.mark.parametrize(
     ("output", "step"),
     [
-        ("data/interim/lvliang/2023/layout_repairs.csv", "clean"),
+        ("data/interim/lvliang/2023/layout_repairs.csv.gz", "clean"),
         ("data/processed/figures.csv", "panel"),
         ("data/processed/figures.parquet", "panel"),
         ("data/processed/comparison.csv", "tables"),
-        ("data/interim/lvliang/2023/checks.csv", "compare"),
+        ("data/interim/lvliang/2023/checks.csv.gz", "compare"),
         ("reports/lvliang/2023.html", "report"),
         ("reports/index.html", "index"),
         ("reports/indicators/sc_sessions.html", "publish"),
@@ -290,12 +290,12 @@ def test_sidecar_records_inputs_package_notebook_and_outputs(calls, project):
     assert f"data/raw/lvliang/2023/{SEED.name}" in key["inputs"]
     assert "data/reference/indicators.yaml" in key["inputs"]
     assert set(sidecar["outputs"]) == {
-        "data/interim/lvliang/2023/figures.csv",
-        "data/interim/lvliang/2023/layout_repairs.csv",
-        "data/interim/lvliang/2023/rejected_numerals.csv",
+        "data/interim/lvliang/2023/figures.csv.gz",
+        "data/interim/lvliang/2023/layout_repairs.csv.gz",
+        "data/interim/lvliang/2023/rejected_numerals.csv.gz",
     }
     corpus = json.loads((project / "data/interim/.corpus/panel.sidecar.json").read_text(encoding="utf-8"))
-    assert set(corpus["key"]["parts"]) == {"data/interim/lvliang/2023/figures.csv"}
+    assert set(corpus["key"]["parts"]) == {"data/interim/lvliang/2023/figures.csv.gz"}
 
 
 def test_the_reference_check_runs_again_only_when_a_table_changed(calls, project, monkeypatch):
@@ -374,9 +374,10 @@ def test_a_part_with_other_columns_is_aligned_to_the_table(calls, project):
 
     _second_year(project)
     run.run_all()
-    part = project / "data" / "interim" / "lvliang" / "2022" / "comparison.csv"
+    part = project / "data" / "interim" / "lvliang" / "2022" / "comparison.csv.gz"
     frame = pd.read_csv(part, dtype=str, keep_default_na=False)
-    frame.drop(columns="coverage").to_csv(part, index=False, lineterminator="\n")  # as an older version left it
+    part.unlink()  # as an older version left it: plain CSV, without the coverage column
+    frame.drop(columns="coverage").to_csv(part.with_suffix(""), index=False, lineterminator="\n")
     assert assemble_tables([("lvliang", 2022), ("lvliang", 2023)]) == {"parts_read": 4, "parts_parsed": 3}
     table = pd.read_csv(project / "data" / "processed" / "comparison.csv", dtype=str, keep_default_na=False)
     assert list(table.columns) == list(frame.columns)
@@ -503,16 +504,62 @@ def test_the_reaping_goes_on_until_no_marked_process_is_left(project, monkeypatc
 def test_a_recorded_output_is_never_looked_for_in_the_checkout(project, tmp_path, monkeypatch):
     """A data folder whose output is gone re-runs its item, even when the checkout has that file."""
     checkout = tmp_path / "checkout"
-    for rel in ("data/interim/lvliang/2023/figures.csv", "data/reference/only-shipped.csv", "notebooks/x.ipynb"):
+    for rel in ("data/interim/lvliang/2023/figures.csv.gz", "data/reference/only-shipped.csv", "notebooks/x.ipynb"):
         (checkout / rel).parent.mkdir(parents=True, exist_ok=True)
         (checkout / rel).write_text("x", encoding="utf-8")
     monkeypatch.setattr(paths, "CHECKOUT", checkout)
     monkeypatch.setattr(paths, "NOTEBOOKS", checkout / "notebooks")
     assert (
-        incremental.absolute("data/interim/lvliang/2023/figures.csv")
-        == project / "data/interim/lvliang/2023/figures.csv"
+        incremental.absolute("data/interim/lvliang/2023/figures.csv.gz")
+        == project / "data/interim/lvliang/2023/figures.csv.gz"
     )
-    assert incremental.outputs_problem({"data/interim/lvliang/2023/figures.csv": "0" * 64}).endswith("missing")
+    assert incremental.outputs_problem({"data/interim/lvliang/2023/figures.csv.gz": "0" * 64}).endswith("missing")
     assert incremental.absolute("data/reference/only-shipped.csv") == checkout / "data/reference/only-shipped.csv"
     assert incremental.absolute("data/reference/bodies.csv") == project / "data/reference/bodies.csv"
     assert incremental.absolute("notebooks/x.ipynb") == checkout / "notebooks/x.ipynb"
+
+
+def test_plain_interim_tables_of_an_older_version_are_replaced_by_gzip_and_nothing_is_lost(calls, project):
+    """issue 12: a data folder an older version ran (plain data/interim/<body>/<year>/*.csv, sidecars
+    recording them) runs the clean and compare steps again, because the sidecars do not record the
+    .csv.gz outputs; the .gz tables get the very bytes a fresh run gives, the plain ones are removed,
+    and the processed tables are the same."""
+    import gzip
+
+    run.run_all()
+    folder = project / "data" / "interim" / "lvliang" / "2023"
+    fresh = {p.name: p.read_bytes() for p in sorted(folder.glob("*.csv.gz"))}
+    assert sorted(fresh) == sorted(stages.CLEAN_OUTPUTS + stages.COMPARE_OUTPUTS)
+    processed = {n: (project / "data" / "processed" / n).read_bytes() for n in ("figures.csv", "comparison.csv")}
+    for name, data in fresh.items():  # as the older version left them: plain CSV, recorded by name
+        (folder / name).unlink()
+        (folder / name[: -len(".gz")]).write_bytes(gzip.decompress(data))
+    for step in ("clean", "compare"):
+        sidecar = folder / f"{step}.sidecar.json"
+        stored = json.loads(sidecar.read_text(encoding="utf-8"))
+        stored["outputs"] = {
+            k[: -len(".gz")]: hashlib.sha256((project / k[: -len(".gz")]).read_bytes()).hexdigest()
+            for k in stored["outputs"]
+        }
+        sidecar.write_text(json.dumps(stored), encoding="utf-8")
+    ran = _ran(run.run_all())
+    assert ("clean", "lvliang/2023") in ran and ("compare", "lvliang/2023") in ran
+    assert {p.name: p.read_bytes() for p in sorted(folder.glob("*.csv.gz"))} == fresh
+    assert list(folder.glob("*.csv")) == []  # the space is really saved
+    assert {n: (project / "data" / "processed" / n).read_bytes() for n in processed} == processed
+    assert _ran(run.run_all()) == []
+
+
+def test_a_plain_interim_table_left_by_an_older_version_is_still_read(project):
+    """Until its .csv.gz replaces it, the plain table an older version wrote is what the panel reads."""
+    from pipeline import interim_csv
+
+    folder = project / "data" / "interim" / "lvliang" / "2023"
+    folder.mkdir(parents=True)
+    (folder / "figures.csv").write_text("doc_id\nx\n", encoding="utf-8")
+    assert paths.interim_figure_tables() == ([folder / "figures.csv"], [])
+    assert interim_csv.find(folder, "figures.csv") == folder / "figures.csv"
+    interim_csv.write_table(folder / "figures.csv.gz", "doc_id\ny\n")
+    assert not (folder / "figures.csv").exists()
+    assert paths.interim_figure_tables() == ([folder / "figures.csv.gz"], [])
+    assert interim_csv.read_text(interim_csv.find(folder, "figures.csv")) == "doc_id\ny\n"

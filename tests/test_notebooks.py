@@ -45,9 +45,9 @@ def test_clean_notebook_writes_the_panel_and_is_deterministic(project):
     for path in (
         processed / "figures.csv",
         processed / "figures.parquet",
-        interim / "figures.csv",
-        interim / "layout_repairs.csv",
-        interim / "rejected_numerals.csv",
+        interim / "figures.csv.gz",
+        interim / "layout_repairs.csv.gz",
+        interim / "rejected_numerals.csv.gz",
     ):
         assert path.is_file(), path
     csv_bytes = (processed / "figures.csv").read_bytes()

@@ -188,13 +188,13 @@ def test_published_figures_used_for_comparison_link_to_their_pages(report_html):
 
 def test_data_quality_section_lists_repairs_unmapped_figures_and_checks(report_html, built):
     quality = report_html[report_html.index('id="quality"') :]
-    repairs = pd.read_csv(built / "data" / "interim" / "lvliang" / "2023" / "layout_repairs.csv", dtype=str)
+    repairs = pd.read_csv(built / "data" / "interim" / "lvliang" / "2023" / "layout_repairs.csv.gz", dtype=str)
     assert len(repairs) == 5 and all(f">{line}<" in quality for line in repairs["line"])
     assert "已接续" in quality and "joined to its continuation" in quality
     checks = pd.read_csv(built / "data" / "processed" / "checks.csv", dtype=str, encoding="utf-8-sig")
     statuses = re.findall(r'<span class="status (\w+)">', quality)
     assert sorted(statuses) == sorted(checks["status"])  # every check with its outcome
-    figures = pd.read_csv(built / "data" / "interim" / "lvliang" / "2023" / "figures.csv", dtype=str)
+    figures = pd.read_csv(built / "data" / "interim" / "lvliang" / "2023" / "figures.csv.gz", dtype=str)
     unmapped = int(figures["indicator_id"].isna().sum())
     assert 0 < unmapped < len(figures)
     assert f"{unmapped} / {len(figures)} 个数字" in quality  # figures not mapped to an indicator

@@ -7,6 +7,7 @@ Full runs of `pipeline run` in a subprocess on a throw-away copy of the project,
 from __future__ import annotations
 
 import ast
+import gzip
 import hashlib
 import io
 import json
@@ -25,9 +26,9 @@ import pytest
 from .conftest import ROOT, copy_project
 
 OUTPUTS = [
-    "data/interim/lvliang/2023/figures.csv",
-    "data/interim/lvliang/2023/layout_repairs.csv",
-    "data/interim/lvliang/2023/rejected_numerals.csv",
+    "data/interim/lvliang/2023/figures.csv.gz",
+    "data/interim/lvliang/2023/layout_repairs.csv.gz",
+    "data/interim/lvliang/2023/rejected_numerals.csv.gz",
     "data/processed/figures.csv",
     "data/processed/figures.parquet",
     "data/processed/comparison.csv",
@@ -61,8 +62,9 @@ def assert_outputs_readable(root: Path) -> None:
     """Every output parses completely: CSVs as tables with their header, Parquet, notebooks as JSON."""
     for name in OUTPUTS + NOTEBOOKS:
         path = root / name
-        if name.endswith(".csv"):
-            table = pd.read_csv(io.BytesIO(path.read_bytes()), encoding="utf-8-sig", dtype=str, keep_default_na=False)
+        if name.endswith((".csv", ".csv.gz")):
+            data = gzip.decompress(path.read_bytes()) if name.endswith(".gz") else path.read_bytes()
+            table = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig", dtype=str, keep_default_na=False)
             assert len(table.columns) > 3, name
         elif name.endswith(".parquet"):
             assert len(pd.read_parquet(path)) > 300

@@ -102,11 +102,15 @@ def corpus_dir() -> Path:
 def interim_figure_tables(
     interim_root: Path | None = None, raw_root: Path | None = None
 ) -> tuple[list[Path], list[Path]]:
-    """The interim figure tables (data/interim/<body>/<year>/figures.csv) whose raw document is
+    """The interim figure tables (data/interim/<body>/<year>/figures.csv.gz, or the plain
+    figures.csv an older version left where no .csv.gz replaced it yet) whose raw document is
     still there, and those whose raw folder (with its source.yaml) was removed or renamed: their
     figures must leave the panel."""
     current, orphaned = [], []
-    for table in sorted((interim_root or INTERIM).glob("*/*/figures.csv")):
+    root = interim_root or INTERIM
+    gz = {t.parent: t for t in root.glob("*/*/figures.csv.gz")}
+    plain = {t.parent: t for t in root.glob("*/*/figures.csv") if t.parent not in gz}
+    for table in sorted([*gz.values(), *plain.values()]):
         raw = (raw_root or RAW) / table.parent.parent.name / table.parent.name
         (current if (raw / "source.yaml").is_file() else orphaned).append(table)
     return current, orphaned

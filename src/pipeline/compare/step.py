@@ -1,5 +1,5 @@
-"""The compare step: the panel -> per body-year parts data/interim/<body>/<year>/comparison.csv and
-checks.csv -> data/processed/comparison.csv and checks.csv.
+"""The compare step: the panel -> per body-year parts data/interim/<body>/<year>/comparison.csv.gz and
+checks.csv.gz (gzip-compressed CSV, pipeline.interim_csv) -> data/processed/comparison.csv and checks.csv.
 
 `compare_inputs` computes one body-year from what it reads (pipeline.compare.peers.CompareInputs:
 its body's rows and its chosen peers'), `compare_rows` from a frame of the panel; `write_parts`
@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline import paths
+from pipeline import interim_csv, paths
 from pipeline.atomic import write_atomic
 from pipeline.compare.baselines import COMPARISON_COLUMNS, comparison_rows
 from pipeline.compare.checks import CHECK_COLUMNS, check_rows
@@ -93,7 +93,15 @@ def compare_rows(rows: pd.DataFrame, body: str, year: int, bodies: pd.DataFrame 
 
 
 def part_paths(body: str, year: int) -> list[Path]:
-    return [paths.interim_dir(body, year) / name for name in TABLES]
+    """The parts the compare step writes for a body-year: <table>.csv.gz."""
+    return [paths.interim_dir(body, year) / interim_csv.stored_name(name) for name in TABLES]
+
+
+def found_parts(body: str, year: int) -> list[Path] | None:
+    """The body-year's parts as they are on disk (a plain .csv an older version left counts, when
+    no .csv.gz replaced it yet), or None when one is missing."""
+    found = [interim_csv.find(paths.interim_dir(body, year), name) for name in TABLES]
+    return None if None in found else found  # type: ignore[return-value]
 
 
 def csv_text(columns: list[str], rows: list[list[str]]) -> str:
@@ -110,14 +118,14 @@ def write_parts(body: str, year: int, result: CompareResult) -> list[Path]:
     for frame, path in zip((result.comparison, result.checks), part_paths(body, year), strict=True):
         # a part is a CSV a person may open too: no cell a spreadsheet would run as a formula
         text = csv_text(list(frame.columns), [safe_row(row) for row in frame.to_numpy().tolist()])
-        write_atomic(path, lambda tmp, t=text: tmp.write_text(t, encoding="utf-8", newline=""))
+        interim_csv.write_table(path, text)
         out.append(path)
     return out
 
 
 def _part_lines(table: Table, part: Path) -> tuple[str, bool]:
     """A part's rows as the processed table's lines: as they are, or read, aligned and sorted (True)."""
-    text = part.read_bytes().decode("utf-8")  # no newline translation: a cell may hold a CR
+    text = interim_csv.read_text(part)  # no newline translation: a cell may hold a CR
     head, _, lines = text.partition("\n")
     if table.parts_in_order and head + "\n" == csv_text(table.columns, []):
         return lines, False
@@ -137,7 +145,7 @@ def assemble_tables(items: list[tuple[str, int]], changed: set[tuple[str, int]] 
     read = parsed = 0
     for table in (COMPARISON, CHECKS):
         target = paths.PROCESSED / table.name
-        parts = [p for b, y in sorted(items) if (p := paths.interim_dir(b, y) / table.name).is_file()]
+        parts = [p for b, y in sorted(items) if (p := interim_csv.find(paths.interim_dir(b, y), table.name))]
         if not parts:
             raise DataCheckError(f"{target}: no comparison part to assemble; run the compare step first")
         chunks = [csv_text(table.columns, [])]
@@ -160,9 +168,10 @@ def compare_year(body: str, year: int) -> CompareResult:
     result = compare_rows(pd.read_parquet(panel_path), body, year)
     write_parts(body, year, result)
     done = [
-        (t.parent.parent.name, int(t.parent.name))
-        for t in sorted(paths.INTERIM.glob("*/*/comparison.csv"))
-        if (paths.raw_dir(t.parent.parent.name, int(t.parent.name)) / "source.yaml").is_file()
+        (t.parent.name, int(t.name))
+        for t in sorted({p.parent for p in paths.INTERIM.glob("*/*/comparison.csv*")})
+        if interim_csv.find(t, COMPARISON.name)
+        and (paths.raw_dir(t.parent.name, int(t.name)) / "source.yaml").is_file()
     ]
     assemble_tables(done, {(body, year)})
     return result

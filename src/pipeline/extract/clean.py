@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline import paths
-from pipeline.atomic import write_text_atomic
+from pipeline import interim_csv, paths
 from pipeline.errors import DataCheckError
 from pipeline.extract.figures import Extraction, extract
 from pipeline.extract.rows import (
@@ -45,7 +44,7 @@ def _frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
 
 
 def clean_document(body: str, year: int) -> CleanResult:
-    """Read data/raw/<body>/<year>/, extract its figures, write data/interim/<body>/<year>/."""
+    """Read data/raw/<body>/<year>/, extract its figures, write data/interim/<body>/<year>/*.csv.gz."""
     body, year = check_body_year(body, year)
     source = find_source(body, year)
     intake = source.intake()
@@ -75,9 +74,12 @@ def clean_document(body: str, year: int) -> CleanResult:
     out = paths.interim_dir(body, year)
     if intake.derived is not None:  # the text the offsets index, and its map back to the source
         write_derived(intake.derived, out, source.path.name, source.sha256)
-    write_text_atomic(out / "figures.csv", to_csv_text(figures, columns))
-    write_text_atomic(out / "layout_repairs.csv", to_csv_text(layout_rows(extraction), LAYOUT_COLUMNS))
-    write_text_atomic(out / "rejected_numerals.csv", to_csv_text(rejection_rows(extraction), REJECTION_COLUMNS))
+    # gzip-compressed, deterministically (pipeline.interim_csv); a plain .csv left by an older version goes
+    interim_csv.write_table(out / "figures.csv.gz", to_csv_text(figures, columns))
+    interim_csv.write_table(out / "layout_repairs.csv.gz", to_csv_text(layout_rows(extraction), LAYOUT_COLUMNS))
+    interim_csv.write_table(
+        out / "rejected_numerals.csv.gz", to_csv_text(rejection_rows(extraction), REJECTION_COLUMNS)
+    )
     return CleanResult(
         source=source,
         extraction=extraction,

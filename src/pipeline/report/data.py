@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 
-from pipeline import paths
+from pipeline import interim_csv, paths
 from pipeline.compare.baselines import BASELINE_KINDS, NO_BASELINE, OWN_BASELINE_KINDS, PEER_KIND, year_figures
 from pipeline.csv_safety import restore_frame
 from pipeline.reference.indicators import by_id
@@ -63,7 +63,7 @@ def load(body: str, year: int, panel: pd.DataFrame | None = None) -> ReportData:
         panel = report_rows(pd.read_parquet(paths.PROCESSED / "figures.parquet"), body)
     doc = panel[(panel["source_type"] == "document") & (panel["source"] == source.doc_id)].copy()
     interim = paths.interim_dir(body, year)
-    detail = _read_csv(interim / "figures.csv")
+    detail = _read_csv(interim_csv.path_of(interim, "figures.csv"))
     offsets = {
         (int(s), int(e)): int(ss)
         for s, e, ss in zip(detail["start"], detail["end"], detail["sentence_start"], strict=True)
@@ -85,10 +85,10 @@ def load(body: str, year: int, panel: pd.DataFrame | None = None) -> ReportData:
         bodies=known_bodies(),
         figures=doc,
         panel=panel,
-        comparison=_part(interim / "comparison.csv", ["body", "report_year", "indicator_id"]),
-        checks=_part(interim / "checks.csv", ["body", "report_year", "check", "indicator_id"]),
-        repairs=_read_csv(interim / "layout_repairs.csv"),
-        rejections=_read_csv(interim / "rejected_numerals.csv"),
+        comparison=_part(interim_csv.path_of(interim, "comparison.csv"), ["body", "report_year", "indicator_id"]),
+        checks=_part(interim_csv.path_of(interim, "checks.csv"), ["body", "report_year", "check", "indicator_id"]),
+        repairs=_read_csv(interim_csv.path_of(interim, "layout_repairs.csv")),
+        rejections=_read_csv(interim_csv.path_of(interim, "rejected_numerals.csv")),
         indicators=by_id(),
     )
 

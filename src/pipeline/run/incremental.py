@@ -231,8 +231,12 @@ def read_sidecar(step: str, item: str) -> dict[str, Any] | str | None:
     return old
 
 
-def decide(step: str, item: str, key: dict[str, Any], force: bool = False) -> Decision:
-    """Whether `item` of `step` must run, and why: its key changed, or an output is not as it was left."""
+def decide(
+    step: str, item: str, key: dict[str, Any], force: bool = False, expected: list[Path] | None = None
+) -> Decision:
+    """Whether `item` of `step` must run, and why: its key changed, or an output is not as it was
+    left, or an output it writes now (`expected`) is not among those its sidecar records (the sidecar
+    of a version that wrote other files: plain interim .csv before they were .csv.gz)."""
     key = {"sidecar_version": SIDECAR_VERSION, "step": step, **key}
     if force:
         return Decision(True, "--force", key)
@@ -246,6 +250,9 @@ def decide(step: str, item: str, key: dict[str, Any], force: bool = False) -> De
     problem = outputs_problem(old["outputs"])
     if problem:
         return Decision(True, problem, key)
+    for path in expected or ():
+        if rel(path) not in old["outputs"]:
+            return Decision(True, f"output {rel(path)} missing", key)
     return Decision(False, "up to date", key)
 
 

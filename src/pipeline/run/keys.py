@@ -20,8 +20,10 @@ from pipeline.reference.sources import Source, check_body_year, discover_sources
 from pipeline.run import incremental as inc
 from pipeline.run import steps
 
-CLEAN_OUTPUTS = ("figures.csv", "layout_repairs.csv", "rejected_numerals.csv")
-COMPARE_OUTPUTS = ("comparison.csv", "checks.csv")
+# a document's interim tables, gzip-compressed CSV (pipeline.interim_csv); a sidecar that does not
+# record one of them (written by a version that wrote plain .csv) makes its step run again
+CLEAN_OUTPUTS = ("figures.csv.gz", "layout_repairs.csv.gz", "rejected_numerals.csv.gz")
+COMPARE_OUTPUTS = ("comparison.csv.gz", "checks.csv.gz")
 
 
 @dataclass

@@ -277,7 +277,7 @@ def _preflight(sources: list[Source], force: bool) -> None:
 
         check_reference()
     for source in sources:
-        if force or incremental.decide("clean", stages.label(source), stages.clean_key(source)).run:
+        if force or _clean_decision(source).run:
             source.read()
     if not checked:  # only once everything passed: a refused run writes nothing
         write_text_atomic(stamp, key)
@@ -303,9 +303,14 @@ def _gate_problem(notebook: str, sources: list[Source], step_names: list[str]) -
     return ""
 
 
+def _clean_decision(source: Source) -> incremental.Decision:
+    outputs = stages.clean_outputs(source.body, source.report_year)
+    return incremental.decide("clean", stages.label(source), stages.clean_key(source), expected=outputs)
+
+
 def _clean_problem(sources: list[Source]) -> str:
     for source in sources:
-        decision = incremental.decide("clean", stages.label(source), stages.clean_key(source))
+        decision = _clean_decision(source)
         if decision.run:
             return f"clean {stages.label(source)}: {decision.reason}"
     tables = stages.current_tables()

@@ -21,7 +21,7 @@ from pipeline import panel as panel_step
 from pipeline import paths
 from pipeline.compare.peers import CompareIndex, CompareInputs, RowIndex
 from pipeline.compare.rows import COMPARE_COLUMNS
-from pipeline.compare.step import assemble_tables, compare_inputs, part_paths, write_parts
+from pipeline.compare.step import assemble_tables, compare_inputs, found_parts, part_paths, write_parts
 from pipeline.extract.clean import clean_document
 from pipeline.fanout import Outcome, fan_out, open_executor
 from pipeline.publish.corpus import publish_corpus, published, summary_path
@@ -87,10 +87,14 @@ def _run_items(report: StepReport, todo: list[tuple[str, inc.Decision]], items: 
     return outcomes
 
 
-def _decide_all(report: StepReport, step: str, keyed: list[tuple[str, dict[str, Any]]], force: bool):
+def _decide_all(report: StepReport, step: str, keyed: list[tuple[str, dict[str, Any]]], force: bool, outputs=None):
+    """The items that must run; `outputs(body, year)`: the files an item writes, each of which its
+    sidecar must record."""
     todo = []
     for item_label, key in keyed:
-        decision = inc.decide(step, item_label, key, force)
+        body, _, year = item_label.partition("/")
+        expected = outputs(body, int(year)) if outputs else None
+        decision = inc.decide(step, item_label, key, force, expected)
         if decision.run:
             todo.append((item_label, decision))
             reason = decision.reason.split(" changed")[0] if decision.reason.startswith("input") else decision.reason
@@ -138,7 +142,7 @@ def clean_stage(documents: str = "all", force: bool = False, jobs: int = 0, exec
     sources = select(documents)
     clean = StepReport("clean")
     started = time.perf_counter()
-    todo = _decide_all(clean, "clean", [(label(s), clean_key(s)) for s in sources], force)
+    todo = _decide_all(clean, "clean", [(label(s), clean_key(s)) for s in sources], force, clean_outputs)
     items = [tuple(t[0].split("/")) for t in todo]
     items = [(b, int(y)) for b, y in items]
     with open_executor(executor, jobs or None, scheduler, len(items)) as pool:
@@ -183,7 +187,7 @@ def compare_stage(documents: str = "all", force: bool = False, jobs: int = 0, ex
         peers = index.peer_positions(s.body, s.report_year)
         chosen[label(s)] = (s.body, s.report_year, peers)
         keyed.append((label(s), compare_key(s, index.body_digest(s.body), index.digest(peers))))
-    todo = _decide_all(compare, "compare", keyed, force)
+    todo = _decide_all(compare, "compare", keyed, force, part_paths)
     items = [index.inputs(*chosen[lab]) for lab, _ in todo]
     with open_executor(executor, jobs or None, scheduler, len(items)) as pool:
         _run_items(compare, todo, items, _compare_one, pool, part_paths)
@@ -191,8 +195,9 @@ def compare_stage(documents: str = "all", force: bool = False, jobs: int = 0, ex
 
     tables = StepReport("tables")
     everything = discover_sources()
-    done = [s for s in everything if all(p.is_file() for p in part_paths(s.body, s.report_year))]
-    parts = [p for s in done for p in part_paths(s.body, s.report_year)]
+    found = {label(s): found_parts(s.body, s.report_year) for s in everything}
+    done = [s for s in everything if found[label(s)]]
+    parts = [p for s in done for p in found[label(s)]]
     outputs = [paths.PROCESSED / "comparison.csv", paths.PROCESSED / "checks.csv"]
     key = {"package": inc.package_fingerprint(), "parts": inc.hashes(parts), "sidecar_version": inc.SIDECAR_VERSION,
            "step": "tables"}  # fmt: skip

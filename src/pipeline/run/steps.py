@@ -32,9 +32,9 @@ CLEAN = Step(
         "data/reference/indicators.yaml",
     ),
     outputs=(
-        "data/interim/{body}/{year}/figures.csv",
-        "data/interim/{body}/{year}/layout_repairs.csv",
-        "data/interim/{body}/{year}/rejected_numerals.csv",
+        "data/interim/{body}/{year}/figures.csv.gz",
+        "data/interim/{body}/{year}/layout_repairs.csv.gz",
+        "data/interim/{body}/{year}/rejected_numerals.csv.gz",
     ),
 )
 PANEL = Step(
@@ -42,7 +42,7 @@ PANEL = Step(
     "10-clean.ipynb",
     "corpus",
     inputs=(
-        "data/interim/*/*/figures.csv (only the changed ones are re-read)",
+        "data/interim/*/*/figures.csv.gz (only the changed ones are re-read)",
         "data/reference/published_figures.csv",
         "data/reference/indicators.yaml",
         "data/reference/bodies.csv",
@@ -61,14 +61,17 @@ COMPARE = Step(
         "data/reference/bodies.csv",
         "data/reference/indicators.yaml",
     ),
-    outputs=("data/interim/{body}/{year}/comparison.csv", "data/interim/{body}/{year}/checks.csv"),
+    outputs=("data/interim/{body}/{year}/comparison.csv.gz", "data/interim/{body}/{year}/checks.csv.gz"),
     reads_panel="own body and peers",
 )
 TABLES = Step(
     "tables",
     "20-compare.ipynb",
     "corpus",
-    inputs=("data/interim/*/*/comparison.csv", "data/interim/*/*/checks.csv (laid end to end, in body/year order)"),
+    inputs=(
+        "data/interim/*/*/comparison.csv.gz",
+        "data/interim/*/*/checks.csv.gz (laid end to end, in body/year order)",
+    ),
     outputs=("data/processed/comparison.csv", "data/processed/checks.csv"),
 )
 REPORT = Step(
@@ -77,7 +80,7 @@ REPORT = Step(
     "document",
     inputs=(
         "the panel's rows of {body} and the published rows",
-        "data/interim/{body}/{year}/*.csv (figures, layout repairs, rejections, comparison, checks)",
+        "data/interim/{body}/{year}/*.csv.gz (figures, layout repairs, rejections, comparison, checks)",
         "data/raw/{body}/{year}/source.yaml",
         "data/reference/bodies.csv",
         "data/reference/indicators.yaml",
