@@ -114,6 +114,27 @@ def test_charts_are_svg_with_glyphs_defined_once_and_no_text_element():
         assert all(i.startswith(drawing.prefix) for i in ids) and drawing.prefix
 
 
+def test_charts_of_one_page_share_one_definition_of_each_glyph():
+    drawings = charts()
+    sheet = ET.fromstring(svg.glyph_sheet(drawings, "g"))
+    defined = [p.get("id") for p in sheet.findall("s:defs/s:path", NS)]
+    assert defined == sorted(defined) and len(defined) == len(set(defined))
+    assert set(defined) == {"g" + key for d in drawings for key in d.glyphs}
+    shared = set(defined)
+    for drawing in drawings:
+        root = ET.fromstring(drawing.markup("alt text", glyphs="g"))
+        own = {e.get("id") for e in root.iter() if e.get("id")}
+        assert not own & shared and not root.findall("s:defs/s:path", NS)  # no glyph of its own
+        refs = {e.get("href")[1:] for e in root.iter("{http://www.w3.org/2000/svg}use")}
+        assert refs and refs <= own | shared and refs & shared
+        # the same chart stand-alone still defines every glyph it draws, under its own prefix
+        alone = parsed(drawing)
+        assert len(alone.findall("s:defs/s:path", NS)) == len(drawing.glyphs)
+    # a sheet of glyphs the three charts repeat is smaller than their own three sets
+    assert len(defined) < sum(len(d.glyphs) for d in drawings)
+    assert svg.glyph_sheet(drawings, "g") == svg.glyph_sheet(charts(), "g")
+
+
 def test_coordinates_are_rounded_to_a_tenth_of_a_pixel():
     markup = charts()[2].markup()
     numbers = re.findall(r'(?:x|y|x1|y1|x2|y2|cx|cy|width|height)="(-?[\d.]+)"', markup)

@@ -56,8 +56,21 @@ CHART_ELEMENTS = CHART_CONTAINERS | {"path", "use", "rect", "line", "polyline", 
 
 def assert_charts_are_ours(charts: list[list[tuple[str, dict]]], count: int) -> None:
     """`count` inline charts, each an <svg class="chart" role="img"> of drawing elements only: no
-    script, no foreign content, no event handler, no reference leaving the chart."""
+    script, no foreign content, no event handler, no reference leaving the page; beside them at
+    most one hidden <svg class="glyphs"> of glyph outlines only, which the charts' <use>s may draw."""
+    sheets = [c for c in charts if c[0][1].get("class") == "glyphs"]
+    charts = [c for c in charts if c[0][1].get("class") != "glyphs"]
+    assert len(sheets) <= 1
+    shared = set()
+    for sheet in sheets:
+        assert sheet[0] == ("svg", {"xmlns": "http://www.w3.org/2000/svg", "class": "glyphs", "aria-hidden": "true"})
+        assert [t for t, _ in sheet[1:]] == ["defs"] + ["path"] * (len(sheet) - 2)
+        assert all(set(a) == {"id", "d"} for _, a in sheet[2:])
+        shared = {a["id"] for _, a in sheet[2:]}
     assert len(charts) == count
+    for chart in charts:
+        ids = shared | {a["id"] for _, a in chart if a.get("id")}
+        assert all(a["href"][1:] in ids for t, a in chart if t == "use"), "a <use> finds no glyph in the page"
     for chart in charts:
         tag, root = chart[0]
         assert tag == "svg" and root.get("class") == "chart" and root.get("role") == "img"

@@ -40,7 +40,7 @@ from pipeline.report.data import (
     unmapped_figures,
     without_baseline,
 )
-from pipeline.report.svg import Drawing
+from pipeline.report.svg import Drawing, glyph_sheet
 
 ONE_LINE_FOLDER = "fragments/"
 
@@ -166,12 +166,32 @@ class Chart:
     missing: tuple[str, ...] = ()  # characters no font had, drawn as boxes
 
     @classmethod
-    def of(cls, drawing: Drawing, alt: str) -> Chart:
-        return cls(Markup(drawing.markup(fmt.one_line(alt))), alt, tuple(sorted(drawing.missing)))
+    def of(cls, drawing: Drawing, alt: str, glyphs: str | None = None) -> Chart:
+        """`drawing` with its own glyph definitions, or (`glyphs`, a prefix) with those of the page's
+        `glyph_sheet`."""
+        return cls(Markup(drawing.markup(fmt.one_line(alt), glyphs)), alt, tuple(sorted(drawing.missing)))
+
+
+# the id prefix of the glyphs the report's charts share (theirs are p, b and s: report.charts)
+GLYPHS = "g"
 
 
 def report_charts(data: ReportData) -> dict[str, Chart | None]:
-    """The report's three charts (None where there is nothing to draw): parts, baselines, series."""
+    """The report's three charts (None where there is nothing to draw): parts, baselines, series.
+    Their glyphs are defined once, by `report_glyphs` of the same drawings, not in each chart."""
+    return _charts(_drawings(data))
+
+
+def _charts(drawings: dict[str, tuple[Drawing | None, str]]) -> dict[str, Chart | None]:
+    return {name: Chart.of(drawing, alt, GLYPHS) if drawing else None for name, (drawing, alt) in drawings.items()}
+
+
+def report_glyphs(drawings: Iterable[Drawing | None]) -> Markup:
+    """The hidden <svg> that defines every glyph the report's charts draw, once each."""
+    return Markup(glyph_sheet([d for d in drawings if d is not None], GLYPHS))
+
+
+def _drawings(data: ReportData) -> dict[str, tuple[Drawing | None, str]]:
     parts = chart_data.parts_of_work(data)
     panels = chart_data.baseline_panels(data)
     series = chart_data.series_list(data)
@@ -179,14 +199,18 @@ def report_charts(data: ReportData) -> dict[str, Chart | None]:
     panels_alt = "; ".join(f"{p.title}: " + ", ".join(f"{b.label} {b.value:g}" for b in p.bars) for p in panels)
     series_alt = "; ".join(f"{s.title}: " + ", ".join(f"{p[2]} {p[1]:g}" for p in s.points) for s in series)
     return {
-        "parts": Chart.of(plotting.parts_chart(parts), parts_alt) if parts else None,
-        "baselines": Chart.of(plotting.baselines_chart(panels), panels_alt) if panels else None,
-        "series": Chart.of(plotting.series_chart(series), series_alt) if series else None,
+        "parts": (plotting.parts_chart(parts) if parts else None, parts_alt),
+        "baselines": (plotting.baselines_chart(panels) if panels else None, panels_alt),
+        "series": (plotting.series_chart(series) if series else None, series_alt),
     }
 
 
 def charts_html(data: ReportData) -> str:
-    return render("fragments/charts.html.j2", **report_charts(data))
+    """The charts section: the glyphs of its charts defined once, then the charts (a fragment that
+    shows as it is on its own, in the analyst's notebook, as in the page)."""
+    drawings = _drawings(data)
+    glyphs = report_glyphs(drawing for drawing, _ in drawings.values())
+    return render("fragments/charts.html.j2", glyphs=glyphs, **_charts(drawings))
 
 
 def evidence_html(data: ReportData) -> str:

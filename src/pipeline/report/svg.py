@@ -1,7 +1,9 @@
 """A small SVG writer for the charts: shapes in px, text as glyph outlines (`report.fonts`).
 
 Each distinct glyph is written once per drawing in <defs> and placed with <use>, so the chart needs
-no font on the reader's side. Coordinates are rounded to 0.1 px and ids come from the glyphs
+no font on the reader's side. Charts inlined in one page can share one set of glyph definitions
+instead (`glyph_sheet`, and `Drawing.markup(glyphs=...)`): the same glyph drawn by three charts is
+then written once per page. Coordinates are rounded to 0.1 px and ids come from the glyphs
 themselves (font and glyph index) or from colours, never from a counter, so the same chart gives the
 same bytes in any process. A character that no font has is drawn as a box and listed in `missing`.
 """
@@ -18,6 +20,9 @@ from xml.sax.saxutils import escape
 from pipeline.report import fonts
 
 INK = "#222"
+# stands for the glyphs' id prefix in a drawing's markup until it is written out: the drawing's own
+# prefix, or a page's shared one (a control character, which no text of a chart can hold)
+_GLYPH = "\x00"
 # a white outline under glyphs (stroke painted first), in EM units: a quarter of the size; for a
 # `group` of labels that a line of the chart may run behind
 HALO = ' stroke="#fff" stroke-width="240" stroke-linejoin="round" paint-order="stroke"'
@@ -154,10 +159,10 @@ class Drawing:
         for char in line:
             glyph = fonts.glyph(char)
             if glyph.path:
-                key = self.prefix + glyph.key
-                self.glyphs[key] = glyph.path
+                self.glyphs[glyph.key] = glyph.path
                 offset = round(at - shift)
-                uses.append(f'<use href="#{key}" x="{offset}"/>' if offset else f'<use href="#{key}"/>')
+                ref = _GLYPH + glyph.key
+                uses.append(f'<use href="#{ref}" x="{offset}"/>' if offset else f'<use href="#{ref}"/>')
             if glyph.missing:
                 self.missing.add(char)
             at += glyph.advance
@@ -171,13 +176,15 @@ class Drawing:
 
     # ------------------------------------------------------------ output
 
-    def markup(self, description: str = "") -> str:
+    def markup(self, description: str = "", glyphs: str | None = None) -> str:
         """The <svg> element, for a page or a file: the title its accessible name, `description` (what
         it shows, in words) its <desc>. A line of text drawn more than once is defined once, by a
-        name taken from its content."""
+        name taken from its content. Its glyphs are defined in its own <defs>, or, given `glyphs` (a
+        prefix), referred to as defined elsewhere in the page, by `glyph_sheet(drawings, glyphs)`."""
         runs = Counter(item[1] for item in self.body if isinstance(item, tuple))
         names = _run_names([run for run, n in runs.items() if n > 1], self.prefix + "r")
-        defs = [f'<path id="{key}" d="{d}"/>' for key, d in sorted(self.glyphs.items())]
+        own = [] if glyphs is not None else sorted(self.glyphs.items())
+        defs = [f'<path id="{self.prefix}{key}" d="{d}"/>' for key, d in own]
         defs += [self.patterns[key] for key in sorted(self.patterns)]
         defs += [f'<g id="{name}">{run}</g>' for run, name in sorted(names.items(), key=lambda t: t[1])]
         body = []
@@ -194,11 +201,22 @@ class Drawing:
         return (
             f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" {size} role="img" fill="{INK}">'
             f"<title>{xml_text(self.title)}</title>{desc}<defs>{''.join(defs)}</defs>{''.join(body)}</svg>"
-        )
+        ).replace(_GLYPH, self.prefix if glyphs is None else glyphs)
 
     def svg(self, description: str = "") -> bytes:
         """The drawing as an SVG file."""
         return self.markup(description).encode("utf-8")
+
+
+def glyph_sheet(drawings: Iterable[Drawing], prefix: str) -> str:
+    """The glyphs of `drawings`, each defined once, in a hidden <svg> for a page whose charts are
+    written with `markup(glyphs=prefix)`; ids are `prefix` and the glyph's key (font, glyph index),
+    in their order, so the same charts give the same sheet."""
+    paths: dict[str, str] = {}
+    for drawing in drawings:
+        paths.update(drawing.glyphs)
+    defs = "".join(f'<path id="{prefix}{key}" d="{d}"/>' for key, d in sorted(paths.items()))
+    return f'<svg xmlns="http://www.w3.org/2000/svg" class="glyphs" aria-hidden="true"><defs>{defs}</defs></svg>'
 
 
 def _run_names(runs: list[str], prefix: str) -> dict[str, str]:
