@@ -25,6 +25,7 @@ lacks a size's run (`--base-max`) is left out of that size.
 from __future__ import annotations
 
 import argparse
+import gzip
 import hashlib
 import json
 import os
@@ -66,12 +67,19 @@ def run_stage(src: Path, project: Path, stage: str, jobs: int, where: Path) -> d
 
 
 def table_digests(project: Path) -> dict[str, str]:
+    """sha256 of each table's CSV text, by its plain name: an interim part is compared by what it
+    holds, whether the tree measured wrote it plain (before issue 12) or as .csv.gz."""
     files = [
         *(project / "data" / "processed" / n for n in ("comparison.csv", "checks.csv")),
-        *(project / "data" / "interim").glob("*/*/comparison.csv"),
-        *(project / "data" / "interim").glob("*/*/checks.csv"),
+        *(project / "data" / "interim").glob("*/*/comparison.csv*"),
+        *(project / "data" / "interim").glob("*/*/checks.csv*"),
     ]
-    return {str(p.relative_to(project)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(files)}
+    return {
+        str(p.relative_to(project)).removesuffix(".gz"): hashlib.sha256(
+            gzip.decompress(p.read_bytes()) if p.name.endswith(".gz") else p.read_bytes()
+        ).hexdigest()
+        for p in sorted(files)
+    }
 
 
 def _why(steps: dict) -> str:

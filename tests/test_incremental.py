@@ -362,7 +362,7 @@ def test_the_tables_laid_from_their_parts_are_the_tables_pandas_builds(calls, pr
     assert assemble_tables(items, None) == {"parts_read": 4, "parts_parsed": 2}
     assert {n: (processed / n).read_bytes() for n in whole} == whole
     for name, keys in TABLES.items():  # the same bytes as every part read, concatenated and sorted by pandas
-        parts = [project / "data" / "interim" / b / str(y) / name for b, y in items]
+        parts = [project / "data" / "interim" / b / str(y) / f"{name}.gz" for b, y in items]
         frames = [restore_frame(pd.read_csv(p, dtype=str, keep_default_na=False)) for p in parts]
         table = pd.concat(frames, ignore_index=True).sort_values(keys, kind="mergesort")
         write_processed_csv(processed / "pandas.csv", table)

@@ -250,10 +250,18 @@ def decide(
     problem = outputs_problem(old["outputs"])
     if problem:
         return Decision(True, problem, key)
-    for path in expected or ():
-        if rel(path) not in old["outputs"]:
-            return Decision(True, f"output {rel(path)} missing", key)
+    problem = unrecorded(old["outputs"], expected or [])
+    if problem:
+        return Decision(True, problem, key)
     return Decision(False, "up to date", key)
+
+
+def unrecorded(outputs: dict[str, Any], expected: list[Path]) -> str:
+    """'' when every file in `expected` is among the recorded `outputs`, else which is not."""
+    for path in expected:
+        if rel(path) not in outputs:
+            return f"output {rel(path)} missing"
+    return ""
 
 
 def outputs_problem(outputs: dict[str, Any]) -> str:

@@ -114,6 +114,14 @@ def clean_outputs(body: str, year: int) -> list[Path]:
     return [paths.interim_dir(body, year) / name for name in CLEAN_OUTPUTS]
 
 
+def compare_outputs(body: str, year: int) -> list[Path]:
+    return [paths.interim_dir(body, year) / name for name in COMPARE_OUTPUTS]
+
+
+# the files each per-document step of a gated notebook writes, by step: its sidecar must record each
+ITEM_OUTPUTS = {"clean": clean_outputs, "compare": compare_outputs}
+
+
 def current_tables() -> list[Path]:
     return paths.interim_figure_tables()[0]
 

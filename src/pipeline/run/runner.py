@@ -298,6 +298,9 @@ def _gate_problem(notebook: str, sources: list[Source], step_names: list[str]) -
             if not isinstance(old, dict):
                 return f"{step} {item}: {'first run' if old is None else 'sidecar unreadable'}"
             problem = incremental.outputs_problem(old["outputs"])
+            if not problem and step in stages.ITEM_OUTPUTS and item != incremental.CORPUS:
+                body, _, year = item.partition("/")  # a sidecar of a version that wrote other files
+                problem = incremental.unrecorded(old["outputs"], stages.ITEM_OUTPUTS[step](body, int(year)))
             if problem:
                 return f"{step} {item}: {problem}"
     return ""

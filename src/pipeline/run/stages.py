@@ -36,6 +36,7 @@ from pipeline.run.keys import (  # noqa: F401 - the stage's vocabulary, for the 
     clean_key,
     clean_outputs,
     compare_key,
+    compare_outputs,
     current_tables,
     gate_key,
     label,
@@ -187,7 +188,7 @@ def compare_stage(documents: str = "all", force: bool = False, jobs: int = 0, ex
         peers = index.peer_positions(s.body, s.report_year)
         chosen[label(s)] = (s.body, s.report_year, peers)
         keyed.append((label(s), compare_key(s, index.body_digest(s.body), index.digest(peers))))
-    todo = _decide_all(compare, "compare", keyed, force, part_paths)
+    todo = _decide_all(compare, "compare", keyed, force, compare_outputs)
     items = [index.inputs(*chosen[lab]) for lab, _ in todo]
     with open_executor(executor, jobs or None, scheduler, len(items)) as pool:
         _run_items(compare, todo, items, _compare_one, pool, part_paths)
