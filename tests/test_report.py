@@ -509,6 +509,12 @@ def test_the_figures_of_one_sentence_share_its_cell_each_marked_and_each_keeping
         (str(starts[1]), "5项"),
     ]
     assert body.count(fmt.esc(SCRIPT)) == 1  # the sentence written once, still escaped
+    # their parts differ: each row has its own; the same part: written once, spanning both rows
+    assert body.count("<td>会议 ") == 1 and body.count("<td>决议决定 ") == 1
+    data.figures["category"] = "meetings"
+    body = fragments.evidence_html(data).split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    assert body.count('<td rowspan="2">会议 <span class="en" lang="en">Meetings</span></td>') == 1
+    assert "<td>会议 " not in body and len(re.findall(r"<tr id=", body)) == 2
 
 
 def _row(start: int, text: str, sentence: str, sentence_start: int = 0, section: str = "s") -> report_data.EvidenceRow:

@@ -432,6 +432,7 @@ class EvidenceGroup(NamedTuple):
     rows: list[EvidenceRow]
     section: Any
     tokens: list[tuple[str, str]]
+    one_part: bool  # every figure of it in the same part of the work: the part cell written once too
 
 
 def evidence_groups(rows: list[EvidenceRow]) -> list[EvidenceGroup]:
@@ -444,7 +445,9 @@ def evidence_groups(rows: list[EvidenceRow]) -> list[EvidenceGroup]:
     def close() -> None:
         if members:
             marks = [(b, e, r.start) for (b, e), r in zip(spans, members, strict=True) if (b, e) != (-1, -1)]
-            groups.append(EvidenceGroup(list(members), members[0].section, marks_tokens(members[0].evidence, marks)))
+            tokens = marks_tokens(members[0].evidence, marks)
+            one_part = len({(r.category_zh, r.category_en) for r in members}) == 1
+            groups.append(EvidenceGroup(list(members), members[0].section, tokens, one_part))
 
     for r in rows:
         sentence = clean_keeping_line_breaks(r.evidence)
