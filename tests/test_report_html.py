@@ -414,8 +414,11 @@ def test_hostile_document_in_a_browser(hostile):
         log = browser.open((hostile / "reports" / "hostile" / "2023.html").as_uri(), 1280, 900)
         assert log.errors == []
         assert browser.evaluate("document.scripts.length") == 0
-        foreign = "svg:not(.chart), svg svg, svg script, svg foreignObject, iframe, object, embed, img"
+        foreign = "svg:not(.chart):not(.glyphs), svg svg, svg script, svg foreignObject, iframe, object, embed, img"
         assert browser.evaluate(f"document.querySelectorAll('{foreign}').length") == 0
+        # the charts' shared glyphs: one hidden <svg> of outlines only
+        assert browser.evaluate("document.querySelectorAll('svg.glyphs').length") == 1
+        assert browser.evaluate("document.querySelectorAll('svg.glyphs *:not(defs):not(path)').length") == 0
         boxed = "[...document.querySelectorAll('svg.chart')].every(s => s.parentNode.className == 'chart-box')"
         assert browser.evaluate(boxed)
         text = browser.evaluate("document.body.innerText")
