@@ -319,7 +319,8 @@ def test_numbers_methods_and_evidence_as_the_data_says():
         ("9", "次", "sc_sessions"),
         ("5", "项", ""),
     ]
-    assert "<mark>9次</mark>" in evidence and "<mark>5项</mark>" in evidence
+    marks = dict(re.findall(r'<mark data-fig="(\d+)">(.*?)</mark>', evidence))
+    assert marks == {r["data-start"]: text for r, text in zip(rows, ["9次", "5项"], strict=True)}
     assert "未归入指标" in evidence  # the unmapped figure says so
     assert 'href="https://example.org/a?b=1&amp;c=&quot;2&quot;"' not in evidence  # a quote in a URL: no link
     headline = fragments.headline_html(data)
@@ -484,7 +485,63 @@ def test_the_evidence_cells_written_out_print_what_the_macros_print(variant):
             f'<td class="n">{m.quantity(r.value, r.unit, r.approx)}</td>'
             f'<td class="indicator">{m.indicator_cell(r.indicator_id, r.indicator_zh, r.indicator_en)}'
             f'<div class="raw-label">{fmt.esc(r.indicator)}</div></td>'
-            f'<td>{m.label("categories", r.category)}<div class="section-name">{fmt.esc(r.section)}</div></td>'
+            f"<td>{m.label('categories', r.category)}</td>"
         )
         assert cells in evidence
-    assert evidence.count("<mark>") == 2
+    # the two figures' sections differ, so each has its sentence cell, the section atop it when it has one
+    assert f'<td class="sentence"><div class="section-name">{fmt.esc(data.figures["section"][0])}</div>' in evidence
+    assert evidence.count('<td class="sentence">') == 2 and evidence.count('class="section-name"') == 1
+    assert evidence.count("<mark ") == 2
+
+
+def test_the_figures_of_one_sentence_share_its_cell_each_marked_and_each_keeping_its_row():
+    data = tiny_data()
+    data.figures["section"] = "一、监督"  # both figures: one sentence, one section
+    evidence = fragments.evidence_html(data)
+    body = evidence.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    starts = [int(s) for s in data.figures["start"]]
+    rows = re.findall(r'<tr id="fig-(\d+)" data-start="(\d+)"', body)
+    assert rows == [(str(s), str(s)) for s in starts]  # a row per figure, linkable by its start
+    assert body.count('<td class="sentence" rowspan="2">') == 1 and body.count('class="sentence"') == 1
+    assert body.count("一、监督") == 1  # the section written once, with the sentence
+    assert re.findall(r'<mark data-fig="(\d+)">(.*?)</mark>', body) == [
+        (str(starts[0]), "9次"),
+        (str(starts[1]), "5项"),
+    ]
+    assert body.count(fmt.esc(SCRIPT)) == 1  # the sentence written once, still escaped
+    # their parts differ: each row has its own; the same part: written once, spanning both rows
+    assert body.count("<td>会议 ") == 1 and body.count("<td>决议决定 ") == 1
+    data.figures["category"] = "meetings"
+    body = fragments.evidence_html(data).split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    assert body.count('<td rowspan="2">会议 <span class="en" lang="en">Meetings</span></td>') == 1
+    assert "<td>会议 " not in body and len(re.findall(r"<tr id=", body)) == 2
+
+
+def _row(start: int, text: str, sentence: str, sentence_start: int = 0, section: str = "s") -> report_data.EvidenceRow:
+    return report_data.EvidenceRow(
+        start, start + len(text), 1.0, "次", "exact", "", "", "", "", "other", section, sentence, text,
+        None if sentence_start is None else start - sentence_start, "", "1", "1", False, "", "其他", "Other",
+    )  # fmt: skip
+
+
+def test_evidence_groups_keep_every_figure_marked_whole_and_once():
+    sentence = "召开会议12次，其中2次为专题会议。"
+    at = sentence.index
+    rows = [_row(at("12次"), "12次", sentence), _row(at("2次为"), "2次", sentence)]
+    groups = report_data.evidence_groups(rows)
+    assert [len(g.rows) for g in groups] == [2]
+    assert [t for t in groups[0].tokens if t[0] == "mark"] == [("mark", str(at("12次"))), ("mark", str(at("2次为")))]
+    # a figure inside another's text (its offset pointing into "12次") gets a sentence cell of its own
+    inside = [_row(at("12次"), "12次", sentence), _row(at("2次"), "2次", sentence)]
+    assert [len(g.rows) for g in report_data.evidence_groups(inside)] == [1, 1]
+    # another sentence, another section, or no known offset: not grouped
+    other = [_row(0, "12次", "12次"), _row(10, "3次", "3次", 10)]
+    assert [len(g.rows) for g in report_data.evidence_groups(other)] == [1, 1]
+    sections = [_row(at("12次"), "12次", sentence), _row(at("2次为"), "2次", sentence, section="t")]
+    assert [len(g.rows) for g in report_data.evidence_groups(sections)] == [1, 1]
+    unknown = [_row(at("12次"), "12次", sentence, None), _row(at("2次为"), "2次", sentence, None)]
+    assert [len(g.rows) for g in report_data.evidence_groups(unknown)] == [1, 1]
+    # a figure whose text is not in its sentence stays in the group, unmarked, as before
+    missing = [_row(at("12次"), "12次", sentence), _row(at("2次为"), "9件", sentence)]
+    groups = report_data.evidence_groups(missing)
+    assert [len(g.rows) for g in groups] == [2] and sum(t[0] == "mark" for t in groups[0].tokens) == 1

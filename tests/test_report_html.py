@@ -28,15 +28,20 @@ HEADINGS = ["主要数字", "与往期及同级比较", "图表", "证据", "数
 
 
 class Page(HTMLParser):
-    """Start tags with attributes, the text, and each evidence row's cells and <mark>s."""
+    """Start tags with attributes, the text, and each evidence row's cells; each figure's <mark>
+    (named by its start) and the sentence cell that holds it, which spans the rows of its figures."""
 
     def __init__(self, text: str) -> None:
         super().__init__(convert_charrefs=True)
         self.tags: list[tuple[str, dict[str, str | None]]] = []
         self.text: list[str] = []
         self.rows: dict[int, dict] = {}
+        self.marks: dict[int, list[str]] = {}
         self._row: dict | None = None
-        self._in_mark = False
+        self._mark: list[str] | None = None
+        self._sentence: dict | None = None  # the sentence cell being read
+        self._spanned = 0  # rows still to come that the last sentence cell spans
+        self._last_sentence: dict | None = None
         self._in_title = False
         self.title = ""
         self.feed(text)
@@ -45,16 +50,26 @@ class Page(HTMLParser):
         attrs = dict(attrs)
         self.tags.append((tag, attrs))
         if tag == "tr" and "data-start" in attrs:
-            self._row = {**attrs, "marks": [], "text": []}
+            self._row = {**attrs, "text": [], "sentence": None}
             self.rows[int(attrs["data-start"])] = self._row
-        self._in_mark = self._in_mark or tag == "mark"
+            if self._spanned:  # a row the sentence cell of an earlier row spans
+                self._row["sentence"] = self._last_sentence
+                self._spanned -= 1
+        if tag == "td" and self._row is not None and attrs.get("class") == "sentence":
+            self._sentence = self._last_sentence = self._row["sentence"] = {"text": [], "marks": []}
+            self._spanned = int(attrs.get("rowspan") or 1) - 1
+        if tag == "mark" and self._sentence is not None:
+            self._mark = self.marks.setdefault(int(attrs["data-fig"]), [])
+            self._sentence["marks"].append(int(attrs["data-fig"]))
         self._in_title = self._in_title or (tag == "title" and not self.title)  # the page's, not a chart's
 
     def handle_endtag(self, tag):
         if tag == "tr":
             self._row = None
+        if tag == "td":
+            self._sentence = None
         if tag == "mark":
-            self._in_mark = False
+            self._mark = None
         if tag == "title":
             self._in_title = False
 
@@ -64,8 +79,10 @@ class Page(HTMLParser):
             self.title += data
         if self._row is not None:
             self._row["text"].append(data)
-            if self._in_mark:
-                self._row["marks"].append(data)
+        if self._sentence is not None:
+            self._sentence["text"].append(data)
+        if self._mark is not None:
+            self._mark.append(data)
 
 
 def copy_project(root: Path) -> Path:
@@ -163,17 +180,22 @@ def test_report_shows_the_headings_and_the_seeds_key_numbers(report_html):
 
 
 def test_every_figure_is_in_the_evidence_table_with_its_sentence_and_marked_number(report_html, seed_figures):
-    rows = Page(report_html).rows
-    assert len(rows) == len(seed_figures) == 61
+    page = Page(report_html)
+    rows = page.rows
+    assert len(rows) == len(seed_figures) == 61 and set(page.marks) <= set(rows)
     for figure in seed_figures.itertuples():
         row = rows[int(figure.start)]
         assert row["data-end"] == figure.end
         assert row["data-value"] == figure.value and row["data-unit"] == figure.unit
         assert row["data-indicator"] == figure.indicator_id
-        assert "".join(row["marks"]) == figure.text  # the number highlighted in its sentence
-        shown = "".join(row["text"]).replace("⏎", "")
+        assert "".join(page.marks[int(figure.start)]) == figure.text  # the number highlighted
+        sentence = row["sentence"]  # in the sentence cell beside its row (spanning its figures' rows)
+        assert int(figure.start) in sentence["marks"]
+        shown = "".join(sentence["text"]).replace("⏎", "")
         assert re.sub(r"\s+", "", figure.evidence) in re.sub(r"\s+", "", shown)
-        assert f"lvliang/2023 · {figure.start}–{figure.end}" in shown  # document and position
+        assert f"lvliang/2023 · {figure.start}–{figure.end}" in "".join(row["text"])  # document and position
+    sentences = {id(r["sentence"]) for r in rows.values()}
+    assert len(sentences) < len(rows)  # sentences of several figures written once
 
 
 def test_published_figures_used_for_comparison_link_to_their_pages(report_html):
@@ -392,8 +414,11 @@ def test_hostile_document_in_a_browser(hostile):
         log = browser.open((hostile / "reports" / "hostile" / "2023.html").as_uri(), 1280, 900)
         assert log.errors == []
         assert browser.evaluate("document.scripts.length") == 0
-        foreign = "svg:not(.chart), svg svg, svg script, svg foreignObject, iframe, object, embed, img"
+        foreign = "svg:not(.chart):not(.glyphs), svg svg, svg script, svg foreignObject, iframe, object, embed, img"
         assert browser.evaluate(f"document.querySelectorAll('{foreign}').length") == 0
+        # the charts' shared glyphs: one hidden <svg> of outlines only
+        assert browser.evaluate("document.querySelectorAll('svg.glyphs').length") == 1
+        assert browser.evaluate("document.querySelectorAll('svg.glyphs *:not(defs):not(path)').length") == 0
         boxed = "[...document.querySelectorAll('svg.chart')].every(s => s.parentNode.className == 'chart-box')"
         assert browser.evaluate(boxed)
         text = browser.evaluate("document.body.innerText")

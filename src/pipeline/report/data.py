@@ -25,7 +25,9 @@ from pipeline.reference.sources import find_source
 from pipeline.report.format import (
     CATEGORIES,
     clean_keeping_line_breaks,
+    figure_span,
     label_pair,
+    marks_tokens,
     number,
     period_label,
     plain_number,
@@ -420,6 +422,46 @@ def evidence_rows(data: ReportData) -> list[EvidenceRow]:
             )
         )
     return rows
+
+
+class EvidenceGroup(NamedTuple):
+    """Figures of one sentence, in order, as the evidence section lists them: the sentence and its
+    section written once, every figure of it marked (`tokens`, format.marks_tokens: each mark named
+    by its figure's start), a row per figure."""
+
+    rows: list[EvidenceRow]
+    section: Any
+    tokens: list[tuple[str, str]]
+    one_part: bool  # every figure of it in the same part of the work: the part cell written once too
+
+
+def evidence_groups(rows: list[EvidenceRow]) -> list[EvidenceGroup]:
+    """`rows` (evidence_rows) in their order, those next to each other from one sentence (the same
+    text, section and start) grouped; a figure whose mark would overlap another's in the sentence
+    starts a group of its own, so every figure's text is marked whole, once."""
+    groups: list[EvidenceGroup] = []
+    key, spans, members = None, [], []
+
+    def close() -> None:
+        if members:
+            marks = [(b, e, r.start) for (b, e), r in zip(spans, members, strict=True) if (b, e) != (-1, -1)]
+            tokens = marks_tokens(members[0].evidence, marks)
+            one_part = len({(r.category_zh, r.category_en) for r in members}) == 1
+            groups.append(EvidenceGroup(list(members), members[0].section, tokens, one_part))
+
+    for r in rows:
+        sentence = clean_keeping_line_breaks(r.evidence)
+        span = figure_span(sentence, r.offset, clean_keeping_line_breaks(r.text)) or (-1, -1)
+        here = (sentence, clean_keeping_line_breaks(r.section), None if r.offset is None else r.start - r.offset)
+        found = [s for s in spans if s != (-1, -1)]
+        after = span == (-1, -1) or not found or found[-1][1] <= span[0]  # marks in order, none overlapping
+        if here != key or here[2] is None or not after:
+            close()
+            key, spans, members = here, [], []
+        spans.append(span)
+        members.append(r)
+    close()
+    return groups
 
 
 def unmapped_figures(data: ReportData) -> list[EvidenceRow]:

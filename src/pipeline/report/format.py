@@ -183,6 +183,38 @@ def highlight_parts(sentence: Any, offset: int | None, text: Any) -> tuple[str, 
     return sentence[:at], text, sentence[at + len(text) :]
 
 
+def figure_span(sentence: str, offset: int | None, text: str) -> tuple[int, int] | None:
+    """Where `highlight_parts` marks `text` in the (cleaned) `sentence`: (from, to), None if nowhere."""
+    parts = highlight_parts(sentence, offset, text)
+    if len(parts) == 1:
+        return None
+    return len(parts[0]), len(parts[0]) + len(parts[1])
+
+
+def marks_tokens(sentence: Any, marks: list[tuple[int, int, Any]]) -> list[tuple[str, str]]:
+    """The (cleaned) sentence as the pieces a template prints, with several figures marked: `marks`
+    are (from, to, name) spans that do not overlap, in order; ("mark", name) opens one, ("/mark", "")
+    closes it, ("cut", "") where the source broke a line, ("", text) the text between."""
+    sentence = clean_keeping_line_breaks(sentence)
+    tokens: list[tuple[str, str]] = []
+
+    def text(part: str) -> None:
+        for i, line in enumerate(line_pieces(part)):
+            if i:
+                tokens.append(("cut", ""))
+            tokens.append(("", line))
+
+    at = 0
+    for begin, end, name in marks:
+        text(sentence[at:begin])
+        tokens.append(("mark", str(name)))
+        text(sentence[begin:end])
+        tokens.append(("/mark", ""))
+        at = end
+    text(sentence[at:])
+    return tokens
+
+
 def highlight_tokens(sentence: Any, offset: int | None, text: Any) -> list[tuple[str, str]]:
     """`highlight_parts` as the pieces a template prints in order: ("", text), ("cut", "") where
     the source broke a line, and ("mark", "") / ("/mark", "") around the figure's text."""

@@ -28,6 +28,7 @@ from pipeline.report.data import (
     body_names,
     check_counts,
     comparison_groups,
+    evidence_groups,
     evidence_rows,
     figure_counts,
     first_starts,
@@ -215,7 +216,7 @@ def charts_html(data: ReportData) -> str:
 
 def evidence_html(data: ReportData) -> str:
     facts = [(r, *body_names(data, r.body)) for r in tuples(published_facts(data))]
-    return render("fragments/evidence.html.j2", data=data, figures=evidence_rows(data), facts=facts)
+    return render("fragments/evidence.html.j2", data=data, groups=evidence_groups(evidence_rows(data)), facts=facts)
 
 
 def quality_html(data: ReportData) -> str:
