@@ -75,7 +75,7 @@ def outputs(root: Path) -> dict[str, bytes]:
         *sorted((root / "reports").glob("*/*.html")),
         root / "reports" / "index.html",
         *sorted((root / "data" / "processed").glob("*.*")),
-        *sorted((root / "data" / "interim").glob("*/*/*.csv")),
+        *sorted((root / "data" / "interim").glob("*/*/*.csv.gz")),  # the interim tables, gzip-compressed
     ]
     return {str(p.relative_to(root)): p.read_bytes() for p in files}
 
@@ -85,7 +85,10 @@ def corpus(tmp_path_factory) -> tuple[Path, dict[str, bytes]]:
     root = build_corpus(tmp_path_factory.mktemp("corpus") / "data-folder")
     result = pipeline(root, "--jobs", "2")
     assert result.returncode == 0, result.stderr
-    return root, outputs(root)
+    built = outputs(root)
+    assert sum(name.endswith("/figures.csv.gz") for name in built) >= 2  # issue 12: the interim tables are gzip
+    assert not list((root / "data" / "interim").glob("*/*/*.csv"))
+    return root, built
 
 
 def clone(corpus, tmp_path: Path) -> Path:
