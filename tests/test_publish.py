@@ -229,3 +229,38 @@ def test_what_repeats_in_the_comparison_is_stored_once(built):
     assert {"note_id", "baseline_id", "label_id"} <= set(stored)
     assert notes == distinct and repeated == 0 and rows > notes
     assert "source" not in figure_columns and "origin_id" in figure_columns
+
+
+def test_awkward_cells_reach_the_database_as_the_csv_module_reads_them(built, tmp_path, monkeypatch):
+    """Quotes, commas, line breaks (LF, CR, CRLF) inside a cell, an empty evidence (no sentence),
+    one sentence shared by two rows: the database's rows are the CSV's, read by Python's csv module,
+    also when the reader's blocks end inside a quoted cell."""
+    from pipeline.publish import database
+    from pipeline.publish.database import search, write_database
+
+    monkeypatch.setattr(database, "BLOCK_BYTES", 2048)
+
+    for name in ("figures.csv", "comparison.csv", "checks.csv", "documents.csv"):
+        (tmp_path / name).write_bytes((built / name).read_bytes())
+    with (tmp_path / "figures.csv").open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    at = rows[0].index("evidence")
+    documents = [i for i, row in enumerate(rows) if i and row[rows[0].index("source_type")] == "document"]
+    for number, i in enumerate(documents):
+        rows[i][at] = f'{number}: "quoted",\n{rows[i][at]}\r\n'
+    rows[documents[0]][at] = 'a "quoted", comma\r\nand a\rline\nbreak 常委会会议'
+    rows[documents[1]][at] = rows[documents[0]][at]
+    rows[documents[2]][at] = ""
+    with (tmp_path / "figures.csv").open("w", encoding="utf-8-sig", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(rows)
+    write_database(tmp_path, tmp_path / "db.sqlite")
+    con = sqlite3.connect(tmp_path / "db.sqlite")
+    stored = con.execute("SELECT * FROM figures").fetchall()
+    sentence_ids = con.execute("SELECT sentence_id FROM figure_rows ORDER BY rowid").fetchall()
+    con.close()
+    assert stored == typed_rows(tmp_path / "figures.csv", rows[0])
+    assert stored[documents[0] - 1][at] == 'a "quoted", comma\r\nand a\rline\nbreak 常委会会议'
+    assert sentence_ids[documents[0] - 1] == sentence_ids[documents[1] - 1]
+    assert sentence_ids[documents[2] - 1] == (None,) and stored[documents[2] - 1][at] is None
+    found = search(tmp_path / "db.sqlite", "line\nbreak")
+    assert found and all("line\nbreak" in s for s, *_ in found)
