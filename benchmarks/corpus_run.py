@@ -114,6 +114,8 @@ def measure(project: Path, where: Path, documents: int, slots: list[tuple[str, i
              if p.is_file() and "raw" not in p.relative_to(project).parts for st in [p.stat()]}  # fmt: skip
     results["output_mb"] = sum(stats.values()) / 1e6
     results["steps"] = step_seconds(results["first"]["stderr"])
+    results["add steps"] = step_seconds(results["add one year"]["stderr"])
+    results["add notebooks"] = notebook_seconds(results["add one year"]["stderr"])
     return results
 
 
@@ -126,6 +128,14 @@ STEP_LINE = re.compile(rf"^pipeline: ({'|'.join(s.name for s in STEPS)}): .*; do
 def step_seconds(stderr: str) -> dict[str, float]:
     """The seconds of each step, from the run's own step lines (`clean: …; done in 2.1 s`)."""
     return {name: float(seconds) for name, seconds in STEP_LINE.findall(stderr)}
+
+
+NOTEBOOK_LINE = re.compile(r"^pipeline: ([0-9]{2}-[a-z]+\.ipynb); done in ([0-9.]+) s$", re.M)
+
+
+def notebook_seconds(stderr: str) -> dict[str, float]:
+    """The seconds of each notebook (`10-clean.ipynb; done in 19.1 s`): its steps and its kernel's own costs."""
+    return {name: float(seconds) for name, seconds in NOTEBOOK_LINE.findall(stderr)}
 
 
 def output_digests(project: Path) -> dict[str, str]:
@@ -188,6 +198,12 @@ def main(argv: list[str] | None = None) -> int:
             f"- {documents:,} documents: {results['reports']} reports, {results['output_mb']:.1f} MB of outputs "
             f"({per_doc:.2f} MB per document); first run by step: "
             + ", ".join(f"{k} {v:.1f} s" for k, v in results["steps"].items())
+        )
+        print(
+            "  - adding one year, by step: "
+            + ", ".join(f"{k} {v:.1f} s" for k, v in results["add steps"].items())
+            + "; by notebook: "
+            + ", ".join(f"{k} {v:.1f} s" for k, v in results["add notebooks"].items())
         )
     sizes = sorted(measured)
     if len(sizes) >= 2:
