@@ -143,18 +143,28 @@ def fan_out(fn: Callable[[Any], Any], items: Sequence[Any], executor: Any = None
     """fn(item) for every item (in this process when `executor` is None): one Outcome per item, in order.
 
     `fn` must be a module-level function (it is pickled to the workers), and so must the items."""
+    return fan_out_started(fn, items, executor)()
+
+
+def fan_out_started(fn: Callable[[Any], Any], items: Sequence[Any], executor: Any = None) -> Callable[[], list]:
+    """fan_out, the work handed to the workers now: returns the call that waits for its outcomes,
+    so this process can do something else meanwhile. Without an executor the work is done when
+    the outcomes are asked for."""
     items = list(items)
     if executor is None:
-        return [_run_one(fn, item) for item in items]
+        return lambda: [_run_one(fn, item) for item in items]
     workers = getattr(executor, "_max_workers", None) or cores()
-    futures = [executor.submit(_run_chunk, fn, chunk, str(paths.ROOT)) for chunk in chunks_of(items, workers)]
-    outcomes: list[Outcome] = []
-    for future, chunk in zip(futures, chunks_of(items, workers), strict=True):
-        try:
-            outcomes.extend(future.result())
-        except Exception as exc:  # the worker itself died (killed, out of memory): every item of its chunk
-            outcomes.extend(
-                Outcome(item, error=f"worker lost: {type(exc).__name__}: {exc}", error_class="WorkerLost", exit_code=7)
-                for item in chunk
-            )
+    chunks = chunks_of(items, workers)
+    futures = [executor.submit(_run_chunk, fn, chunk, str(paths.ROOT)) for chunk in chunks]
+
+    def outcomes() -> list[Outcome]:
+        out: list[Outcome] = []
+        for future, chunk in zip(futures, chunks, strict=True):
+            try:
+                out.extend(future.result())
+            except Exception as exc:  # the worker itself died (killed, out of memory): every item of its chunk
+                lost = f"worker lost: {type(exc).__name__}: {exc}"
+                out.extend(Outcome(item, error=lost, error_class="WorkerLost", exit_code=7) for item in chunk)
+        return out
+
     return outcomes

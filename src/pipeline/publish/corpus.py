@@ -36,7 +36,7 @@ from pipeline import paths
 from pipeline.atomic import atomic_path, write_text_atomic
 from pipeline.display import note
 from pipeline.errors import PipelineError
-from pipeline.fanout import fan_out
+from pipeline.fanout import fan_out, fan_out_started
 from pipeline.hashing import package_sha256, sha256_of
 from pipeline.panel import PANEL_COLUMNS
 from pipeline.publish import pages as pages_
@@ -136,11 +136,18 @@ def _page_works(css: str, root: Path, processed: Path, date: str) -> list[pages_
     ]
 
 
-def _run(todo: list[tuple[str, Any]], executor: Any) -> dict[tuple[str, str], Any]:
-    """Every piece of work, side by side when there is an executor; their results by (kind, name).
-    A piece that fails fails the step, once the others are done."""
+def _changed_pages(works: list[pages_.PageWork], recorded: dict[str, Any]) -> tuple[dict[str, str], list]:
+    """Each page's key, and the pages to render: those whose key or files are not as recorded."""
+    keys = {w.indicator.id: pages_.page_key(w) for w in works}
+    return keys, [
+        ("page", w) for w in works if not pages_.standing(w, keys[w.indicator.id], recorded.get(w.indicator.id))
+    ]
+
+
+def _results(todo: list[tuple[str, Any]], outcomes: list[Any]) -> dict[tuple[str, str], Any]:
+    """The pieces' results by (kind, name). A piece that fails fails the step, once the others are done."""
     results, failed = {}, []
-    for (kind, what), outcome in zip(todo, fan_out(_publish_one, todo, executor), strict=True):
+    for (kind, what), outcome in zip(todo, outcomes, strict=True):
         name = "" if kind == "database" else what.indicator.id
         if outcome.ok:
             results[kind, name] = outcome.value
@@ -200,12 +207,20 @@ def publish_corpus(
         database = before["database"]
     else:
         todo.append(("database", str(processed)))
-    works = _page_works(css, root, processed, date)
     recorded = before.get("pages") if isinstance(before.get("pages"), dict) else {}
-    keys = {w.indicator.id: pages_.page_key(w) for w in works}
-    todo += [("page", w) for w in works if not pages_.standing(w, keys[w.indicator.id], recorded.get(w.indicator.id))]
-    with executor(len(todo)) if executor else nullcontext() as pool:
-        done = _run(todo, pool)
+
+    if todo:  # the database, the largest piece, goes to a worker first; the pages are made ready meanwhile
+        with executor(len(todo) + len(recorded or by_id())) if executor else nullcontext() as pool:
+            building = fan_out_started(_publish_one, todo, pool)
+            works = _page_works(css, root, processed, date)
+            keys, changed = _changed_pages(works, recorded)
+            outcomes = building() + fan_out(_publish_one, changed, pool)
+    else:
+        works = _page_works(css, root, processed, date)
+        keys, changed = _changed_pages(works, recorded)
+        with executor(len(changed)) if executor else nullcontext() as pool:
+            outcomes = fan_out(_publish_one, changed, pool)
+    done = _results(todo + changed, outcomes)
     if ("database", "") in done:
         database = {**database, "rows": done["database", ""], "sha256": sha256_of(processed / DATABASE)}
     pages = {i: {"key": keys[i], **done["page", i]} if ("page", i) in done else recorded[i] for i in keys}
