@@ -312,7 +312,7 @@ def test_numbers_methods_and_evidence_as_the_data_says():
     assert "邻市" in comparison and "Peer" in comparison  # the peer's short names, both languages
     # the method note in Chinese, the English beside it
     assert '<td class="note">任期总数60，任期5.0年&lt;script&gt;' in comparison
-    assert '<span class="en" lang="en">term total 60 over 5.0 years &lt;script&gt;' in comparison
+    assert '<i lang="en">term total 60 over 5.0 years &lt;script&gt;' in comparison
     evidence = fragments.evidence_html(data)
     rows = [a for t, a in Tags(evidence).tags if t == "tr" and "data-start" in a]
     assert [(r["data-value"], r["data-unit"], r["data-indicator"]) for r in rows] == [
@@ -513,7 +513,7 @@ def test_the_figures_of_one_sentence_share_its_cell_each_marked_and_each_keeping
     assert body.count("<td>会议 ") == 1 and body.count("<td>决议决定 ") == 1
     data.figures["category"] = "meetings"
     body = fragments.evidence_html(data).split("<tbody>", 1)[1].split("</tbody>", 1)[0]
-    assert body.count('<td rowspan="2">会议 <span class="en" lang="en">Meetings</span></td>') == 1
+    assert body.count('<td rowspan="2">会议 <i lang="en">Meetings</i></td>') == 1
     assert "<td>会议 " not in body and len(re.findall(r"<tr id=", body)) == 2
 
 
