@@ -466,7 +466,10 @@ def test_the_evidence_names_its_file_once_above_the_rows_not_on_every_row():
     evidence = fragments.evidence_html(data)
     intro, rows = evidence.split("<tbody>", 1)
     assert data.doc_id in intro and data.doc_id not in rows.split("</tbody>")[0]
-    assert rows.count('<span class="pos">demo/2023 · ') == 2  # each row still says body/year and offsets
+    body = rows.split("</tbody>")[0]
+    assert body.count('<span class="pos">') == 2 and "demo/2023" not in body  # each row its offsets only
+    assert intro.count("demo/2023") >= 2  # the body/year once, in the position column's head (both languages)
+    assert re.search(r"<th>位置 · demo/2023 <i lang=\"en\">Position in demo/2023</i></th>", intro)
     assert data.doc_id in fragments.header_html(data)
 
 

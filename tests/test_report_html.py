@@ -193,7 +193,8 @@ def test_every_figure_is_in_the_evidence_table_with_its_sentence_and_marked_numb
         assert int(figure.start) in sentence["marks"]
         shown = "".join(sentence["text"]).replace("⏎", "")
         assert re.sub(r"\s+", "", figure.evidence) in re.sub(r"\s+", "", shown)
-        assert f"lvliang/2023 · {figure.start}–{figure.end}" in "".join(row["text"])  # document and position
+        assert f"{figure.start}–{figure.end}" in "".join(row["text"])  # its position (the document: in the head)
+    assert "位置 · lvliang/2023" in report_html and "Position in lvliang/2023" in report_html  # whose offsets, once
     sentences = {id(r["sentence"]) for r in rows.values()}
     assert len(sentences) < len(rows)  # sentences of several figures written once
 
