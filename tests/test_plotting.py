@@ -143,6 +143,22 @@ def test_coordinates_are_rounded_to_a_tenth_of_a_pixel():
     assert svg.num(-0.04) == "0" and svg.num(12.0) == "12" and svg.num(123456.78) == "123456.8"
 
 
+def test_glyph_outlines_are_in_hundredths_of_an_em_placed_at_the_size_they_were_drawn():
+    # issue 12: outlines in 1/OUTLINE em (a hundredth: 0.15 px at 15 px), so a glyph's numbers are
+    # a digit shorter than in EM units; the line's scale and offsets are in the same units
+    assert fonts.OUTLINE == 100
+    path = fonts.glyph("审").path
+    numbers = [int(n) for n in re.findall(r"-?\d+", path)]
+    assert numbers and max(abs(n) for n in numbers) <= fonts.OUTLINE * 1.2  # within an em and a bit
+    d = svg.Drawing(200, 40, "t")
+    d.text(100, 20, "审议 ab", 12, "middle")
+    markup = d.markup()
+    assert "scale(0.12)" in markup  # 12 px over 100 units
+    offsets = [int(x) for x in re.findall(r'<use href="#[^"]+" x="(-?\d+)"', markup)]
+    width = fonts.line_width("审议 ab") * fonts.OUTLINE / fonts.EM
+    assert offsets and min(offsets) == round(-width / 2) and max(offsets) < width / 2  # centred, in outline units
+
+
 def test_hatched_bars_fill_with_a_pattern():
     root = parsed(plotting.baselines_chart(PANELS))
     patterns = root.findall("s:defs/s:pattern", NS)

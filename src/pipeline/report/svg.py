@@ -23,9 +23,9 @@ INK = "#222"
 # stands for the glyphs' id prefix in a drawing's markup until it is written out: the drawing's own
 # prefix, or a page's shared one (a control character, which no text of a chart can hold)
 _GLYPH = "\x00"
-# a white outline under glyphs (stroke painted first), in EM units: a quarter of the size; for a
-# `group` of labels that a line of the chart may run behind
-HALO = ' stroke="#fff" stroke-width="240" stroke-linejoin="round" paint-order="stroke"'
+# a white outline under glyphs (stroke painted first), in OUTLINE units: a quarter of the size; for
+# a `group` of labels that a line of the chart may run behind
+HALO = f' stroke="#fff" stroke-width="{fonts.OUTLINE * 24 // 100}" stroke-linejoin="round" paint-order="stroke"'
 _PLUS = ((-0.35, -1), (0.35, -1), (0.35, -0.35), (1, -0.35), (1, 0.35), (0.35, 0.35), (0.35, 1), (-0.35, 1),
          (-0.35, 0.35), (-1, 0.35), (-1, -0.35), (-0.35, -0.35))  # fmt: skip
 # corners of the markers other than the circle, for a radius of 1 (y down)
@@ -160,7 +160,7 @@ class Drawing:
             glyph = fonts.glyph(char)
             if glyph.path:
                 self.glyphs[glyph.key] = glyph.path
-                offset = round(at - shift)
+                offset = round((at - shift) * fonts.OUTLINE / fonts.EM)
                 ref = _GLYPH + glyph.key
                 uses.append(f'<use href="#{ref}" x="{offset}"/>' if offset else f'<use href="#{ref}"/>')
             if glyph.missing:
@@ -170,7 +170,7 @@ class Drawing:
             return
         k = size / fonts.EM
         self.texts.append((x - shift * k, y - fonts.ASCENT * k, x + (at - shift) * k, y + fonts.DESCENT * k, line))
-        scale = f"{k:.6f}".rstrip("0")
+        scale = f"{size / fonts.OUTLINE:.6f}".rstrip("0").rstrip(".")  # the outlines' units to px
         paint = "" if fill == INK else f' fill="{fill}"'
         self.body.append((f'transform="translate({num(x)} {num(y)}) scale({scale})"{paint}', "".join(uses)))
 
