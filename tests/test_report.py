@@ -467,10 +467,25 @@ def test_the_evidence_names_its_file_once_above_the_rows_not_on_every_row():
     intro, rows = evidence.split("<tbody>", 1)
     assert data.doc_id in intro and data.doc_id not in rows.split("</tbody>")[0]
     body = rows.split("</tbody>")[0]
-    assert body.count('<span class="pos">') == 2 and "demo/2023" not in body  # each row its offsets only
+    assert body.count('<td class="pos">') == 2 and "demo/2023" not in body  # each row its offsets only
     assert intro.count("demo/2023") >= 2  # the body/year once, in the position column's head (both languages)
     assert re.search(r"<th>位置 · demo/2023 <i lang=\"en\">Position in demo/2023</i></th>", intro)
     assert data.doc_id in fragments.header_html(data)
+
+
+def test_the_evidence_value_and_indicator_cells_are_styled_by_their_column():
+    # issue 12: no class on every row's value and indicator cell; report.css styles the 2nd and 3rd
+    # cell of an evidence row as td.n and td.indicator, so every row must start with those three
+    from pipeline.report.render import stylesheet
+
+    evidence = fragments.evidence_html(tiny_data())
+    rows = re.findall(r'<tr id="fig-\d+"[^>]*>(.*?)</tr>', evidence)
+    assert len(rows) == 2
+    for row in rows:
+        cells = re.findall(r"<td( class=\"[^\"]*\")?>", row)
+        assert cells[:3] == [' class="pos"', "", ""] and re.match(r'<td class="pos">\d+–\d+</td><td>\d', row), row
+    css = stylesheet()
+    assert "td.n, table.evidence td:nth-child(2) {" in css and "td.indicator, table.evidence td:nth-child(3) {" in css
 
 
 @pytest.mark.parametrize("variant", ["as given", "no English, unknown part"])
@@ -485,8 +500,8 @@ def test_the_evidence_cells_written_out_print_what_the_macros_print(variant):
     evidence = fragments.evidence_html(data)
     for r in data.figures.itertuples():
         cells = (
-            f'<td class="n">{m.quantity(r.value, r.unit, r.approx)}</td>'
-            f'<td class="indicator">{m.indicator_cell(r.indicator_id, r.indicator_zh, r.indicator_en)}'
+            f"<td>{m.quantity(r.value, r.unit, r.approx)}</td>"  # styled by its column (report.css)
+            f"<td>{m.indicator_cell(r.indicator_id, r.indicator_zh, r.indicator_en)}"
             f'<div class="raw-label">{fmt.esc(r.indicator)}</div></td>'
             f"<td>{m.label('categories', r.category)}</td>"
         )
