@@ -211,7 +211,7 @@ def test_a_removed_document_leaves_the_panel_and_its_interim_files_are_kept(call
         ("reports/lvliang/2023.html", "report"),
         ("reports/index.html", "index"),
         ("reports/indicators/sc_sessions.html", "publish"),
-        ("reports/indicators/sc_sessions.csv", "publish"),
+        ("reports/indicators/sc_sessions.csv.gz", "publish"),
         ("data/processed/annual_figures.sqlite", "publish"),
         ("data/processed/datapackage.json", "publish"),
     ],

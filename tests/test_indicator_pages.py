@@ -4,6 +4,7 @@ only what changed, and its downloads are links to the processed files."""
 
 from __future__ import annotations
 
+import gzip
 import html as html_lib
 import re
 import shutil
@@ -66,7 +67,9 @@ def test_sc_sessions_page_has_the_years_and_the_peers(site):
     assert_charts_are_ours(charts, 1)
     desc = re.search(r"<desc>([^<]*)</desc>", html).group(1)
     assert re.match(r"吕梁市: 2022 11.6, 2023 9, 2024 8; ", desc) and desc.count(": ") >= 2
-    assert 'href="sc_sessions.csv"' in html and (site / "reports" / "indicators" / "sc_sessions.csv").is_file()
+    assert 'href="sc_sessions.csv.gz"' in html and (site / "reports" / "indicators" / "sc_sessions.csv.gz").is_file()
+    assert "gzip 压缩的 CSV" in html and "gzip-compressed CSV" in html  # the link says what it gives, in both
+    assert not (site / "reports" / "indicators" / "sc_sessions.csv").exists()
     assert "How to cite" in html and "version" in html
 
 
@@ -89,7 +92,7 @@ def test_index_links_every_indicator_page_and_shows_coverage(site):
 def test_page_csv_holds_only_that_indicator(site):
     import pandas as pd
 
-    rows = pd.read_csv(site / "reports" / "indicators" / "sc_sessions.csv", dtype=str, keep_default_na=False)
+    rows = pd.read_csv(site / "reports" / "indicators" / "sc_sessions.csv.gz", dtype=str, keep_default_na=False)
     assert len(rows) >= 3 and set(rows["indicator_id"]) == {"sc_sessions"}
 
 
@@ -99,6 +102,40 @@ def test_same_data_same_bytes(site):
         point_paths(mp, site)
         publish()
     assert read(site / "reports" / "indicators" / "sc_sessions.html") == before
+
+
+def test_the_page_csv_is_gzipped_the_same_every_time(site):
+    """A page's CSV is gzip with nothing in its header that varies (no name, mtime 0): the same
+    rows give the same bytes, UTF-8 with the BOM figures.csv has."""
+    from pipeline.publish.pages import csv_bytes
+
+    data = (site / "reports" / "indicators" / "sc_sessions.csv.gz").read_bytes()
+    assert data[:2] == b"\x1f\x8b" and data[4:8] == b"\0\0\0\0" and not data[3] & 0x08  # mtime 0, no name
+    text = gzip.decompress(data)
+    assert text.startswith(b"\xef\xbb\xbf") and not text.startswith(b"\xef\xbb\xbf" * 2)
+    assert csv_bytes(text.decode("utf-8-sig")) == data
+
+
+def test_an_older_projects_plain_page_csv_is_replaced(copied):
+    """A project an older version published has reports/indicators/<id>.csv: the next publish writes
+    <id>.csv.gz with the same rows and removes the plain one; the run's outputs list the new file."""
+    from pipeline.publish.corpus import manifest_path, published
+
+    pages = copied / "reports" / "indicators"
+    gz = pages / "sc_sessions.csv.gz"
+    plain = gzip.decompress(gz.read_bytes())
+    for path in sorted(pages.glob("*.csv.gz")):  # as the older version left them
+        path.with_name(path.name.removesuffix(".gz")).write_bytes(gzip.decompress(path.read_bytes()))
+        path.unlink()
+    manifest_path().unlink()  # and its manifest knew of no .csv.gz
+    publish()
+    assert not list(pages.glob("*.csv")) and gzip.decompress(gz.read_bytes()) == plain
+    owned = published()
+    assert gz in owned and all(p.exists() for p in owned)
+    assert not [p for p in owned if p.suffix == ".csv" and p.parent == pages]
+    (pages / "sc_sessions.csv").write_bytes(plain)  # a stray one beside a page left as it is goes too
+    publish()
+    assert not (pages / "sc_sessions.csv").exists() and gz.is_file()
 
 
 def test_every_character_of_every_chart_label_has_a_glyph(site):
@@ -175,7 +212,7 @@ def test_a_page_whose_rows_did_not_change_is_not_rendered_again(copied):
     publish()
     after = stamps(pages)
     changed = sorted(n for n in after if after[n] != before.get(n))
-    assert changed == ["sc_sessions.csv", "sc_sessions.html"]
+    assert changed == ["sc_sessions.csv.gz", "sc_sessions.html"]
     assert database.stat().st_mtime_ns != db_before  # the table it holds changed: built again
 
 
@@ -187,7 +224,7 @@ def test_a_page_without_data_is_removed_and_a_deleted_page_comes_back(copied):
     assert read(pages / "sc_sessions.html") == good
     rewrite_panel(copied, lambda frame: frame[frame["indicator_id"] != "sc_sessions"])
     summary = publish()
-    assert not (pages / "sc_sessions.html").exists() and not (pages / "sc_sessions.csv").exists()
+    assert not (pages / "sc_sessions.html").exists() and not (pages / "sc_sessions.csv.gz").exists()
     assert "sc_sessions" not in {entry[0] for entry in summary["indicators"]}
     assert 'href="indicators/sc_sessions.html"' not in read(copied / "reports" / "index.html")
 
@@ -199,7 +236,8 @@ def test_the_page_csv_is_figures_csv_records_of_its_indicator(copied):
     with (processed / "figures.csv").open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.reader(handle))
     at = rows[0].index("indicator_id")
-    with (copied / "reports" / "indicators" / "sc_sessions.csv").open(encoding="utf-8-sig", newline="") as handle:
+    table = copied / "reports" / "indicators" / "sc_sessions.csv.gz"
+    with gzip.open(table, "rt", encoding="utf-8-sig", newline="") as handle:
         page = list(csv.reader(handle))
     assert page == [rows[0], *(r for r in rows[1:] if r[at] == "sc_sessions")] and len(page) > 2
 

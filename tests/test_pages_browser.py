@@ -77,5 +77,35 @@ def test_indicator_page_links_reach_the_evidence_rows(two_years):
 def test_a_source_path_links_to_its_report(two_years):
     """A baseline from the body's own earlier document names it by path and links to its report."""
     html = (two_years / "reports" / "lvliang" / "2024.html").read_text(encoding="utf-8")
-    assert '<a class="url" href="../lvliang/2023.html">lvliang/2023/000_27d8ef8a85ace649.txt</a>' in html
+    assert '<a href="../lvliang/2023.html">lvliang/2023/000_27d8ef8a85ace649.txt</a>' in html
     assert '<span class="url">lvliang/2023/' not in html
+
+
+# each cell's look, by the column it is in (issue 12: the rows carry no class, report.css styles the
+# columns): [selector, CSS property, value] for cells of the report of the second year
+COLUMN_LOOKS = [
+    ["table.evidence tr[id^=fig-] td:nth-child(2)", "textAlign", "right"],  # the value
+    ["table.evidence tr[id^=fig-] td:nth-child(3)", "minWidth", "135px"],  # the indicator, 10em of 13.5 px
+    ["table.evidence td.pos", "fontSize", "12px"],
+    ["table.evidence td.pos", "whiteSpace", "nowrap"],
+    ["table.own tbody td:nth-last-child(7)", "textAlign", "right"],  # the baseline's value
+    ["table.own tbody td:nth-last-child(6)", "whiteSpace", "nowrap"],  # its period
+    ["table.own tbody td:nth-last-child(5)", "minWidth", "128.25px"],  # the method, 9.5em
+    ["table.own tbody td:nth-last-child(3)", "textAlign", "right"],  # the % change
+    ["table.own tbody td:nth-last-child(2)", "fontSize", "12.5px"],  # the note
+]
+
+
+def test_the_columns_are_styled_without_a_class_on_every_cell(two_years):
+    page = two_years / "reports" / "lvliang" / "2024.html"
+    check = """(looks => looks.map(([sel, prop, want]) => {
+        const cells = [...document.querySelectorAll(sel)];
+        const bad = cells.filter(c => getComputedStyle(c)[prop] !== want).map(c => getComputedStyle(c)[prop]);
+        return [sel, prop, cells.length, bad.slice(0, 3)];
+    }))(%s)"""
+    import json
+
+    with Chromium() as browser:
+        browser.open(page.as_uri(), 1280, 900)
+        for sel, prop, count, bad in browser.evaluate(check % json.dumps(COLUMN_LOOKS)):
+            assert count and not bad, (sel, prop, count, bad)

@@ -92,7 +92,7 @@ def test_a_character_no_font_has_is_a_visible_box_and_is_recorded(caplog):
 def test_invisible_characters_draw_nothing_and_are_not_missing():
     drawing = svg.Drawing(100, 20, "t")
     drawing.text(0, 10, "会\u200b议\u202e\ufe0f", 10)
-    assert drawing.missing == set() and drawing.body[-1][1].count("<use") == 2
+    assert drawing.missing == set() and drawing.body[-1][-1].count("<use") == 2  # the line's <use>s, last
 
 
 # ---------------------------------------------------------------- the SVG
@@ -141,6 +141,36 @@ def test_coordinates_are_rounded_to_a_tenth_of_a_pixel():
     assert numbers and all(len(n.partition(".")[2]) <= 1 for n in numbers)
     assert all(len(n.partition(".")[2]) <= 1 for n in re.findall(r"translate\(([-\d.]+)", markup))
     assert svg.num(-0.04) == "0" and svg.num(12.0) == "12" and svg.num(123456.78) == "123456.8"
+
+
+def test_glyph_outlines_are_in_hundredths_of_an_em_placed_at_the_size_they_were_drawn():
+    # issue 12: outlines in 1/OUTLINE em (a hundredth: 0.15 px at 15 px), so a glyph's numbers are
+    # a digit shorter than in EM units; the line's scale and offsets are in the same units
+    assert fonts.OUTLINE == 100
+    path = fonts.glyph("审").path
+    numbers = [int(n) for n in re.findall(r"-?\d+", path)]
+    assert numbers and max(abs(n) for n in numbers) <= fonts.OUTLINE * 1.2  # within an em and a bit
+    d = svg.Drawing(200, 40, "t")
+    d.text(100, 20, "审议 ab", 12, "middle")
+    markup = d.markup()
+    assert "scale(0.12)" in markup  # 12 px over 100 units
+    offsets = [int(x) for x in re.findall(r'<use href="#[^"]+" x="(-?\d+)"', markup)]
+    width = fonts.line_width("审议 ab") * fonts.OUTLINE / fonts.EM
+    assert offsets and min(offsets) == round(-width / 2) and max(offsets) < width / 2  # centred, in outline units
+
+
+def test_a_line_drawn_again_is_defined_once_with_its_scale_and_placed_by_x_and_y():
+    d = svg.Drawing(300, 100, "t")
+    for y in (20, 40):
+        d.text(10, y, "审议 2016", 12)
+    d.text(10, 60, "审议 2016", 11)  # another size: its own definition
+    d.text(10, 80, "审议 2016", 11, fill="#999")
+    markup = d.markup()
+    defs = re.findall(r'<g id="(r[0-9a-f]{5})" transform="scale\((0\.1[12])\)">', markup)
+    assert sorted(scale for _, scale in defs) == ["0.11", "0.12"]
+    placed = re.findall(r'<use href="#(r[0-9a-f]{5})" x="10" y="(\d+)"( fill="#999")?/>', markup)
+    assert [y for _, y, _ in placed] == ["20", "40", "60", "80"] and placed[3][2]
+    assert "translate(" not in markup  # every line here is a placed definition
 
 
 def test_hatched_bars_fill_with_a_pattern():

@@ -311,8 +311,8 @@ def test_numbers_methods_and_evidence_as_the_data_says():
     assert "2017–2022-02" in comparison and "-25.0%" in comparison
     assert "邻市" in comparison and "Peer" in comparison  # the peer's short names, both languages
     # the method note in Chinese, the English beside it
-    assert '<td class="note">任期总数60，任期5.0年&lt;script&gt;' in comparison
-    assert '<span class="en" lang="en">term total 60 over 5.0 years &lt;script&gt;' in comparison
+    assert "<td>任期总数60，任期5.0年&lt;script&gt;" in comparison  # styled as a note by its column (report.css)
+    assert '<i lang="en">term total 60 over 5.0 years &lt;script&gt;' in comparison
     evidence = fragments.evidence_html(data)
     rows = [a for t, a in Tags(evidence).tags if t == "tr" and "data-start" in a]
     assert [(r["data-value"], r["data-unit"], r["data-indicator"]) for r in rows] == [
@@ -466,8 +466,27 @@ def test_the_evidence_names_its_file_once_above_the_rows_not_on_every_row():
     evidence = fragments.evidence_html(data)
     intro, rows = evidence.split("<tbody>", 1)
     assert data.doc_id in intro and data.doc_id not in rows.split("</tbody>")[0]
-    assert rows.count('<span class="pos">demo/2023 · ') == 2  # each row still says body/year and offsets
+    body = rows.split("</tbody>")[0]
+    assert body.count('<td class="pos">') == 2 and "demo/2023" not in body  # each row its offsets only
+    assert intro.count("demo/2023") >= 2  # the body/year once, in the position column's head (both languages)
+    assert re.search(r"<th>位置 · demo/2023 <i lang=\"en\">Position in demo/2023</i></th>", intro)
     assert data.doc_id in fragments.header_html(data)
+
+
+def test_the_evidence_value_and_indicator_cells_are_styled_by_their_column():
+    # issue 12: no class on every row's value and indicator cell; report.css styles the 2nd and 3rd
+    # cell of an evidence row as td.n and td.indicator, so every row must start with those three
+    from pipeline.report.render import stylesheet
+
+    evidence = fragments.evidence_html(tiny_data())
+    rows = re.findall(r'<tr id="fig-\d+"[^>]*>(.*?)</tr>', evidence)
+    assert len(rows) == 2
+    for row in rows:
+        cells = re.findall(r"<td( class=\"[^\"]*\")?>", row)
+        assert cells[:3] == [' class="pos"', "", ""] and re.match(r'<td class="pos">\d+–\d+</td><td>\d', row), row
+    css = stylesheet()
+    assert "td.n, table.evidence td:nth-child(2)," in css and "td.indicator, table.evidence td:nth-child(3) {" in css
+    # (tests/test_pages_browser.py checks the computed look of these cells in Chromium)
 
 
 @pytest.mark.parametrize("variant", ["as given", "no English, unknown part"])
@@ -482,8 +501,8 @@ def test_the_evidence_cells_written_out_print_what_the_macros_print(variant):
     evidence = fragments.evidence_html(data)
     for r in data.figures.itertuples():
         cells = (
-            f'<td class="n">{m.quantity(r.value, r.unit, r.approx)}</td>'
-            f'<td class="indicator">{m.indicator_cell(r.indicator_id, r.indicator_zh, r.indicator_en)}'
+            f"<td>{m.quantity(r.value, r.unit, r.approx)}</td>"  # styled by its column (report.css)
+            f"<td>{m.indicator_cell(r.indicator_id, r.indicator_zh, r.indicator_en)}"
             f'<div class="raw-label">{fmt.esc(r.indicator)}</div></td>'
             f"<td>{m.label('categories', r.category)}</td>"
         )
@@ -513,7 +532,7 @@ def test_the_figures_of_one_sentence_share_its_cell_each_marked_and_each_keeping
     assert body.count("<td>会议 ") == 1 and body.count("<td>决议决定 ") == 1
     data.figures["category"] = "meetings"
     body = fragments.evidence_html(data).split("<tbody>", 1)[1].split("</tbody>", 1)[0]
-    assert body.count('<td rowspan="2">会议 <span class="en" lang="en">Meetings</span></td>') == 1
+    assert body.count('<td rowspan="2">会议 <i lang="en">Meetings</i></td>') == 1
     assert "<td>会议 " not in body and len(re.findall(r"<tr id=", body)) == 2
 
 

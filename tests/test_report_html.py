@@ -174,7 +174,7 @@ def test_report_shows_the_headings_and_the_seeds_key_numbers(report_html):
     assert "term total 60 over 5.0 years (2017 to 2022-02) annualised" in text
     # peers are marked as peers, with their names in both languages, their year and value
     assert re.search(
-        r'湖州市 <span class="en" lang="en">Huzhou</span></td><td class="period">2022</td><td class="n">153 人次</td>',
+        r'湖州市 <i lang="en">Huzhou</i></td><td>2022</td><td>153 人次</td>',
         report_html,
     )
 
@@ -193,7 +193,8 @@ def test_every_figure_is_in_the_evidence_table_with_its_sentence_and_marked_numb
         assert int(figure.start) in sentence["marks"]
         shown = "".join(sentence["text"]).replace("⏎", "")
         assert re.sub(r"\s+", "", figure.evidence) in re.sub(r"\s+", "", shown)
-        assert f"lvliang/2023 · {figure.start}–{figure.end}" in "".join(row["text"])  # document and position
+        assert f"{figure.start}–{figure.end}" in "".join(row["text"])  # its position (the document: in the head)
+    assert "位置 · lvliang/2023" in report_html and "Position in lvliang/2023" in report_html  # whose offsets, once
     sentences = {id(r["sentence"]) for r in rows.values()}
     assert len(sentences) < len(rows)  # sentences of several figures written once
 

@@ -251,5 +251,5 @@ def published(root: Path | None = None, processed: Path | None = None) -> list[P
     pages = read_json(manifest_path()).get("pages") or {}
     owned = [processed / "documents.csv", processed / "datapackage.json", processed / DATABASE, summary_path()]
     owned += [root / href for _, href, _ in summary.get("downloads", [])]
-    owned += [root / FOLDER / f"{ident}{suffix}" for ident in sorted(pages) for suffix in (".html", ".csv")]
+    owned += [root / FOLDER / f"{ident}{suffix}" for ident in sorted(pages) for suffix in pages_.SUFFIXES]
     return owned

@@ -1,12 +1,14 @@
 """The indicator pages of a corpus, each rendered again only when what it shows changed.
 
-A page (reports/indicators/<id>.html and <id>.csv) is a function of its indicator's rows of the
-panel, the names and documents of the bodies in those rows, the data's date, the stylesheet and the
-package's code: `page_key` is a digest of exactly these, and `report.indicator_pages.indicator_page`
-is handed nothing else (the bodies and documents are cut down to the page's own), so a page whose
-key is as recorded, and whose files still have the bytes recorded, is left as it is. Adding one
-document re-renders the pages of the indicators it has, not the others; pages of indicators that
-no longer have data are removed.
+A page (reports/indicators/<id>.html and <id>.csv.gz, its rows as gzip-compressed CSV) is a function
+of its indicator's rows of the panel, the names and documents of the bodies in those rows, the
+data's date, the stylesheet and the package's code: `page_key` is a digest of exactly these, and
+`report.indicator_pages.indicator_page` is handed nothing else (the bodies and documents are cut
+down to the page's own), so a page whose key is as recorded, and whose files still have the bytes
+recorded, is left as it is. Adding one document re-renders the pages of the indicators it has, not
+the others; pages of indicators that no longer have data are removed. The CSV is gzipped
+deterministically (pipeline.interim_csv.compress: no name, mtime 0), so the same rows give the same
+bytes; a plain <id>.csv an older version wrote is removed once its .csv.gz is in place.
 """
 
 from __future__ import annotations
@@ -25,9 +27,10 @@ import pandas as pd
 from markupsafe import Markup
 
 from pipeline import __version__
-from pipeline.atomic import write_text_atomic
+from pipeline.atomic import write_atomic, write_text_atomic
 from pipeline.errors import DataCheckError
 from pipeline.hashing import package_sha256, sha256_of
+from pipeline.interim_csv import compress
 from pipeline.reference.indicators import Indicator
 from pipeline.report.format import number
 from pipeline.report.fragments import environment, escaped, render
@@ -49,7 +52,18 @@ class PageWork:
 
     @property
     def files(self) -> tuple[Path, Path]:
-        return Path(self.folder) / f"{self.indicator.id}.html", Path(self.folder) / f"{self.indicator.id}.csv"
+        return Path(self.folder) / f"{self.indicator.id}.html", Path(self.folder) / f"{self.indicator.id}{CSV}"
+
+
+CSV = ".csv.gz"  # a page's rows: figures.csv's records, gzip-compressed
+SUFFIXES = (".html", CSV)  # the files a page owns
+LEGACY = ".csv"  # the plain CSV an older version wrote beside the page
+
+
+def csv_bytes(records: str) -> bytes:
+    """A page's CSV file: the records as figures.csv has them (UTF-8 with its BOM), gzipped with
+    nothing in the header that varies between runs."""
+    return compress("\ufeff" + records)
 
 
 def records_by(path: Path, column: str) -> tuple[str, dict[str, list[str]]]:
@@ -193,7 +207,8 @@ def write_page(work: PageWork) -> dict[str, Any]:
     """Render and write one page and its CSV; what the manifest records of it."""
     page = indicator_page(work.indicator, work.frame, work.bodies, set(work.documents), work.date)
     html, table = work.files
-    write_text_atomic(table, work.records, encoding="utf-8-sig")  # figures.csv's own records: the same cells
+    write_atomic(table, lambda tmp: tmp.write_bytes(csv_bytes(work.records)))  # figures.csv's own records
+    table.with_name(f"{work.indicator.id}{LEGACY}").unlink(missing_ok=True)  # an older version's plain CSV
     table = table_rows(page.rows)
     text = render("pages/indicator.html.j2", page=page, table=table, title=TITLE, version=__version__, css=work.css)
     write_text_atomic(html, text)
@@ -215,9 +230,13 @@ def standing(work: PageWork, key: str, recorded: dict[str, Any] | None) -> bool:
 
 
 def remove_stale(folder: Path, recorded: dict[str, Any], current: set[str]) -> list[str]:
-    """Delete the pages (and CSVs) the last run wrote for indicators that have no data now."""
+    """Delete the pages (and CSVs) the last run wrote for indicators that have no data now, and the
+    plain <id>.csv an older version left beside a current page (whose .csv.gz is in place by now)."""
     gone = sorted(set(recorded) - current)
     for ident in gone:
-        for suffix in (".html", ".csv"):
+        for suffix in (*SUFFIXES, LEGACY):
             (folder / f"{ident}{suffix}").unlink(missing_ok=True)
+    for ident in sorted(current):
+        if (folder / f"{ident}{CSV}").is_file():
+            (folder / f"{ident}{LEGACY}").unlink(missing_ok=True)
     return gone

@@ -5,7 +5,9 @@ The first font is Noto Sans SC, which the `pylopdf-fonts-zh-cn` package ships (S
 it lacks comes from DejaVu Sans, which matplotlib ships (its file is read, matplotlib is not imported);
 a character neither has is drawn as a box, logged, and reported by the chart that drew it, so nothing
 vanishes silently. Outlines are scaled to `EM` units per em, the y axis pointing down from the
-baseline as in SVG, and written as compact relative path data with integer coordinates. Each
+baseline as in SVG, and written as compact relative path data with integer coordinates in units
+of 1/`OUTLINE` em (a hundredth of an em: 0.15 px at 15 px, as fine as 0.1 px rounding; the page
+is a tenth smaller than at EM units, and the glyphs look the same at 2x zoom). Each
 character's glyph is read once per process (`glyph`).
 
 `setup_cjk_font()` registers the same Noto Sans SC with matplotlib, for analysts who draw their own
@@ -30,13 +32,14 @@ FONT_FILE = "NotoSansSC-Regular.otf"
 # the second font, for what the first lacks: matplotlib's DejaVu Sans (its file, not the library)
 FALLBACK_FAMILY = "DejaVu Sans"
 FALLBACK_FILE = ("mpl-data", "fonts", "ttf", "DejaVuSans.ttf")
-EM = 1000  # every outline and advance is given in units of 1/EM of the font size
+EM = 1000  # every advance and metric is given in units of 1/EM of the font size
+OUTLINE = 100  # outlines (and the offsets of glyphs placed in a line) in units of 1/OUTLINE of the size
 ASCENT = 880  # Noto Sans SC's typographic ascender and descender, in EM units
 DESCENT = 120
 # a character no font has: an outlined box as wide as a Latin capital (outer edge clockwise,
-# inner edge counter-clockwise, so the non-zero rule leaves the middle empty)
+# inner edge counter-clockwise, so the non-zero rule leaves the middle empty), in OUTLINE units
 BOX_ADVANCE = 640
-BOX_PATH = "m70-720h500v720h-500zm50 50v620h400v-620z"
+BOX_PATH = "m7-72h50v72h-50zm5 5v62h40v-62z"
 
 log = logging.getLogger(__name__)
 _registered: str | None = None
@@ -46,7 +49,7 @@ _registered: str | None = None
 class Glyph:
     key: str  # its id in a chart's <defs>: the font's letter and the glyph's index, the same in every chart
     advance: int  # EM units
-    path: str  # SVG path data in EM units, y down from the baseline; empty for a space
+    path: str  # SVG path data in OUTLINE units, y down from the baseline; empty for a space
     missing: bool = False  # no font has the character: `path` is the box
 
 
@@ -79,12 +82,13 @@ class _Face:
         self.glyphs = self.font.getGlyphSet()
         self.metrics = self.font["hmtx"].metrics
         self.scale = EM / self.font["head"].unitsPerEm
+        self.outline = OUTLINE / self.font["head"].unitsPerEm
 
     def glyph(self, char: str) -> Glyph | None:
         name = self.cmap.get(ord(char))
         if name is None:
             return None
-        pen = _PathPen(self.glyphs, self.scale)
+        pen = _PathPen(self.glyphs, self.outline)
         self.glyphs[name].draw(pen)
         key = self.letter + _base36(self.font.getGlyphID(name))
         return Glyph(key, round(self.metrics[name][0] * self.scale), pen.data())

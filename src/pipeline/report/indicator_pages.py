@@ -3,9 +3,10 @@
 Each page gives the taxonomy's definition (Chinese and English, what counts and what does not), a
 chart of every body's series (one line per body, peers in grey, term totals annualised and marked),
 a table of every figure with its source (the report's evidence row, or the published URL), the
-indicator's rows as CSV, and how to cite them. The date in the citation is the newest date the data
-carry, never the clock, so the same data give the same bytes. Also the index's coverage view:
-bodies × years, which years have a document and how many figures each has.
+indicator's rows as gzip-compressed CSV (<id>.csv.gz), and how to cite them. The date in the
+citation is the newest date the data carry, never the clock, so the same data give the same bytes.
+Also the index's coverage view: bodies × years, which years have a document and how many figures
+each has.
 """
 
 from __future__ import annotations
@@ -243,7 +244,7 @@ def indicator_page(indicator: Indicator, frame: pd.DataFrame, bodies, documents,
     own = {b for b, _ in documents}
     drawing, alt = indicator_chart(indicator, rows, bodies, own)
     chart = Chart.of(drawing, alt) if drawing is not None else None
-    return Page(indicator, rows, chart, f"{indicator.id}.csv", date)
+    return Page(indicator, rows, chart, f"{indicator.id}.csv.gz", date)
 
 
 def coverage(panel: pd.DataFrame, sources: Iterable[tuple[str, int]], bodies) -> dict:

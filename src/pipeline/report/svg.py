@@ -23,9 +23,9 @@ INK = "#222"
 # stands for the glyphs' id prefix in a drawing's markup until it is written out: the drawing's own
 # prefix, or a page's shared one (a control character, which no text of a chart can hold)
 _GLYPH = "\x00"
-# a white outline under glyphs (stroke painted first), in EM units: a quarter of the size; for a
-# `group` of labels that a line of the chart may run behind
-HALO = ' stroke="#fff" stroke-width="240" stroke-linejoin="round" paint-order="stroke"'
+# a white outline under glyphs (stroke painted first), in OUTLINE units: a quarter of the size; for
+# a `group` of labels that a line of the chart may run behind
+HALO = f' stroke="#fff" stroke-width="{fonts.OUTLINE * 24 // 100}" stroke-linejoin="round" paint-order="stroke"'
 _PLUS = ((-0.35, -1), (0.35, -1), (0.35, -0.35), (1, -0.35), (1, 0.35), (0.35, 0.35), (0.35, 1), (-0.35, 1),
          (-0.35, 0.35), (-1, 0.35), (-1, -0.35), (-0.35, -0.35))  # fmt: skip
 # corners of the markers other than the circle, for a radius of 1 (y down)
@@ -81,7 +81,8 @@ class Drawing:
 
     def __init__(self, width: float, height: float, title: str, prefix: str = "") -> None:
         self.width, self.height, self.title, self.prefix = width, height, title, prefix
-        self.body: list[str | tuple[str, str]] = []  # markup, or a line of text: (placement, its <use>s)
+        # markup, or a line of text: (x, y, scale, paint, its <use>s), x and y written out (num)
+        self.body: list[str | tuple[str, str, str, str, str]] = []
         self.glyphs: dict[str, str] = {}
         self.patterns: dict[str, str] = {}
         self.missing: set[str] = set()
@@ -160,7 +161,7 @@ class Drawing:
             glyph = fonts.glyph(char)
             if glyph.path:
                 self.glyphs[glyph.key] = glyph.path
-                offset = round(at - shift)
+                offset = round((at - shift) * fonts.OUTLINE / fonts.EM)
                 ref = _GLYPH + glyph.key
                 uses.append(f'<use href="#{ref}" x="{offset}"/>' if offset else f'<use href="#{ref}"/>')
             if glyph.missing:
@@ -170,9 +171,9 @@ class Drawing:
             return
         k = size / fonts.EM
         self.texts.append((x - shift * k, y - fonts.ASCENT * k, x + (at - shift) * k, y + fonts.DESCENT * k, line))
-        scale = f"{k:.6f}".rstrip("0")
+        scale = f"{size / fonts.OUTLINE:.6f}".rstrip("0").rstrip(".")  # the outlines' units to px
         paint = "" if fill == INK else f' fill="{fill}"'
-        self.body.append((f'transform="translate({num(x)} {num(y)}) scale({scale})"{paint}', "".join(uses)))
+        self.body.append((num(x), num(y), scale, paint, "".join(uses)))
 
     # ------------------------------------------------------------ output
 
@@ -180,21 +181,25 @@ class Drawing:
         """The <svg> element, for a page or a file: the title its accessible name, `description` (what
         it shows, in words) its <desc>. A line of text drawn more than once is defined once, by a
         name taken from its content. Its glyphs are defined in its own <defs>, or, given `glyphs` (a
-        prefix), referred to as defined elsewhere in the page, by `glyph_sheet(drawings, glyphs)`."""
-        runs = Counter(item[1] for item in self.body if isinstance(item, tuple))
+        prefix), referred to as defined elsewhere in the page, by `glyph_sheet(drawings, glyphs)`.
+        A line defined once carries its scale, and each place it is drawn only its x and y."""
+        runs = Counter((item[2], item[4]) for item in self.body if isinstance(item, tuple))
         names = _run_names([run for run, n in runs.items() if n > 1], self.prefix + "r")
         own = [] if glyphs is not None else sorted(self.glyphs.items())
         defs = [f'<path id="{self.prefix}{key}" d="{d}"/>' for key, d in own]
         defs += [self.patterns[key] for key in sorted(self.patterns)]
-        defs += [f'<g id="{name}">{run}</g>' for run, name in sorted(names.items(), key=lambda t: t[1])]
+        defs += [f'<g id="{name}" transform="scale({scale})">{run}</g>'
+                 for (scale, run), name in sorted(names.items(), key=lambda t: t[1])]  # fmt: skip
         body = []
         for item in self.body:
             if isinstance(item, str):
                 body.append(item)
-            elif item[1] in names:
-                body.append(f'<use href="#{names[item[1]]}" {item[0]}/>')
+                continue
+            x, y, scale, paint, run = item
+            if (scale, run) in names:
+                body.append(f'<use href="#{names[scale, run]}" x="{x}" y="{y}"{paint}/>')
             else:
-                body.append(f"<g {item[0]}>{item[1]}</g>")
+                body.append(f'<g transform="translate({x} {y}) scale({scale})"{paint}>{run}</g>')
         w, h = num(self.width), num(self.height)
         size = f'width="{w}" height="{h}" viewBox="0 0 {w} {h}"'
         desc = f"<desc>{xml_text(description)}</desc>" if description else ""
@@ -219,12 +224,12 @@ def glyph_sheet(drawings: Iterable[Drawing], prefix: str) -> str:
     return f'<svg xmlns="http://www.w3.org/2000/svg" class="glyphs" aria-hidden="true"><defs>{defs}</defs></svg>'
 
 
-def _run_names(runs: list[str], prefix: str) -> dict[str, str]:
-    """A name per run from a digest of its content, as short as keeps them apart (8 hex digits, more
-    only for a pair that would share them)."""
-    names: dict[str, str] = {}
-    for length in (8, 16, 40):
-        names = {run: prefix + hashlib.sha1(run.encode("utf-8")).hexdigest()[:length] for run in runs}
+def _run_names(runs: list[tuple[str, str]], prefix: str) -> dict[tuple[str, str], str]:
+    """A name per run (its scale and its <use>s) from a digest of its content, as short as keeps them
+    apart (5 hex digits, more only for a pair that would share them)."""
+    names: dict[tuple[str, str], str] = {}
+    for length in (5, 8, 16, 40):
+        names = {run: prefix + hashlib.sha1(f"{run[0]} {run[1]}".encode()).hexdigest()[:length] for run in runs}
         if len(set(names.values())) == len(names):
             break
     return names
