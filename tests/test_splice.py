@@ -1,0 +1,135 @@
+"""The panel and the comparison tables written by splicing: the blocks of bodies (body-years) that
+did not change copied from last time's file, the others formatted afresh; the bytes are those of a
+full build, whatever changed."""
+
+import hashlib
+
+import pandas as pd
+import pytest
+
+from pipeline import interim_csv, paths, splice
+from pipeline import panel as panel_step
+from pipeline.csv_safety import safe_frame
+from pipeline.errors import DataCheckError
+
+from .test_incremental import project  # noqa: F401 - the fixture
+
+
+@pytest.fixture
+def template(project):  # noqa: F811
+    from pipeline.extract import clean
+
+    clean.clean_document("lvliang", 2023)
+    part = project / "data" / "interim" / "lvliang" / "2023" / "figures.csv.gz"
+    return pd.read_csv(part, dtype=str, keep_default_na=False)
+
+
+def _put(root, template, body, year, note=""):
+    """A part for body/year (a raw folder with a source.yaml, and its interim figure table): the
+    template's rows as that document's, with awkward cells (quotes, commas, newlines, formulas)."""
+    rows = template.copy()
+    rows["body"], rows["report_year"] = body, str(year)
+    rows["doc_id"] = f"{body}/{year}/report_{year}.txt"
+    rows["period_start"], rows["period_end"] = f"{year}-01-01", f"{year}-12-31"
+    rows.loc[rows.index[0], "sentence"] = f'他说："一、二,三"\n第二行\r\n{note}'
+    rows.loc[rows.index[1], "section"] = "=SUM(A1),末尾"
+    rows.loc[rows.index[2], "text"] = '"引号"' + note
+    raw = root / "data" / "raw" / body / str(year)
+    raw.mkdir(parents=True, exist_ok=True)
+    (raw / "source.yaml").write_text(f"body: {body}\nreport_year: {year}\n", encoding="utf-8")
+    text = safe_frame(rows).to_csv(index=False, lineterminator="\n")
+    interim_csv.write_table(root / "data" / "interim" / body / str(year) / "figures.csv.gz", text)
+
+
+def _drop(root, body, year):
+    (root / "data" / "raw" / body / str(year) / "source.yaml").unlink()
+
+
+def _digests(tables):
+    return {t: hashlib.sha256(t.read_bytes()).hexdigest() for t in tables}
+
+
+def _changed(before, now):
+    return {t for t in set(before) | set(now) if before.get(t) != now.get(t)}
+
+
+def _same_as_full_build(root, incremental):
+    full = root / "full"
+    full.mkdir(exist_ok=True)
+    panel_step.build_panel(processed_root=full)
+    for name in ("figures.csv", "figures.parquet"):
+        assert (incremental / name).read_bytes() == (full / name).read_bytes(), name
+
+
+def test_the_panel_spliced_by_body_is_byte_identical_to_a_full_build(project, template, monkeypatch):  # noqa: F811
+    out = project / "incremental"
+    out.mkdir()
+    # beijing and lvliang have published rows too; benxi only published rows
+    for body, year in [("beijing", 2020), ("beijing", 2021), ("aaa", 2020), ("mmm", 2019), ("mmm", 2020)]:
+        _put(project, template, body, year)
+    tables = panel_step.current_interim_tables(paths.INTERIM, paths.RAW)
+    _, read = panel_step.update_panel(tables, None, out)
+    assert read == len(tables) == 6
+    _same_as_full_build(project, out)
+    copied = []
+    real_copy = splice._copy_range
+    monkeypatch.setattr(splice, "_copy_range", lambda s, o, a, n: copied.append(n) or real_copy(s, o, a, n))
+
+    steps = [
+        lambda: _put(project, template, "ccc", 2021),  # a body added
+        lambda: (_drop(project, "beijing", 2021), _put(project, template, "beijing", 2022)),  # a year moved
+        lambda: _put(project, template, "mmm", 2020, note="改过"),  # a document changed
+        lambda: (_drop(project, "aaa", 2020), _drop(project, "mmm", 2019)),  # documents removed, a body gone
+        lambda: None,  # nothing
+    ]
+    for step in steps:
+        before = _digests(tables)
+        step()
+        tables = panel_step.current_interim_tables(paths.INTERIM, paths.RAW)
+        changed = _changed(before, _digests(tables))
+        copied.clear()
+        _, read = panel_step.update_panel(tables, changed, out)
+        assert read == len([t for t in tables if t in changed])
+        assert copied, "the unchanged bodies were copied"
+        _same_as_full_build(project, out)
+
+
+def test_a_panel_without_a_matching_record_is_written_whole(project, template):  # noqa: F811
+    out = project / "incremental"
+    out.mkdir()
+    _put(project, template, "aaa", 2020)
+    tables = panel_step.current_interim_tables(paths.INTERIM, paths.RAW)
+    panel_step.update_panel(tables, None, out)
+    # figures.csv edited by hand since: its bytes are not the record's
+    (out / "figures.csv").write_bytes((out / "figures.csv").read_bytes().replace(b"aaa", b"aab"))
+    _put(project, template, "zzz", 2020)
+    tables = panel_step.current_interim_tables(paths.INTERIM, paths.RAW)
+    _, read = panel_step.update_panel(tables, {tables[-1]}, out)
+    assert read == len(tables)
+    _same_as_full_build(project, out)
+    splice.record_path(panel_step.RECORD).unlink()
+    _put(project, template, "zzz", 2021)
+    tables = panel_step.current_interim_tables(paths.INTERIM, paths.RAW)
+    _, read = panel_step.update_panel(tables, {tables[-1]}, out)
+    assert read == len(tables)
+    _same_as_full_build(project, out)
+
+
+def test_the_rows_of_a_changed_body_are_checked(project, template):  # noqa: F811
+    out = project / "incremental"
+    out.mkdir()
+    _put(project, template, "aaa", 2020)
+    tables = panel_step.current_interim_tables(paths.INTERIM, paths.RAW)
+    panel_step.update_panel(tables, None, out)
+    bad = template.copy()
+    bad.loc[bad.index[0], "approx"] = "roughly"
+    _put(project, bad, "bbb", 2020)
+    tables = panel_step.current_interim_tables(paths.INTERIM, paths.RAW)
+    with pytest.raises(DataCheckError, match="unknown approx"):
+        panel_step.update_panel(tables, {t for t in tables if "bbb" in str(t)}, out)
+    _same_as_full_build_without(project, out, "bbb")
+
+
+def _same_as_full_build_without(root, out, body):
+    """The failed update left the last panel as it was."""
+    assert body.encode() not in (out / "figures.csv").read_bytes()
