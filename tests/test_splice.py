@@ -133,3 +133,57 @@ def test_the_rows_of_a_changed_body_are_checked(project, template):  # noqa: F81
 def _same_as_full_build_without(root, out, body):
     """The failed update left the last panel as it was."""
     assert body.encode() not in (out / "figures.csv").read_bytes()
+
+
+def _rewrite_part(part, transform):
+    text = interim_csv.read_text(part)
+    interim_csv.write_table(part, transform(text))
+
+
+def test_the_tables_spliced_by_part_are_the_tables_every_part_gives(project):  # noqa: F811
+    from pipeline.compare.step import TABLES, assemble_tables
+
+    from .test_incremental import _second_year
+
+    _second_year(project)
+    _second_year(project, 2021)
+    run_all_quietly()
+    processed = project / "data" / "processed"
+    interim = project / "data" / "interim" / "lvliang"
+    items = [("lvliang", 2021), ("lvliang", 2022), ("lvliang", 2023)]
+
+    def full():
+        splice.forget_record("comparison.csv")
+        splice.forget_record("checks.csv")
+        counts = assemble_tables(items, None)
+        assert counts["parts_read"] == 2 * len(items)
+        return {n: (processed / n).read_bytes() for n in TABLES}
+
+    assert assemble_tables(items, set()) == {"parts_read": 0, "parts_parsed": 0}  # nothing changed: all copied
+    whole = full()
+    assert {n: (processed / n).read_bytes() for n in TABLES} == whole
+    # a part of the middle year changed: a cell with a comma, quotes and a newline
+    for name in TABLES:
+        _rewrite_part(
+            interim / "2022" / f"{name}.gz", lambda t: t.replace("lvliang,2022,", 'lvliang,2022,"a, ""b""\nc"', 1)
+        )
+    assert assemble_tables(items, {("lvliang", 2022)}) == {"parts_read": 2, "parts_parsed": 1}
+    spliced = {n: (processed / n).read_bytes() for n in TABLES}
+    assert spliced != whole and spliced == full()
+    # a year gone, then back: the record names parts by body/year
+    assert assemble_tables(items[1:], {("lvliang", 2021)})["parts_read"] == 0
+    assert b"lvliang,2021," not in (processed / "comparison.csv").read_bytes()
+    assemble_tables(items, {("lvliang", 2021)})
+    assert {n: (processed / n).read_bytes() for n in TABLES} == full()
+    # a table edited by hand since: no record of it as it is, every part read
+    (processed / "checks.csv").write_bytes((processed / "checks.csv").read_bytes() + b"x\n")
+    assert assemble_tables(items, set()) == {"parts_read": 3, "parts_parsed": 3}
+    assert {n: (processed / n).read_bytes() for n in TABLES} == full()
+
+
+def run_all_quietly():
+    """The clean and compare stages in this process (the comparison parts and tables written)."""
+    from pipeline.run import stages
+
+    stages.clean_stage(jobs=1)
+    stages.compare_stage(jobs=1)
