@@ -80,6 +80,7 @@ def test_the_panel_spliced_by_body_is_byte_identical_to_a_full_build(project, te
         lambda: (_drop(project, "beijing", 2021), _put(project, template, "beijing", 2022)),  # a year moved
         lambda: _put(project, template, "mmm", 2020, note="改过"),  # a document changed
         lambda: (_drop(project, "aaa", 2020), _drop(project, "mmm", 2019)),  # documents removed, a body gone
+        lambda: _drop(project, "ccc", 2021),  # the one changed body gone, nothing in its place
         lambda: None,  # nothing
     ]
     for step in steps:
@@ -187,3 +188,30 @@ def run_all_quietly():
 
     stages.clean_stage(jobs=1)
     stages.compare_stage(jobs=1)
+
+
+def test_a_part_changed_behind_the_callers_back_is_read_all_the_same(project, template):  # noqa: F811
+    out = project / "incremental"
+    out.mkdir()
+    for body in ("aaa", "bbb"):
+        _put(project, template, body, 2020)
+    tables = panel_step.current_interim_tables(paths.INTERIM, paths.RAW)
+    panel_step.update_panel(tables, None, out)
+    _put(project, template, "aaa", 2020, note="改过")
+    _, read = panel_step.update_panel(tables, set(), out)  # told nothing changed
+    assert read == 1
+    _same_as_full_build(project, out)
+
+
+def test_a_comparison_part_changed_behind_the_callers_back_is_read_all_the_same(project):  # noqa: F811
+    from pipeline.compare.step import TABLES, assemble_tables
+
+    run_all_quietly()
+    processed = project / "data" / "processed"
+    part = project / "data" / "interim" / "lvliang" / "2023" / "comparison.csv.gz"
+    _rewrite_part(part, lambda t: t.replace("lvliang,2023,", 'lvliang,2023,"x\ny",', 1))
+    assert assemble_tables([("lvliang", 2023)], set())["parts_read"] == 1  # the comparison part
+    assert b'"x\ny"' in (processed / "comparison.csv").read_bytes()
+    spliced = {n: (processed / n).read_bytes() for n in TABLES}
+    assemble_tables([("lvliang", 2023)], None)
+    assert spliced == {n: (processed / n).read_bytes() for n in TABLES}

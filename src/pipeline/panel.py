@@ -236,25 +236,34 @@ def update_panel(
         if record is not None and record.get("parquet_sha256") != splice.file_digest(parquet_path):
             record = None
     published = published_rows(read_published())
-    years: dict[str, list[int]] = {}
-    for body, year in map(_item_of, tables):
-        years.setdefault(body, []).append(year)
+    parts: dict[str, dict[str, str | None]] = {}  # each body's parts and their sha256, for the record
+    for table in tables:
+        body, year = _item_of(table)
+        parts.setdefault(body, {})[str(year)] = splice.file_digest(table)
     if record is None:
         docs = rows_of_tables(tables)
         panel = assemble(docs, published)
-        _write(panel, csv_path, parquet_path, None, None, basis, years)
+        _write(panel, csv_path, parquet_path, None, None, basis, parts)
         return panel, len(tables)
     assert changed is not None
     blocks = record["blocks"]
     bodies = {_item_of(t)[0] for t in changed}  # a removed part's body too
-    bodies |= {b for b in set(blocks) | set(years) if blocks.get(b, {}).get("years") != years.get(b, [])}
+    # and any body whose parts are not those its block was made from (`changed` not the whole story)
+    bodies |= {b for b in set(blocks) | set(parts) if blocks.get(b, {}).get("parts") != parts.get(b, {})}
     bodies |= set(published["body"]) - set(blocks)
     old = pd.read_parquet(parquet_path)
     bodies |= set(old["body"].unique()) - set(blocks)
     in_changed = old["body"].isin(bodies).to_numpy()
-    fresh_tables = [t for t in tables if t in changed and _item_of(t)[0] in bodies]
+
+    def kept_part(table: Path) -> bool:  # its rows in last time's panel are its rows now
+        body, year = _item_of(table)
+        return (
+            table not in changed and blocks.get(body, {}).get("parts", {}).get(str(year), "") == parts[body][str(year)]
+        )
+
+    fresh_tables = [t for t in tables if _item_of(t)[0] in bodies and not kept_part(t)]
     fresh = rows_of_tables(fresh_tables)
-    keep = {_item_of(t) for t in tables if t not in changed}
+    keep = {_item_of(t) for t in tables if _item_of(t)[0] in bodies and kept_part(t)}
     old_changed = old[in_changed & (old["source_type"] == "document").to_numpy()]
     kept = old_changed[
         [(b, int(y)) in keep for b, y in zip(old_changed["body"], old_changed["report_year"], strict=True)]
@@ -263,11 +272,12 @@ def update_panel(
     block = assemble(docs, published[published["body"].isin(bodies)])
     unchanged = old[~in_changed]
     _check_across(unchanged, block)
-    panel = pd.concat([unchanged, block], ignore_index=True).sort_values("body", kind="mergesort")
+    frames = [frame for frame in (unchanged, block) if len(frame)] or [block]
+    panel = pd.concat(frames, ignore_index=True).sort_values("body", kind="mergesort")
     panel = _typed(panel.reset_index(drop=True))
     if len(panel) != len(unchanged) + len(block):
         raise DataCheckError(f"data/processed/figures: {len(unchanged) + len(block)} rows in, {len(panel)} out")
-    _write(panel, csv_path, parquet_path, block, record, basis, years)
+    _write(panel, csv_path, parquet_path, block, record, basis, parts)
     return panel, int(len(fresh) and len(fresh_tables))
 
 
@@ -295,7 +305,7 @@ def _csv_lines(safe: pd.DataFrame) -> bytes:
     return text.encode("utf-8")
 
 
-def _write(panel, csv_path, parquet_path, block, record, basis, years) -> None:
+def _write(panel, csv_path, parquet_path, block, record, basis, parts) -> None:
     """figures.csv, body block by body block: a block's lines from `block` (the changed bodies'
     rows) or, for a body not in it, copied from last time's file at the offsets `record` gives
     (`record` None: every block from `panel`); then figures.parquet and the new record."""
@@ -314,7 +324,7 @@ def _write(panel, csv_path, parquet_path, block, record, basis, years) -> None:
             pieces.append((body, (start, end)))
     header_end, offsets = splice.write_blocks(csv_path, csv_path if record else None, header.encode("utf-8"), pieces)
     write_atomic(parquet_path, lambda tmp: write_parquet(panel, tmp))
-    blocks = {body: {"bytes": span, "years": years.get(body, [])} for body, span in offsets.items()}
+    blocks = {body: {"bytes": span, "parts": parts.get(body, {})} for body, span in offsets.items()}
     splice.write_record(RECORD, csv_path, basis, header_end, blocks, parquet_sha256=splice.file_digest(parquet_path))
 
 

@@ -154,9 +154,12 @@ def assemble_tables(items: list[tuple[str, int]], changed: set[tuple[str, int]] 
         record = splice.read_record(table.name, target, basis) if changed is not None else None
         known = record["blocks"] if record else {}
         pieces: list[tuple[str, bytes | tuple[int, int]]] = []
+        digests = {}
         for name, part in parts:
             body, _, year = name.partition("/")
-            if name in known and (body, int(year)) not in changed:  # type: ignore[operator]
+            digests[name] = digest = splice.file_digest(part)
+            # copied when its lines are the part's as it is now (`changed` need not be the whole story)
+            if name in known and (body, int(year)) not in changed and known[name].get("sha256") == digest:  # type: ignore[operator]
                 pieces.append((name, tuple(known[name]["bytes"])))
                 continue
             lines, was_parsed = _part_lines(table, part)
@@ -166,7 +169,9 @@ def assemble_tables(items: list[tuple[str, int]], changed: set[tuple[str, int]] 
         # UTF-8 with BOM, as every processed table (pipeline.atomic.write_processed_csv)
         header = ("\ufeff" + csv_text(table.columns, [])).encode("utf-8")
         header_end, offsets = splice.write_blocks(target, target if record else None, header, pieces)
-        splice.write_record(table.name, target, basis, header_end, {n: {"bytes": s} for n, s in offsets.items()})
+        splice.write_record(
+            table.name, target, basis, header_end, {n: {"bytes": s, "sha256": digests[n]} for n, s in offsets.items()}
+        )
     return {"parts_read": read, "parts_parsed": parsed}
 
 
