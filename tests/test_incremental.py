@@ -357,7 +357,8 @@ def test_the_tables_laid_from_their_parts_are_the_tables_pandas_builds(calls, pr
     whole = {n: (processed / n).read_bytes() for n in TABLES}
     items = [("lvliang", 2022), ("lvliang", 2023)]
     # comparison parts are laid as they are; checks parts are in another order, read and sorted
-    assert assemble_tables(items, {("lvliang", 2022)}) == {"parts_read": 4, "parts_parsed": 2}
+    # the part that changed is read; the other's lines are copied from the tables run_all wrote
+    assert assemble_tables(items, {("lvliang", 2022)}) == {"parts_read": 2, "parts_parsed": 1}
     assert {n: (processed / n).read_bytes() for n in whole} == whole
     assert assemble_tables(items, None) == {"parts_read": 4, "parts_parsed": 2}
     assert {n: (processed / n).read_bytes() for n in whole} == whole

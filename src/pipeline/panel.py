@@ -7,16 +7,18 @@ their URL). Checked before it is written; nothing is dropped silently.
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline import paths
+from pipeline import paths, splice
 from pipeline.atomic import write_atomic, write_processed_csv
-from pipeline.csv_safety import restore_frame
+from pipeline.csv_safety import restore_frame, safe_frame
 from pipeline.display import note
 from pipeline.errors import DataCheckError
 from pipeline.paths import interim_figure_tables
@@ -153,15 +155,19 @@ def check_panel(panel: pd.DataFrame, expected_rows: int) -> None:
         raise DataCheckError("data/processed/figures: " + "; ".join(problems))
 
 
-def assemble(docs: pd.DataFrame, published: pd.DataFrame) -> pd.DataFrame:
-    """Document rows and published rows -> the panel: typed, sorted, checked."""
-    panel = pd.concat([docs, published], ignore_index=True)[PANEL_COLUMNS]
+def _typed(panel: pd.DataFrame) -> pd.DataFrame:
     panel["value"] = panel["value"].astype("float64")
     for column in ("report_year", "start", "end"):
         panel[column] = panel[column].astype("Int64")
     for column in PANEL_COLUMNS:
         if panel[column].dtype == object:
             panel[column] = panel[column].fillna("").astype(str)
+    return panel
+
+
+def assemble(docs: pd.DataFrame, published: pd.DataFrame) -> pd.DataFrame:
+    """Document rows and published rows -> the panel: typed, sorted, checked."""
+    panel = _typed(pd.concat([docs, published], ignore_index=True)[PANEL_COLUMNS])
     panel = panel.sort_values(PANEL_SORT, kind="mergesort", na_position="first").reset_index(drop=True)
     check_panel(panel, len(docs) + len(published))
     return panel
@@ -199,32 +205,127 @@ def _item_of(table: Path) -> tuple[str, int]:
     return table.parent.parent.name, int(table.parent.name)
 
 
+RECORD = "figures"  # data/interim/.corpus/figures.offsets.json: where each body's block is in figures.csv
+
+
+def _basis() -> str:
+    """What decides a body's bytes besides its parts: the package, and the reference tables that
+    give the published rows and the labels."""
+    tables = [paths.reference(n) for n in ("published_figures.csv", "indicators.yaml", "bodies.csv")]
+    return splice.basis(*(splice.file_digest(t) for t in tables))
+
+
 def update_panel(
     tables: list[Path], changed: set[Path] | None, processed_root: Path | None = None
 ) -> tuple[pd.DataFrame, int]:
     """The panel from per-document parts (the interim figure tables), re-reading only `changed` ones.
 
-    The document rows of every other part come from the panel written last time (read once, one
-    file), so a run that adds one document reads one part; `changed` None reads every part. Returns
-    the panel, byte-identical to what `build_panel` writes from the same parts, and how many parts
-    were read."""
+    The panel is sorted by body first, so a body is one block of rows (and of figures.csv's lines).
+    A body none of whose parts changed keeps its block: its rows from the panel written last time
+    (read once, one file), its lines copied from last time's figures.csv by the byte offsets
+    recorded then (pipeline.splice); only the blocks of changed bodies are assembled, checked and
+    formatted. `changed` None, or no record of last time's files as they are, builds every block.
+    Returns the panel, byte-identical to what `build_panel` writes from the same parts, and how
+    many parts were read."""
     processed_root = processed_root or paths.PROCESSED
-    previous = processed_root / "figures.parquet"
+    csv_path, parquet_path = processed_root / "figures.csv", processed_root / "figures.parquet"
+    basis = _basis()
+    record = None
+    if changed is not None and parquet_path.is_file():
+        record = splice.read_record(RECORD, csv_path, basis)
+        if record is not None and record.get("parquet_sha256") != splice.file_digest(parquet_path):
+            record = None
     published = published_rows(read_published())
-    if changed is None or not previous.is_file():
+    parts: dict[str, dict[str, str | None]] = {}  # each body's parts and their sha256, for the record
+    for table in tables:
+        body, year = _item_of(table)
+        parts.setdefault(body, {})[str(year)] = splice.file_digest(table)
+    if record is None:
         docs = rows_of_tables(tables)
-        read = len(tables)
-    else:
-        old = pd.read_parquet(previous)
-        old = old[old["source_type"] == "document"]
-        keep = {_item_of(t) for t in tables if t not in changed}
-        kept = old[[(b, int(y)) in keep for b, y in zip(old["body"], old["report_year"], strict=True)]]
-        fresh = rows_of_tables([t for t in tables if t in changed])
-        read = len(fresh) and sum(t in changed for t in tables)
-        docs = _in_part_order(kept, fresh, tables)
-    panel = assemble(docs, published)
-    write_panel(panel, processed_root)
-    return panel, int(read)
+        panel = assemble(docs, published)
+        _write(panel, csv_path, parquet_path, None, None, basis, parts)
+        return panel, len(tables)
+    assert changed is not None
+    blocks = record["blocks"]
+    bodies = {_item_of(t)[0] for t in changed}  # a removed part's body too
+    # and any body whose parts are not those its block was made from (`changed` not the whole story)
+    bodies |= {b for b in set(blocks) | set(parts) if blocks.get(b, {}).get("parts") != parts.get(b, {})}
+    bodies |= set(published["body"]) - set(blocks)
+    old = pd.read_parquet(parquet_path)
+    bodies |= set(old["body"].unique()) - set(blocks)
+    in_changed = old["body"].isin(bodies).to_numpy()
+
+    def kept_part(table: Path) -> bool:  # its rows in last time's panel are its rows now
+        body, year = _item_of(table)
+        return (
+            table not in changed and blocks.get(body, {}).get("parts", {}).get(str(year), "") == parts[body][str(year)]
+        )
+
+    fresh_tables = [t for t in tables if _item_of(t)[0] in bodies and not kept_part(t)]
+    fresh = rows_of_tables(fresh_tables)
+    keep = {_item_of(t) for t in tables if _item_of(t)[0] in bodies and kept_part(t)}
+    old_changed = old[in_changed & (old["source_type"] == "document").to_numpy()]
+    kept = old_changed[
+        [(b, int(y)) in keep for b, y in zip(old_changed["body"], old_changed["report_year"], strict=True)]
+    ]
+    docs = _in_part_order(kept, fresh, [t for t in tables if _item_of(t)[0] in bodies])
+    block = assemble(docs, published[published["body"].isin(bodies)])
+    unchanged = old[~in_changed]
+    _check_across(unchanged, block)
+    frames = [frame for frame in (unchanged, block) if len(frame)] or [block]
+    panel = pd.concat(frames, ignore_index=True).sort_values("body", kind="mergesort")
+    panel = _typed(panel.reset_index(drop=True))
+    if len(panel) != len(unchanged) + len(block):
+        raise DataCheckError(f"data/processed/figures: {len(unchanged) + len(block)} rows in, {len(panel)} out")
+    _write(panel, csv_path, parquet_path, block, record, basis, parts)
+    return panel, int(len(fresh) and len(fresh_tables))
+
+
+def _check_across(unchanged: pd.DataFrame, block: pd.DataFrame) -> None:
+    """The whole-panel checks that span blocks (the others are row by row, done on the new block):
+    no document's figures in two bodies' blocks."""
+    ours = set(block.loc[block["source_type"] == "document", "source"])
+    theirs = set(unchanged.loc[unchanged["source_type"] == "document", "source"].unique())
+    if ours & theirs:
+        raise DataCheckError(f"data/processed/figures: two document figures share a span ({sorted(ours & theirs)[0]})")
+
+
+def _body_ranges(panel: pd.DataFrame) -> dict[str, tuple[int, int]]:
+    """Each body's [first, last + 1) row in a panel sorted by body."""
+    values = panel["body"].to_numpy(dtype=object)
+    if not len(values):
+        return {}
+    edges = [0, *(np.flatnonzero(values[1:] != values[:-1]) + 1).tolist(), len(values)]
+    return {values[a]: (a, b) for a, b in itertools.pairwise(edges)}
+
+
+def _csv_lines(safe: pd.DataFrame) -> bytes:
+    """Rows as figures.csv's lines (pipeline.atomic.write_processed_csv, without its header and BOM)."""
+    text = safe.to_csv(None, index=False, header=False, float_format="%.15g", lineterminator="\n")
+    return text.encode("utf-8")
+
+
+def _write(panel, csv_path, parquet_path, block, record, basis, parts) -> None:
+    """figures.csv, body block by body block: a block's lines from `block` (the changed bodies'
+    rows) or, for a body not in it, copied from last time's file at the offsets `record` gives
+    (`record` None: every block from `panel`); then figures.parquet and the new record."""
+    splice.forget_record(RECORD)  # until the files it would describe are written
+    source = block if block is not None else panel
+    safe = safe_frame(source)
+    fresh = _body_ranges(safe)
+    header = "\ufeff" + safe.iloc[:0].to_csv(None, index=False, lineterminator="\n")
+    pieces: list[tuple[str, bytes | tuple[int, int]]] = []
+    for body in _body_ranges(panel):
+        if body in fresh:
+            a, b = fresh[body]
+            pieces.append((body, _csv_lines(safe.iloc[a:b])))
+        else:
+            start, end = record["blocks"][body]["bytes"]
+            pieces.append((body, (start, end)))
+    header_end, offsets = splice.write_blocks(csv_path, csv_path if record else None, header.encode("utf-8"), pieces)
+    write_atomic(parquet_path, lambda tmp: write_parquet(panel, tmp))
+    blocks = {body: {"bytes": span, "parts": parts.get(body, {})} for body, span in offsets.items()}
+    splice.write_record(RECORD, csv_path, basis, header_end, blocks, parquet_sha256=splice.file_digest(parquet_path))
 
 
 def _in_part_order(kept: pd.DataFrame, fresh: pd.DataFrame, tables: list[Path]) -> pd.DataFrame:

@@ -8,9 +8,10 @@ all three for one body-year, as an analyst would.
 
 Every cell is text by the time it is written (`cell_text`), so a table is its parts' lines laid end
 to end: a comparison part is written in its table's order (by indicator), and the processed table is
-the header and each part's lines, parts in (body, year) order; the bytes a rebuild from frames gave,
-at the cost of reading the files. A part in another order (checks), or with other columns (one left
-by an older version), is read as CSV and sorted or aligned instead.
+the header and each part's lines, parts in (body, year) order; the bytes a rebuild from frames gave.
+A part in another order (checks), or with other columns (one left by an older version), is read as
+CSV and sorted or aligned instead. A part that did not change since the table was last written is
+not read at all: its lines are copied from that table (pipeline.splice).
 """
 
 from __future__ import annotations
@@ -22,8 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline import interim_csv, paths
-from pipeline.atomic import write_atomic
+from pipeline import interim_csv, paths, splice
 from pipeline.compare.baselines import COMPARISON_COLUMNS, comparison_rows
 from pipeline.compare.checks import CHECK_COLUMNS, check_rows
 from pipeline.compare.peers import CompareIndex, CompareInputs
@@ -137,25 +137,41 @@ def _part_lines(table: Table, part: Path) -> tuple[str, bool]:
 
 def assemble_tables(items: list[tuple[str, int]], changed: set[tuple[str, int]] | None = None) -> dict[str, int]:
     """data/processed/comparison.csv and checks.csv from the parts of `items` (body, year): the header,
-    then each part's lines, parts in (body, year) order. Every part is read, changed or not
-    (`changed` is accepted for callers that know it and changes nothing): laying the parts end to end
-    costs what reading them costs, less than parsing last time's table. Returns how many parts were
-    read, and how many of those had to be parsed as CSV (a table whose parts are not in its order,
-    or a part with other columns)."""
+    then each part's lines, parts in (body, year) order. A part not in `changed` is not read: its
+    lines are copied from last time's table at the byte offsets recorded then (pipeline.splice;
+    data/interim/.corpus/<table>.offsets.json); `changed` None, or no record of the table as it is,
+    reads every part. Returns how many parts were read, and how many of those had to be parsed as
+    CSV (a table whose parts are not in its order, or a part with other columns)."""
     read = parsed = 0
+    basis = splice.basis()
     for table in (COMPARISON, CHECKS):
         target = paths.PROCESSED / table.name
-        parts = [p for b, y in sorted(items) if (p := interim_csv.find(paths.interim_dir(b, y), table.name))]
+        parts = [
+            (f"{b}/{y}", p) for b, y in sorted(items) if (p := interim_csv.find(paths.interim_dir(b, y), table.name))
+        ]
         if not parts:
             raise DataCheckError(f"{target}: no comparison part to assemble; run the compare step first")
-        chunks = [csv_text(table.columns, [])]
-        for part in parts:
+        record = splice.read_record(table.name, target, basis) if changed is not None else None
+        known = record["blocks"] if record else {}
+        pieces: list[tuple[str, bytes | tuple[int, int]]] = []
+        digests = {}
+        for name, part in parts:
+            body, _, year = name.partition("/")
+            digests[name] = digest = splice.file_digest(part)
+            # copied when its lines are the part's as it is now (`changed` need not be the whole story)
+            if name in known and (body, int(year)) not in changed and known[name].get("sha256") == digest:  # type: ignore[operator]
+                pieces.append((name, tuple(known[name]["bytes"])))
+                continue
             lines, was_parsed = _part_lines(table, part)
-            chunks.append(lines)
+            pieces.append((name, lines.encode("utf-8")))
+            read += 1
             parsed += was_parsed
-        read += len(parts)
-        text = "".join(chunks)  # UTF-8 with BOM, as every processed table (pipeline.atomic.write_processed_csv)
-        write_atomic(target, lambda tmp, t=text: tmp.write_text(t, encoding="utf-8-sig", newline=""))
+        # UTF-8 with BOM, as every processed table (pipeline.atomic.write_processed_csv)
+        header = ("\ufeff" + csv_text(table.columns, [])).encode("utf-8")
+        header_end, offsets = splice.write_blocks(target, target if record else None, header, pieces)
+        splice.write_record(
+            table.name, target, basis, header_end, {n: {"bytes": s, "sha256": digests[n]} for n, s in offsets.items()}
+        )
     return {"parts_read": read, "parts_parsed": parsed}
 
 
