@@ -183,7 +183,6 @@ def test_a_yaml_error_is_the_pure_python_parsers_own():
     assert str(fast.value) == str(pure.value)
 
 
-
 def test_source_yaml_is_parsed_once_per_state_and_again_when_rewritten(raw_copy, monkeypatch):
     from pipeline.reference import sources
 
