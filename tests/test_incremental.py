@@ -564,3 +564,23 @@ def test_a_plain_interim_table_left_by_an_older_version_is_still_read(project):
     assert not (folder / "figures.csv").exists()
     assert paths.interim_figure_tables() == ([folder / "figures.csv.gz"], [])
     assert interim_csv.read_text(interim_csv.find(folder, "figures.csv")) == "doc_id\ny\n"
+
+
+def test_a_few_body_years_are_compared_in_this_process_unless_jobs_are_given(calls, project, monkeypatch):
+    run.run_all()
+    _second_year(project)
+    opened = []
+    real = stages.open_executor
+
+    def open_executor(kind, jobs, scheduler, items):
+        opened.append((jobs, items))
+        return real(kind, 1, scheduler, items)  # one job: the work stays in this process either way
+
+    monkeypatch.setattr(stages, "open_executor", open_executor)
+    stages.clean_stage()
+    opened.clear()
+    stages.compare_stage()  # the new year and the body's other: fewer than MIN_COMPARE_POOL_ITEMS
+    assert opened == [(None, 1)]
+    opened.clear()
+    stages.compare_stage(force=True, jobs=2)
+    assert opened == [(2, 2)]

@@ -181,3 +181,23 @@ def test_a_yaml_error_is_the_pure_python_parsers_own():
     with pytest.raises(yaml.YAMLError) as pure:
         yaml.safe_load(broken)
     assert str(fast.value) == str(pure.value)
+
+
+def test_source_yaml_is_parsed_once_per_state_and_again_when_rewritten(raw_copy, monkeypatch):
+    from pipeline.reference import sources
+
+    parsed, strict = [], sources.load_yaml_strict
+    monkeypatch.setattr(sources, "load_yaml_strict", lambda text: parsed.append(text) or strict(text))
+    load_source(raw_copy)
+    load_source(raw_copy)
+    assert len(parsed) == 2  # written just now: its mtime may not tell two writes apart, so parsed each time
+    monkeypatch.setattr(sources, "META_TRUST_NS", -(10**18))  # as if written long ago
+    first = load_source(raw_copy)
+    first.meta["body"] = "changed by a caller"  # a caller's edit does not reach the next reader
+    again = load_source(raw_copy)
+    assert len(parsed) == 3 and again.meta["body"] == "lvliang" and again.report_year == 2023
+    meta = raw_copy / "source.yaml"
+    meta.write_text(meta.read_text(encoding="utf-8").replace("report_year: 2023", "report_year: 2099"), "utf-8")
+    with pytest.raises(SourceMetadataError, match="2099"):
+        load_source(raw_copy)  # another state of the file: parsed again
+    assert len(parsed) == 4

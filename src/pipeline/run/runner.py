@@ -264,10 +264,13 @@ def _documents_spec(documents: str | None, body: str | None, year: int | None) -
     return f"{body}/{checked}" if year is not None else body
 
 
-def _preflight(sources: list[Source], force: bool) -> None:
+def _preflight(sources: list[Source], force: bool) -> dict[str, incremental.Decision]:
     """Everything that can be checked before a notebook runs is: a bad reference table, source.yaml,
     a changed raw file or one that does not decode is reported with its own exit status, and no
-    output is touched. A document whose clean step is up to date was read and checked when it ran."""
+    output is touched. A document whose clean step is up to date was read and checked when it ran.
+    Returns each document's clean decision (none with `force`), which the clean notebook's gate
+    reuses: deciding 1,000 documents costs a second, and nothing but a run (which this one waits
+    for) writes what they read, so a decision stands or errs towards running."""
     package = incremental.package_fingerprint()
     stamp, key = _reference_check_stamp(package)
     checked = stamp.is_file() and stamp.read_text(encoding="utf-8") == key
@@ -276,11 +279,15 @@ def _preflight(sources: list[Source], force: bool) -> None:
         from pipeline.run.preflight import check_reference
 
         check_reference()
+    decisions = {}
     for source in sources:
-        if force or _clean_decision(source).run:
+        if not force:
+            decisions[stages.label(source)] = _clean_decision(source)
+        if force or decisions[stages.label(source)].run:
             source.read()
     if not checked:  # only once everything passed: a refused run writes nothing
         write_text_atomic(stamp, key)
+    return decisions
 
 
 def _gate_problem(notebook: str, sources: list[Source], step_names: list[str]) -> str:
@@ -311,9 +318,10 @@ def _clean_decision(source: Source) -> incremental.Decision:
     return incremental.decide("clean", stages.label(source), stages.clean_key(source), expected=outputs)
 
 
-def _clean_problem(sources: list[Source]) -> str:
+def _clean_problem(sources: list[Source], known: dict[str, incremental.Decision] | None = None) -> str:
+    """Why the clean notebook must run; `known`: decisions already made this run, by label."""
     for source in sources:
-        decision = _clean_decision(source)
+        decision = (known or {}).get(stages.label(source)) or _clean_decision(source)
         if decision.run:
             return f"clean {stages.label(source)}: {decision.reason}"
     tables = stages.current_tables()
@@ -321,12 +329,14 @@ def _clean_problem(sources: list[Source]) -> str:
     return "" if not decision.run else f"panel: {decision.reason}"
 
 
-def notebook_needed(notebook: str, sources: list[Source], force: bool) -> str:
-    """Why `notebook` must run this time, or '' when every item of its steps is up to date."""
+def notebook_needed(notebook: str, sources: list[Source], force: bool,
+                    known: dict[str, incremental.Decision] | None = None) -> str:  # fmt: skip
+    """Why `notebook` must run this time, or '' when every item of its steps is up to date;
+    `known`: the clean decisions the preflight made."""
     if force:
         return "--force"
     if notebook == graph.CLEAN.notebook:
-        return _clean_problem(sources)
+        return _clean_problem(sources, known)
     return _gate_problem(notebook, sources, [s.name for s in graph.steps_of(notebook)])
 
 
@@ -372,12 +382,12 @@ def run_all(
     if executor not in EXECUTORS:
         raise UsageError(f"--executor {executor!r}: choose one of {', '.join(EXECUTORS)}")
     sources = stages.select(spec)
-    _preflight(sources, force)
+    decided = _preflight(sources, force)
     with run_lock():
         reap_orphans()
         removed = _set_aside_removed_documents()
         fan = {"jobs": jobs or 0, "executor": executor, "scheduler": scheduler}
-        results, failures = _run_notebooks(spec, sources, force, removed, fail_fast or not keep_going, fan)
+        results, failures = _run_notebooks(spec, sources, force, removed, fail_fast or not keep_going, fan, decided)
         incremental.save_memory()
     ran = sum(r.ran for r in results)
     note(
@@ -398,11 +408,12 @@ def run_all(
 
 
 def _run_notebooks(spec: str, sources: list[Source], force: bool, removed: list[str], fail_fast: bool,
-                   fan: dict[str, Any]) -> tuple[list[StepResult], list[dict[str, Any]]]:  # fmt: skip
+                   fan: dict[str, Any], decided: dict[str, incremental.Decision] | None = None,
+                   ) -> tuple[list[StepResult], list[dict[str, Any]]]:  # fmt: skip
     results: list[StepResult] = []
     failures: list[dict[str, Any]] = []
     for notebook in STEPS:
-        why = notebook_needed(notebook, sources, force)
+        why = notebook_needed(notebook, sources, force, decided)
         if removed and notebook == graph.CLEAN.notebook and not why:
             why = f"the panel held figures of removed {removed[0]}"
         if not why:

@@ -51,6 +51,9 @@ from pipeline.run.keys import (  # noqa: F401 - the stage's vocabulary, for the 
 )
 
 MIN_PUBLISH_PIECES = 3  # the publish step's pieces of work (database, pages) from which it starts workers
+# a body-year's comparison costs ~0.3 s, starting the workers 2-3 s: with fewer body-years than this
+# (one new document re-runs a dozen) and no --jobs given, they are compared in this process
+MIN_COMPARE_POOL_ITEMS = 24
 
 # ---------------------------------------------------------------- workers (module level: pickled by name)
 
@@ -190,7 +193,8 @@ def compare_stage(documents: str = "all", force: bool = False, jobs: int = 0, ex
         keyed.append((label(s), compare_key(s, index.body_digest(s.body), index.digest(peers))))
     todo = _decide_all(compare, "compare", keyed, force, compare_outputs)
     items = [index.inputs(*chosen[lab]) for lab, _ in todo]
-    with open_executor(executor, jobs or None, scheduler, len(items)) as pool:
+    pieces = 1 if executor == "pool" and not jobs and len(items) < MIN_COMPARE_POOL_ITEMS else len(items)
+    with open_executor(executor, jobs or None, scheduler, pieces) as pool:
         _run_items(compare, todo, items, _compare_one, pool, part_paths)
     compare.seconds = time.perf_counter() - started
 
