@@ -143,15 +143,13 @@ def _rows(columns: Sequence[pa.ChunkedArray | np.ndarray], converters: Sequence[
         yield from zip(*batch, strict=True)
 
 
-def _sort_key(columns: Sequence[str]) -> Callable[[tuple[str, ...]], tuple]:
-    """The order of a lookup's ids: its columns' values in turn, NULL ('') first, integer fields by
-    number, texts by code point (SQLite's BINARY order of their UTF-8)."""
-    integer = [field(c)["type"] == "integer" for c in columns]
-
-    def key(values: tuple[str, ...]) -> tuple:
-        return tuple((v != "", _as_integer(v) if i else v) for v, i in zip(values, integer, strict=True))
-
-    return key
+def _ranked(texts: list[str], integer: bool) -> np.ndarray:
+    """Each distinct text's place in a lookup's order: NULL ('') first, an integer field's by number,
+    others by code point (SQLite's BINARY order of their UTF-8)."""
+    order = sorted(range(len(texts)), key=lambda i: (texts[i] != "", _as_integer(texts[i]) if integer else texts[i]))
+    rank = np.empty(len(texts), dtype=np.int64)
+    rank[order] = np.arange(len(texts))
+    return rank
 
 
 def _as_integer(text: str) -> int:
@@ -187,8 +185,9 @@ def _codes(tables: Sequence[pa.Table], column: str) -> tuple[list[str], list[np.
 
 
 def _combined(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Rows of codes (one array per column) -> each row's number among the distinct rows, and the
-    first row of each distinct one. Column by column, renumbered at each step, so it never overflows."""
+    """Rows of ranks (one array per column) -> each row's place among the distinct rows in their
+    order (column by column), and the first row of each. Renumbered column by column (np.unique
+    sorts), so the combined number never overflows and keeps the order."""
     inverse = np.zeros(len(columns[0]), dtype=np.int64)
     for column in columns:
         _, inverse = np.unique(inverse * (int(column.max(initial=0)) + 1) + column, return_inverse=True)
@@ -198,7 +197,8 @@ def _combined(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
 
 def _lookup(con: sqlite3.Connection, name: str, staged: dict[str, pa.Table]) -> dict[str, np.ndarray]:
     """Table `name` (id, its columns): each distinct combination of its columns in the staged tables
-    once, ids in sorted order (_sort_key); returns each staged table's ids, row by row (0: none)."""
+    once, ids in the order of its columns' values (_ranked); returns each staged table's ids, row by
+    row (0: none)."""
     lookup = LOOKUPS[name]
     names, tables = list(staged), list(staged.values())
     texts, codes = [], []
@@ -212,21 +212,23 @@ def _lookup(con: sqlite3.Connection, name: str, staged: dict[str, pa.Table]) -> 
         kept = [column != empty for column in codes[at]]
     else:
         kept = [np.ones(len(t), dtype=bool) for t in tables]
-    columns = [np.concatenate([c[keep] for c, keep in zip(per_table, kept, strict=True)]) for per_table in codes]
+    ranks = [_ranked(t, field(c)["type"] == "integer") for t, c in zip(texts, lookup.columns, strict=True)]
+    columns = [
+        np.concatenate([rank[c[keep]] for c, keep in zip(per_table, kept, strict=True)])
+        for rank, per_table in zip(ranks, codes, strict=True)
+    ]
     inverse, first = _combined(columns)
-    combos = [tuple(texts[c][int(column[i])] for c, column in enumerate(columns)) for i in first]
-    key = _sort_key(lookup.columns)
-    order = sorted(range(len(combos)), key=lambda i: key(combos[i]))
-    rank = np.empty(len(combos), dtype=np.int64)
-    rank[order] = np.arange(1, len(combos) + 1)
+    whole = [np.concatenate([c[keep] for c, keep in zip(per_table, kept, strict=True)]) for per_table in codes]
     _create(con, name, lookup.columns, key="id")
     marks = ", ".join("?" for _ in range(len(lookup.columns) + 1))
-    values = [_cells(c)([combos[i][n] for i in order]) for n, c in enumerate(lookup.columns)]
-    con.executemany(f"INSERT INTO {name} VALUES ({marks})", zip(range(1, len(order) + 1), *values, strict=True))
+    values = [
+        _cells(c)([t[i] for i in code[first].tolist()]) for t, code, c in zip(texts, whole, lookup.columns, strict=True)
+    ]
+    con.executemany(f"INSERT INTO {name} VALUES ({marks})", zip(range(1, len(first) + 1), *values, strict=True))
     ids, at = {}, 0
     for table, keep in zip(names, kept, strict=True):
         row_ids = np.zeros(len(keep), dtype=np.int64)
-        row_ids[keep] = rank[inverse[at : at + int(keep.sum())]]
+        row_ids[keep] = inverse[at : at + int(keep.sum())] + 1
         at += int(keep.sum())
         ids[table] = row_ids
     return ids
