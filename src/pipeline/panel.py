@@ -180,7 +180,9 @@ def write_panel(panel: pd.DataFrame, processed_root: Path) -> None:
 
 def write_parquet(panel: pd.DataFrame, target: Path) -> None:
     """The panel as Parquet, with its Table Schema under the schema metadata key `datapackage`."""
-    table = pa.Table.from_pandas(panel, preserve_index=False)
+    # one chunk per column: the file's pages then depend on the rows only, not on how the frame
+    # was put together (a spliced panel is a few slices laid end to end)
+    table = pa.Table.from_pandas(panel, preserve_index=False).combine_chunks()
     table = table.replace_schema_metadata({**(table.schema.metadata or {}), **parquet_metadata(PANEL_COLUMNS)})
     pq.write_table(table, target)
 
@@ -270,24 +272,41 @@ def update_panel(
     ]
     docs = _in_part_order(kept, fresh, [t for t in tables if _item_of(t)[0] in bodies])
     block = assemble(docs, published[published["body"].isin(bodies)])
-    unchanged = old[~in_changed]
-    _check_across(unchanged, block)
-    frames = [frame for frame in (unchanged, block) if len(frame)] or [block]
-    panel = pd.concat(frames, ignore_index=True).sort_values("body", kind="mergesort")
-    panel = _typed(panel.reset_index(drop=True))
-    if len(panel) != len(unchanged) + len(block):
-        raise DataCheckError(f"data/processed/figures: {len(unchanged) + len(block)} rows in, {len(panel)} out")
+    unchanged = {b: span for b, span in _body_ranges(old).items() if b not in bodies}
+    _check_across(old, in_changed, block)
+    panel = _typed(_in_body_order(old, unchanged, block))
+    expected = sum(b - a for a, b in unchanged.values()) + len(block)
+    if len(panel) != expected:
+        raise DataCheckError(f"data/processed/figures: {expected} rows in, {len(panel)} out")
     _write(panel, csv_path, parquet_path, block, record, basis, parts)
     return panel, int(len(fresh) and len(fresh_tables))
 
 
-def _check_across(unchanged: pd.DataFrame, block: pd.DataFrame) -> None:
+def _check_across(old: pd.DataFrame, in_changed, block: pd.DataFrame) -> None:
     """The whole-panel checks that span blocks (the others are row by row, done on the new block):
     no document's figures in two bodies' blocks."""
     ours = set(block.loc[block["source_type"] == "document", "source"])
-    theirs = set(unchanged.loc[unchanged["source_type"] == "document", "source"].unique())
-    if ours & theirs:
-        raise DataCheckError(f"data/processed/figures: two document figures share a span ({sorted(ours & theirs)[0]})")
+    if not ours:
+        return
+    theirs = old["source"].isin(ours).to_numpy() & ~in_changed & (old["source_type"] == "document").to_numpy()
+    if theirs.any():
+        shared = sorted(set(old["source"][theirs]))[0]
+        raise DataCheckError(f"data/processed/figures: two document figures share a span ({shared})")
+
+
+def _in_body_order(old: pd.DataFrame, unchanged: dict[str, tuple[int, int]], block: pd.DataFrame) -> pd.DataFrame:
+    """The unchanged bodies' row ranges of `old` and the changed bodies' blocks, in body order; runs
+    of adjacent old ranges are taken as one slice (no sort, no row-by-row take of the whole panel)."""
+    fresh = _body_ranges(block)
+    pieces: list[tuple[pd.DataFrame, int, int]] = []
+    for body in sorted({*unchanged, *fresh}):
+        frame, (a, b) = (old, unchanged[body]) if body in unchanged else (block, fresh[body])
+        if pieces and pieces[-1][0] is frame and pieces[-1][2] == a:
+            pieces[-1] = (frame, pieces[-1][1], b)
+        else:
+            pieces.append((frame, a, b))
+    frames = [frame.iloc[a:b] for frame, a, b in pieces] or [block]
+    return pd.concat(frames, ignore_index=True)[PANEL_COLUMNS]
 
 
 def _body_ranges(panel: pd.DataFrame) -> dict[str, tuple[int, int]]:
