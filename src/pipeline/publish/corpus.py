@@ -22,11 +22,11 @@ in its workers (the database alone is the largest piece).
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import os
 import shutil
 from collections.abc import Callable
-from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -178,26 +178,43 @@ def _panel_header(processed: Path) -> list[str]:
         return next(csv.reader(handle), [])
 
 
-def publish_corpus(
-    css: str,
-    root: Path | None = None,
-    processed: Path | None = None,
-    executor: Callable[[int], Any] | None = None,
-    force: bool = False,
-) -> dict:
-    """Write everything issue 15 adds, redoing only what changed (everything with `force`), and
-    return what the index shows of it, with "work": what was done this time ({} without a panel).
-    `executor(pieces)`: a context manager giving a concurrent.futures Executor (or None) for that
-    many pieces of work (pipeline.fanout.open_executor); without it, all is done in this process."""
+@dataclasses.dataclass
+class Publishing:
+    """A publish step under way: what `prepare` decided, the database's build once started."""
+
+    css: str
+    root: Path
+    processed: Path
+    date: str
+    todo: list[tuple[str, Any]]  # ("database", folder) when it has to be built again, else []
+    database: dict[str, Any]  # what the manifest records of it (its key; rows and sha256 once standing)
+    recorded: dict[str, Any]  # the pages as the manifest recorded them
+    building: Callable[[], list] = lambda: []
+
+    @property
+    def pieces(self) -> int:
+        """At most this many pieces of work: the database, when it is built, and a page per indicator."""
+        return len(self.todo) + len(self.recorded or by_id())
+
+    def start(self, pool: Any) -> None:
+        """The database's build handed to `pool` (an Executor; None: built when finished, here)."""
+        self.building = fan_out_started(_publish_one, self.todo, pool)
+
+
+def prepare(
+    css: str, root: Path | None = None, processed: Path | None = None, force: bool = False
+) -> Publishing | None:
+    """The data package written and the database's fate decided; None when there is nothing to
+    publish (no panel, or one this package did not write: then the index shows no pages)."""
     root = root or paths.REPORTS
     processed = processed or paths.PROCESSED
     if not (processed / "figures.parquet").is_file() or not (processed / "figures.csv").is_file():
         summary_path().unlink(missing_ok=True)  # the index shows nothing of an earlier run's pages
-        return {}
+        return None
     if _panel_header(processed) != PANEL_COLUMNS:  # not a panel this package wrote: publish nothing rather than half
         note(f"{processed / 'figures.csv'}: not the panel's columns; data package, database and pages not written")
         summary_path().unlink(missing_ok=True)
-        return {}
+        return None
     package = write_datapackage(processed)
     date = json.loads(package.read_text(encoding="utf-8")).get("created", "")[:10]
     before = {} if force else read_json(manifest_path())
@@ -208,21 +225,26 @@ def publish_corpus(
     else:
         todo.append(("database", str(processed)))
     recorded = before.get("pages") if isinstance(before.get("pages"), dict) else {}
+    return Publishing(css, root, processed, date, todo, database, recorded)
 
-    if todo:  # the database, the largest piece, goes to a worker first; the pages are made ready meanwhile
-        with executor(len(todo) + len(recorded or by_id())) if executor else nullcontext() as pool:
-            building = fan_out_started(_publish_one, todo, pool)
-            works = _page_works(css, root, processed, date)
-            keys, changed = _changed_pages(works, recorded)
-            outcomes = building() + fan_out(_publish_one, changed, pool)
+
+def finish(job: Publishing, pool: Any = None, executor: Callable[[int], Any] | None = None) -> dict:
+    """The pages whose inputs changed rendered (on `pool`, or on `executor(pieces)`'s, or here), the
+    database's build collected, the manifest and the index's summary written; returns the summary
+    with "work": what was done this time."""
+    root, processed = job.root, job.processed
+    works = _page_works(job.css, root, processed, job.date)
+    keys, changed = _changed_pages(works, job.recorded)
+    if pool is None and executor is not None:
+        with executor(len(changed)) as own:
+            rendered = fan_out(_publish_one, changed, own)
     else:
-        works = _page_works(css, root, processed, date)
-        keys, changed = _changed_pages(works, recorded)
-        with executor(len(changed)) if executor else nullcontext() as pool:
-            outcomes = fan_out(_publish_one, changed, pool)
-    done = _results(todo + changed, outcomes)
+        rendered = fan_out(_publish_one, changed, pool)
+    done = _results(job.todo + changed, job.building() + rendered)
+    database = job.database
     if ("database", "") in done:
         database = {**database, "rows": done["database", ""], "sha256": sha256_of(processed / DATABASE)}
+    recorded = job.recorded
     pages = {i: {"key": keys[i], **done["page", i]} if ("page", i) in done else recorded[i] for i in keys}
     gone = pages_.remove_stale(root / FOLDER, recorded, set(pages))
     write_text_atomic(manifest_path(), json.dumps({"database": database, "pages": pages}, indent=1, sort_keys=True))
@@ -232,13 +254,36 @@ def publish_corpus(
         "coverage": coverage(panel, [(s.body, s.report_year) for s in discover_sources()], known_bodies()),
         "indicators": [(*entry, pages[entry[0]]["rows"]) for entry in listed],
         "downloads": _downloads(root, processed, database["rows"]),
-        "date": date,
+        "date": job.date,
     }
     write_text_atomic(summary_path(), json.dumps(summary, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
-    rendered = sum(1 for kind, _ in done if kind == "page")
-    work = {"pages rendered": rendered, "pages unchanged": len(pages) - rendered, "pages removed": len(gone),
-            "database rebuilt": int(("database", "") in done)}  # fmt: skip
+    rendered_pages = sum(1 for kind, _ in done if kind == "page")
+    work = {"pages rendered": rendered_pages, "pages unchanged": len(pages) - rendered_pages,
+            "pages removed": len(gone), "database rebuilt": int(("database", "") in done)}  # fmt: skip
     return {**summary, "work": work}  # what was done: said on the step's line, not kept for the index
+
+
+def publish_corpus(
+    css: str,
+    root: Path | None = None,
+    processed: Path | None = None,
+    executor: Callable[[int], Any] | None = None,
+    force: bool = False,
+) -> dict:
+    """Write everything issue 15 adds, redoing only what changed (everything with `force`), and
+    return what the index shows of it, with "work": what was done this time ({} without a panel).
+    `executor(pieces)`: a context manager giving a concurrent.futures Executor (or None) for that
+    many pieces of work (pipeline.fanout.open_executor); without it, all is done in this process.
+    The database, the largest piece, goes to a worker first; the pages are made ready meanwhile."""
+    job = prepare(css, root, processed, force)
+    if job is None:
+        return {}
+    if not job.todo or executor is None:
+        job.start(None)
+        return finish(job, executor=executor)
+    with executor(job.pieces) as pool:
+        job.start(pool)
+        return finish(job, pool)
 
 
 def published(root: Path | None = None, processed: Path | None = None) -> list[Path]:

@@ -24,7 +24,9 @@ from pipeline.compare.rows import COMPARE_COLUMNS
 from pipeline.compare.step import assemble_tables, compare_inputs, found_parts, part_paths, write_parts
 from pipeline.extract.clean import clean_document
 from pipeline.fanout import Outcome, fan_out, open_executor
-from pipeline.publish.corpus import publish_corpus, published, summary_path
+from pipeline.publish.corpus import finish as finish_publish
+from pipeline.publish.corpus import prepare as prepare_publish
+from pipeline.publish.corpus import published, summary_path
 from pipeline.reference.sources import Source, discover_sources
 from pipeline.report import render
 from pipeline.run import incremental as inc
@@ -245,22 +247,31 @@ def report_stage(documents: str = "all", force: bool = False, jobs: int = 0, exe
         if body not in rows:
             rows[body] = index.report_rows(body)
         items.append((body, int(year), rows[body]))
-    with open_executor(executor, jobs or None, scheduler, len(items)) as pool:
-        _run_items(report, todo, items, _render_one, pool, _report_outputs)
-    report.seconds = time.perf_counter() - started
-
     publish = StepReport("publish")
     everything = discover_sources()
     key = {**publish_key(everything), "sidecar_version": inc.SIDECAR_VERSION, "step": "publish"}
-
-    def pool(pieces: int):
-        # workers cost a second or so each to start: worth it only beside the database or for several pages
-        return open_executor(executor, jobs or None, scheduler, pieces if pieces >= MIN_PUBLISH_PIECES else 1)
-
-    def work(old: dict[str, Any] | None) -> None:
-        publish.parts = publish_corpus(render.stylesheet(), executor=pool, force=force).get("work", {})
-
-    _corpus_step(publish, key, force, work, published)
+    publish_started = time.perf_counter()
+    decision = inc.decide(publish.step, inc.CORPUS, key, force)
+    job = prepare_publish(render.stylesheet(), force=force) if decision.run else None
+    preparing = time.perf_counter() - publish_started
+    pieces = len(items) + (job.pieces if job else 0)
+    if len(items) < 2 and pieces < MIN_PUBLISH_PIECES:
+        pieces = 1  # workers cost a second or so each to start: not worth it for a piece or two
+    # one pool for the stage: the database (publish's largest piece) is built beside the reports
+    with open_executor(executor, jobs or None, scheduler, pieces) as pool:
+        if job:
+            job.start(pool)
+        _run_items(report, todo, items, _render_one, pool, _report_outputs)
+        report.seconds = time.perf_counter() - started - preparing
+        resumed = time.perf_counter()
+        if not decision.run:
+            publish.up_to_date = 1
+        else:
+            publish.reasons[decision.reason] = 1
+            publish.parts = (finish_publish(job, pool) if job else {}).get("work", {})
+            inc.record(publish.step, inc.CORPUS, decision, published())
+            publish.ran.append(inc.CORPUS)
+    publish.seconds = preparing + time.perf_counter() - resumed
     entries = StepReport("index")
     entry_files = [paths.interim_dir(s.body, s.report_year) / render.ENTRY for s in everything]
     summary = summary_path()
