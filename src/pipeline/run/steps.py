@@ -100,7 +100,7 @@ PUBLISH = Step(
     ),
     outputs=(
         "data/processed/documents.csv, datapackage.json, annual_figures.sqlite",
-        "reports/indicators/<id>.html, <id>.csv (only the pages whose rows changed are rendered again)",
+        "reports/indicators/<id>.html, <id>.csv.gz (only the pages whose rows changed are rendered again)",
         "reports/downloads/* (hard links to data/processed)",
         "data/interim/.corpus/publish.summary.json",
     ),
