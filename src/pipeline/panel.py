@@ -7,6 +7,7 @@ their URL). Checked before it is written; nothing is dropped silently.
 
 from __future__ import annotations
 
+import io
 import itertools
 import re
 from pathlib import Path
@@ -320,8 +321,9 @@ def _body_ranges(panel: pd.DataFrame) -> dict[str, tuple[int, int]]:
 
 def _csv_lines(safe: pd.DataFrame) -> bytes:
     """Rows as figures.csv's lines (pipeline.atomic.write_processed_csv, without its header and BOM)."""
-    text = safe.to_csv(None, index=False, header=False, float_format="%.15g", lineterminator="\n")
-    return text.encode("utf-8")
+    buffer = io.StringIO()
+    safe.to_csv(buffer, index=False, header=False, float_format="%.15g", lineterminator="\n")
+    return buffer.getvalue().encode("utf-8")
 
 
 def _write(panel, csv_path, parquet_path, block, record, basis, parts) -> None:
@@ -332,7 +334,9 @@ def _write(panel, csv_path, parquet_path, block, record, basis, parts) -> None:
     source = block if block is not None else panel
     safe = safe_frame(source)
     fresh = _body_ranges(safe)
-    header = "\ufeff" + safe.iloc[:0].to_csv(None, index=False, lineterminator="\n")
+    buffer = io.StringIO()
+    safe.iloc[:0].to_csv(buffer, index=False, lineterminator="\n")
+    header = "\ufeff" + buffer.getvalue()
     pieces: list[tuple[str, bytes | tuple[int, int]]] = []
     for body in _body_ranges(panel):
         if body in fresh:

@@ -149,8 +149,9 @@ def write_blocks(target: Path, old: Path | None, header: bytes,
     """Write `target` atomically: `header`, then each block in order, as its fresh bytes or as the
     (start, end) byte range of `old` it had; returns the header's end and each block's new [start, end]."""
     offsets: dict[str, list[int]] = {}
-    with atomic_path(target) as tmp, open(tmp, "r+b") as out:
-        source = open(old, "rb") if old is not None else None
+    with atomic_path(target) as tmp:
+        out = open(tmp, "r+b")  # closed below
+        source = open(old, "rb") if old is not None else None  # closed below
         try:
             writer = Splicer(out, source)
             writer.bytes(header)
@@ -166,6 +167,7 @@ def write_blocks(target: Path, old: Path | None, header: bytes,
             if out.tell() != writer.offset:
                 raise OSError(f"{target}: wrote {out.tell()} bytes, meant {writer.offset}")
         finally:
+            out.close()
             if source is not None:
                 source.close()
     return header_end, offsets
