@@ -39,9 +39,11 @@ import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from pipeline import paths
@@ -82,7 +84,7 @@ LOOKUPS = {
 FACTORED = {"figures": ("origins", "labels", "sentences"), "comparison": ("labels", "notes", "baselines")}
 STORED = {"figures": "figure_rows", "comparison": "comparison_rows"}  # where a factored table's rows are
 KEYS = {lookup.key for lookup in LOOKUPS.values()}
-CACHE_KIB = 64 * 1024  # the build's page cache
+CACHE_KIB = 16 * 1024  # the build's page cache
 BLOCK_BYTES = 1 << 20  # the CSV reader's blocks: small, read in one thread, so it holds little beyond the table
 DICTIONARY = pa.dictionary(pa.int32(), pa.string())
 BATCH_ROWS = 20_000  # rows made Python objects at a time, on their way into SQLite
@@ -103,20 +105,32 @@ def check_header(name: str, path: Path) -> None:
         raise DataCheckError(f"{path}: columns {header} are not the package's {TABLES[name][0]}")
 
 
-def read_table(name: str, path: Path, repeated: frozenset[str] = frozenset()) -> pa.Table:
-    """A processed CSV as it is written: every cell the text between its commas ('' when empty),
-    its header the package's fields (check_header), a quoted cell may hold a line break. The
-    `repeated` columns are read dictionary-encoded: each distinct text held once (per block)."""
-    columns = TABLES[name][0]
-    types = {c: DICTIONARY if c in repeated else pa.string() for c in columns}
-    return pacsv.read_csv(
-        path,
-        read_options=pacsv.ReadOptions(column_names=columns, skip_rows=1, block_size=BLOCK_BYTES, use_threads=False),
-        parse_options=pacsv.ParseOptions(newlines_in_values=True),
-        convert_options=pacsv.ConvertOptions(
-            column_types=types, strings_can_be_null=False, quoted_strings_can_be_null=False
+def _csv_options(name: str, columns: Sequence[str], repeated: frozenset[str]) -> dict[str, Any]:
+    """How a processed CSV is read: every cell the text between its commas ('' when empty), its
+    header the package's fields (check_header), a quoted cell may hold a line break; only
+    `columns`, the `repeated` ones dictionary-encoded (each distinct text held once per block)."""
+    return {
+        "read_options": pacsv.ReadOptions(
+            column_names=TABLES[name][0], skip_rows=1, block_size=BLOCK_BYTES, use_threads=False
         ),
-    )
+        "parse_options": pacsv.ParseOptions(newlines_in_values=True),
+        "convert_options": pacsv.ConvertOptions(
+            include_columns=list(columns),
+            column_types={c: DICTIONARY if c in repeated else pa.string() for c in columns},
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    }
+
+
+def read_columns(name: str, path: Path, columns: Sequence[str]) -> pa.Table:
+    """These columns of a processed CSV, whole and dictionary-encoded (what the lookups are made of)."""
+    return pacsv.read_csv(path, **_csv_options(name, columns, frozenset(columns)))
+
+
+def read_batches(name: str, path: Path, columns: Sequence[str]) -> Iterator[pa.RecordBatch]:
+    """These columns of a processed CSV, a block at a time: the rows are never all in memory."""
+    yield from pacsv.open_csv(path, **_csv_options(name, columns, frozenset()))
 
 
 Converter = Callable[[list[str]], list]
@@ -143,10 +157,14 @@ def _rows(columns: Sequence[pa.ChunkedArray | np.ndarray], converters: Sequence[
         yield from zip(*batch, strict=True)
 
 
-def _ranked(texts: list[str], integer: bool) -> np.ndarray:
+def _ranked(texts: pa.Array, integer: bool) -> np.ndarray:
     """Each distinct text's place in a lookup's order: NULL ('') first, an integer field's by number,
-    others by code point (SQLite's BINARY order of their UTF-8)."""
-    order = sorted(range(len(texts)), key=lambda i: (texts[i] != "", _as_integer(texts[i]) if integer else texts[i]))
+    others by code point (Arrow's order of UTF-8 bytes, SQLite's BINARY order)."""
+    if integer:
+        values = texts.to_pylist()
+        order = sorted(range(len(values)), key=lambda i: (values[i] != "", _as_integer(values[i])))
+    else:  # '' sorts first of all texts
+        order = pc.array_sort_indices(texts).to_numpy()
     rank = np.empty(len(texts), dtype=np.int64)
     rank[order] = np.arange(len(texts))
     return rank
@@ -173,15 +191,15 @@ def _create(con: sqlite3.Connection, name: str, columns: Sequence[str], key: str
     con.execute(f"CREATE TABLE {_quote(name)} ({', '.join(spec)})")
 
 
-def _codes(tables: Sequence[pa.Table], column: str) -> tuple[list[str], list[np.ndarray]]:
-    """One column over the tables as integer codes into one list of its distinct texts."""
+def _codes(tables: Sequence[pa.Table], column: str) -> tuple[pa.Array, list[np.ndarray]]:
+    """One column over the tables as integer codes into one array of its distinct texts."""
     both = pa.chunked_array([chunk for t in tables for chunk in t.column(column).chunks], type=DICTIONARY)
     encoded = pa.table([both], names=[column]).unify_dictionaries().column(0).chunks  # one dictionary for all
     if not encoded:
-        return [], [np.zeros(0, dtype=np.int64) for _ in tables]
+        return pa.array([], pa.string()), [np.zeros(0, dtype=np.int64) for _ in tables]
     codes = np.concatenate([chunk.indices.to_numpy(zero_copy_only=False).astype(np.int64) for chunk in encoded])
     bounds = np.cumsum([0, *(len(t) for t in tables)])
-    return encoded[-1].dictionary.to_pylist(), [codes[a:b] for a, b in itertools.pairwise(bounds)]
+    return encoded[-1].dictionary, [codes[a:b] for a, b in itertools.pairwise(bounds)]
 
 
 def _combined(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -208,7 +226,7 @@ def _lookup(con: sqlite3.Connection, name: str, staged: dict[str, pa.Table]) -> 
         codes.append(per_table)
     if lookup.required:  # rows without a value of its own (an empty evidence) point at none
         at = lookup.columns.index(lookup.required)
-        empty = texts[at].index("") if "" in texts[at] else -1
+        empty = pc.index(texts[at], "").as_py()  # -1 when none is empty
         kept = [column != empty for column in codes[at]]
     else:
         kept = [np.ones(len(t), dtype=bool) for t in tables]
@@ -221,10 +239,12 @@ def _lookup(con: sqlite3.Connection, name: str, staged: dict[str, pa.Table]) -> 
     whole = [np.concatenate([c[keep] for c, keep in zip(per_table, kept, strict=True)]) for per_table in codes]
     _create(con, name, lookup.columns, key="id")
     marks = ", ".join("?" for _ in range(len(lookup.columns) + 1))
-    values = [
-        _cells(c)([t[i] for i in code[first].tolist()]) for t, code, c in zip(texts, whole, lookup.columns, strict=True)
-    ]
-    con.executemany(f"INSERT INTO {name} VALUES ({marks})", zip(range(1, len(first) + 1), *values, strict=True))
+    # each distinct row's texts, in id order, taken from the dictionaries a batch at a time
+    values = [t.take(pa.array(code[first])) for t, code in zip(texts, whole, strict=True)]
+    cells = [_cells(c) for c in lookup.columns]
+    con.executemany(
+        f"INSERT INTO {name} VALUES ({marks})", _rows([np.arange(1, len(first) + 1), *values], [None, *cells])
+    )
     ids, at = {}, 0
     for table, keep in zip(names, kept, strict=True):
         row_ids = np.zeros(len(keep), dtype=np.int64)
@@ -257,17 +277,34 @@ def _insert(con: sqlite3.Connection, name: str, columns: list, cells: list) -> N
     con.executemany(f"INSERT INTO {_quote(name)} VALUES ({marks})", _rows(columns, cells))
 
 
-def _factored(con: sqlite3.Connection, name: str, table: pa.Table, ids: dict[str, np.ndarray]) -> list[str]:
-    """The stored rows of `name` (STORED), in the CSV's order: what its lookups hold replaced by
-    their ids (`ids`: lookup -> this table's ids, row by row); their columns."""
+def _factored(con: sqlite3.Connection, name: str, path: Path, ids: dict[str, np.ndarray]) -> int:
+    """The stored rows of `name` (STORED), in the CSV's order, read a block at a time: what its
+    lookups hold replaced by their ids (`ids`: lookup -> this table's ids, row by row). Returns
+    how many rows."""
     moved = _moved_to(name)
     kept = [c for c in TABLES[name][0] if c not in moved]
     lookups = FACTORED[name]
-    stored = [*kept, *(LOOKUPS[n].key for n in lookups)]
-    _create(con, STORED[name], stored)
-    columns = [table.column(c) for c in kept] + [ids[n] for n in lookups]
-    _insert(con, STORED[name], columns, [_cells(c) for c in kept] + [None] * len(lookups))
-    return stored
+    _create(con, STORED[name], [*kept, *(LOOKUPS[n].key for n in lookups)])
+    cells = [_cells(c) for c in kept] + [None] * len(lookups)
+    at = 0
+    for batch in read_batches(name, path, kept):
+        rows = batch.num_rows
+        _insert(con, STORED[name], [batch.column(c) for c in kept] + [ids[n][at : at + rows] for n in lookups], cells)
+        at += rows
+    if any(len(ids[n]) != at for n in lookups):
+        raise DataCheckError(f"{path}: changed while the database was built from it")
+    return at
+
+
+def _plain(con: sqlite3.Connection, name: str, path: Path) -> int:
+    """A table stored as it is, read a block at a time; returns how many rows."""
+    columns = TABLES[name][0]
+    _create(con, name, columns)
+    cells, at = [_cells(c) for c in columns], 0
+    for batch in read_batches(name, path, columns):
+        _insert(con, name, [batch.column(c) for c in columns], cells)
+        at += batch.num_rows
+    return at
 
 
 def _view(con: sqlite3.Connection, name: str) -> None:
@@ -287,27 +324,28 @@ def _view(con: sqlite3.Connection, name: str) -> None:
 
 
 def build(con: sqlite3.Connection, tables: dict[str, Path]) -> dict[str, int]:
-    """Every table given (name -> its CSV) into `con`; returns the rows of each."""
-    repeated = {n: frozenset(c for lookup in FACTORED.get(n, ()) for c in LOOKUPS[lookup].columns) for n in tables}
-    read = {name: read_table(name, path, repeated[name]) for name, path in tables.items()}
-    factored = [n for n in FACTORED if n in read]
+    """Every table given (name -> its CSV) into `con`; returns the rows of each. The lookups are
+    made from their columns alone, read first; the rows follow a block at a time."""
+    factored = [n for n in FACTORED if n in tables]
+    held = {n: sorted({c for lookup in FACTORED[n] for c in LOOKUPS[lookup].columns}) for n in factored}
+    keys = {n: read_columns(n, tables[n], held[n]) for n in factored}
     ids: dict[str, dict[str, np.ndarray]] = {n: {} for n in factored}  # table -> lookup -> its rows' ids
     for lookup in LOOKUPS:
-        staged = {n: read[n] for n in factored if lookup in FACTORED[n]}
+        staged = {n: keys[n] for n in factored if lookup in FACTORED[n]}
         if not staged:
             continue
         found = write_sentences(con, staged) if lookup == "sentences" else _lookup(con, lookup, staged)
         for n, row_ids in found.items():
             ids[n][lookup] = row_ids
-    for name, table in read.items():
+    del keys, staged
+    counts = {}
+    for name, path in tables.items():
         if name in FACTORED:
-            _factored(con, name, table, ids[name])
+            counts[name] = _factored(con, name, path, ids[name])
             _view(con, name)
         else:
-            _create(con, name, TABLES[name][0])
-            columns = [table.column(c) for c in TABLES[name][0]]
-            _insert(con, name, columns, [_cells(c) for c in TABLES[name][0]])
-    return {name: table.num_rows for name, table in read.items()}
+            counts[name] = _plain(con, name, path)
+    return counts
 
 
 def write_database(processed: Path | None = None, target: Path | None = None) -> dict[str, int]:

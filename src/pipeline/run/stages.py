@@ -52,6 +52,7 @@ from pipeline.run.keys import (  # noqa: F401 - the stage's vocabulary, for the 
     write_outcome,
 )
 
+DATABASE_BESIDE_RENDERS = 64  # at most this many reports to render: the database is built beside them
 MIN_PUBLISH_PIECES = 3  # the publish step's pieces of work (database, pages) from which it starts workers
 # a body-year's comparison costs ~0.3 s, starting the workers 2-3 s: with fewer body-years than this
 # (one new document re-runs a dozen) and no --jobs given, they are compared in this process
@@ -254,23 +255,35 @@ def report_stage(documents: str = "all", force: bool = False, jobs: int = 0, exe
     decision = inc.decide(publish.step, inc.CORPUS, key, force)
     job = prepare_publish(render.stylesheet(), force=force) if decision.run else None
     preparing = time.perf_counter() - publish_started
-    pieces = len(items) + (job.pieces if job else 0)
+    # beside a few renders (one document added) the database, publish's largest piece, is built in
+    # the same pool while they run; after many, publish gets a fresh pool: the render workers'
+    # memory goes with them
+    beside = job is not None and len(items) <= DATABASE_BESIDE_RENDERS
+    pieces = len(items) + (job.pieces if beside else 0)
     if len(items) < 2 and pieces < MIN_PUBLISH_PIECES:
         pieces = 1  # workers cost a second or so each to start: not worth it for a piece or two
-    # one pool for the stage: the database (publish's largest piece) is built beside the reports
+    parts: dict[str, Any] = {}
     with open_executor(executor, jobs or None, scheduler, pieces) as pool:
-        if job:
+        if beside:
             job.start(pool)
         _run_items(report, todo, items, _render_one, pool, _report_outputs)
         report.seconds = time.perf_counter() - started - preparing
         resumed = time.perf_counter()
-        if not decision.run:
-            publish.up_to_date = 1
-        else:
-            publish.reasons[decision.reason] = 1
-            publish.parts = (finish_publish(job, pool) if job else {}).get("work", {})
-            inc.record(publish.step, inc.CORPUS, decision, published())
-            publish.ran.append(inc.CORPUS)
+        if beside:
+            parts = finish_publish(job, pool)
+    del panel, index, rows, items  # the panel's frames: publish's workers need the memory more
+    if job is not None and not beside:
+        own = job.pieces if job.pieces >= MIN_PUBLISH_PIECES else 1
+        with open_executor(executor, jobs or None, scheduler, own) as pool:
+            job.start(pool)
+            parts = finish_publish(job, pool)
+    if not decision.run:
+        publish.up_to_date = 1
+    else:
+        publish.reasons[decision.reason] = 1
+        publish.parts = parts.get("work", {})
+        inc.record(publish.step, inc.CORPUS, decision, published())
+        publish.ran.append(inc.CORPUS)
     publish.seconds = preparing + time.perf_counter() - resumed
     entries = StepReport("index")
     entry_files = [paths.interim_dir(s.body, s.report_year) / render.ENTRY for s in everything]
