@@ -95,33 +95,38 @@ def test_the_panel_spliced_by_body_is_byte_identical_to_a_full_build(project, te
         _same_as_full_build(project, out)
 
 
-def test_a_panel_without_a_matching_record_is_written_whole(project, template):  # noqa: F811
-    out = project / "incremental"
+def _first_panel(root, template):
+    """A project with one body-year and its panel written in full, in root/incremental."""
+    out = root / "incremental"
     out.mkdir()
-    _put(project, template, "aaa", 2020)
+    _put(root, template, "aaa", 2020)
+    panel_step.update_panel(panel_step.current_interim_tables(paths.INTERIM, paths.RAW), None, out)
+    return out
+
+
+def _parts_read_after_adding(root, template, out, body, year) -> tuple[int, int]:
+    """(parts read, parts there) when one body-year is added and the panel updated, that part named changed."""
+    _put(root, template, body, year)
     tables = panel_step.current_interim_tables(paths.INTERIM, paths.RAW)
-    panel_step.update_panel(tables, None, out)
+    _, read = panel_step.update_panel(tables, {tables[-1]}, out)
+    return read, len(tables)
+
+
+def test_a_panel_without_a_matching_record_is_written_whole(project, template):  # noqa: F811
+    out = _first_panel(project, template)
     # figures.csv edited by hand since: its bytes are not the record's
     (out / "figures.csv").write_bytes((out / "figures.csv").read_bytes().replace(b"aaa", b"aab"))
-    _put(project, template, "zzz", 2020)
-    tables = panel_step.current_interim_tables(paths.INTERIM, paths.RAW)
-    _, read = panel_step.update_panel(tables, {tables[-1]}, out)
-    assert read == len(tables)
+    read, there = _parts_read_after_adding(project, template, out, "zzz", 2020)
+    assert read == there
     _same_as_full_build(project, out)
-    splice.record_path(panel_step.RECORD).unlink()
-    _put(project, template, "zzz", 2021)
-    tables = panel_step.current_interim_tables(paths.INTERIM, paths.RAW)
-    _, read = panel_step.update_panel(tables, {tables[-1]}, out)
-    assert read == len(tables)
+    splice.record_path(panel_step.RECORD).unlink()  # and no record at all
+    read, there = _parts_read_after_adding(project, template, out, "zzz", 2021)
+    assert read == there
     _same_as_full_build(project, out)
 
 
 def test_the_rows_of_a_changed_body_are_checked(project, template):  # noqa: F811
-    out = project / "incremental"
-    out.mkdir()
-    _put(project, template, "aaa", 2020)
-    tables = panel_step.current_interim_tables(paths.INTERIM, paths.RAW)
-    panel_step.update_panel(tables, None, out)
+    out = _first_panel(project, template)
     bad = template.copy()
     bad.loc[bad.index[0], "approx"] = "roughly"
     _put(project, bad, "bbb", 2020)
