@@ -12,6 +12,7 @@ exit status. A document that fails is named there and the others go on.
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +25,9 @@ from pipeline.compare.rows import COMPARE_COLUMNS
 from pipeline.compare.step import assemble_tables, compare_inputs, found_parts, part_paths, write_parts
 from pipeline.extract.clean import clean_document
 from pipeline.fanout import Outcome, fan_out, open_executor
+from pipeline.publish.corpus import Publishing, published, summary_path
 from pipeline.publish.corpus import finish as finish_publish
 from pipeline.publish.corpus import prepare as prepare_publish
-from pipeline.publish.corpus import published, summary_path
 from pipeline.reference.sources import Source, discover_sources
 from pipeline.report import render
 from pipeline.run import incremental as inc
@@ -255,22 +256,11 @@ def report_stage(documents: str = "all", force: bool = False, jobs: int = 0, exe
     decision = inc.decide(publish.step, inc.CORPUS, key, force)
     job = prepare_publish(render.stylesheet(), force=force) if decision.run else None
     preparing = time.perf_counter() - publish_started
-    # beside a few renders (one document added) the database, publish's largest piece, is built in
-    # the same pool while they run; after many, publish gets a fresh pool: the render workers'
-    # memory goes with them
-    beside = job is not None and len(items) <= DATABASE_BESIDE_RENDERS
-    pieces = len(items) + (job.pieces if beside else 0)
-    if len(items) < 2 and pieces < MIN_PUBLISH_PIECES:
-        pieces = 1  # workers cost a second or so each to start: not worth it for a piece or two
-    parts: dict[str, Any] = {}
-    with open_executor(executor, jobs or None, scheduler, pieces) as pool:
-        if beside:
-            job.start(pool)
+    with _stage_pool(executor, jobs, scheduler, items, job) as (pool, beside):
         _run_items(report, todo, items, _render_one, pool, _report_outputs)
         report.seconds = time.perf_counter() - started - preparing
         resumed = time.perf_counter()
-        if beside:
-            parts = finish_publish(job, pool)
+        parts = finish_publish(job, pool) if beside else {}
     del panel, index, rows, items  # the panel's frames: publish's workers need the memory more
     if job is not None and not beside:
         own = job.pieces if job.pieces >= MIN_PUBLISH_PIECES else 1
@@ -296,6 +286,23 @@ def report_stage(documents: str = "all", force: bool = False, jobs: int = 0, exe
     write_outcome(steps.REPORT.notebook, reports)
     inc.save_memory()
     return reports
+
+
+@contextmanager
+def _stage_pool(executor: str, jobs: int, scheduler: str, items: list, job: Publishing | None):
+    """The report stage's pool, and whether the publish step's database is being built in it.
+
+    Beside a few renders (one document added) the database, publish's largest piece, is built in
+    the same pool while they run, and the pages render there after them. After many renders,
+    publish gets a fresh pool of its own (the caller's): the render workers' memory goes with them."""
+    beside = job is not None and len(items) <= DATABASE_BESIDE_RENDERS
+    pieces = len(items) + (job.pieces if beside and job else 0)
+    if len(items) < 2 and pieces < MIN_PUBLISH_PIECES:
+        pieces = 1  # workers cost a second or so each to start: not worth it for a piece or two
+    with open_executor(executor, jobs or None, scheduler, pieces) as pool:
+        if beside and job:
+            job.start(pool)
+        yield pool, beside
 
 
 def _report_outputs(body: str, year: int) -> list[Path]:
