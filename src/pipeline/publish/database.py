@@ -25,10 +25,11 @@ the target and renamed over it: the same CSVs give the same bytes. The full-text
 before the large tables, so the pages its merge frees are filled by them and no VACUUM (a copy of
 the whole file) is needed.
 
-The CSVs are read with Arrow's reader (one thread, small blocks), the columns the lookups hold
-dictionary-encoded, so each distinct sentence or note is held once in memory; the lookups' ids
-come from those codes (numpy), and rows go to SQLite a batch at a time. Against staging every row
-as text in SQLite and factoring there, at 1,000 documents: 15 -> 10 s of CPU, 230 -> 630 MB peak.
+The CSVs are read with Arrow's reader (one thread, small blocks): first only the columns the
+lookups hold, dictionary-encoded, so each distinct sentence or note is held once in memory, and
+the lookups' ids come from those codes (numpy); then the rows, a block at a time, on their way into
+SQLite. Against staging every row as text in SQLite and factoring there, at 1,000 documents:
+15 -> 10 s of CPU, 231 -> 453 MB peak.
 """
 
 from __future__ import annotations

@@ -116,16 +116,28 @@ def _corpus_step(report: StepReport, key: dict[str, Any], force: bool, work, out
     """Run a corpus step's `work(old sidecar)` unless its key and outputs stand; `outputs`: the paths
     it owns, or a function giving them once the work is done."""
     started = time.perf_counter()
-    decision = inc.decide(report.step, inc.CORPUS, key, force)
-    if not decision.run:
-        report.up_to_date = 1
-    else:
-        report.reasons[decision.reason] = 1
+    decision = _corpus_decision(report, key, force)
+    if decision.run:
         old = inc.read_sidecar(report.step, inc.CORPUS)
         work(old if isinstance(old, dict) and not force else None)
-        inc.record(report.step, inc.CORPUS, decision, outputs() if callable(outputs) else outputs)
-        report.ran.append(inc.CORPUS)
+        _corpus_done(report, decision, outputs() if callable(outputs) else outputs)
     report.seconds = time.perf_counter() - started
+
+
+def _corpus_decision(report: StepReport, key: dict[str, Any], force: bool) -> inc.Decision:
+    """Whether a corpus step must run (and why, on its report); up to date otherwise."""
+    decision = inc.decide(report.step, inc.CORPUS, key, force)
+    if decision.run:
+        report.reasons[decision.reason] = 1
+    else:
+        report.up_to_date = 1
+    return decision
+
+
+def _corpus_done(report: StepReport, decision: inc.Decision, outputs: list[Path]) -> None:
+    """A corpus step's work done: its sidecar records the key and the outputs it owns."""
+    inc.record(report.step, inc.CORPUS, decision, outputs)
+    report.ran.append(inc.CORPUS)
 
 
 def _changed_parts(old: dict[str, Any] | None, key: dict[str, Any], outputs: list[Path]) -> set[str] | None:
@@ -253,7 +265,7 @@ def report_stage(documents: str = "all", force: bool = False, jobs: int = 0, exe
     everything = discover_sources()
     key = {**publish_key(everything), "sidecar_version": inc.SIDECAR_VERSION, "step": "publish"}
     publish_started = time.perf_counter()
-    decision = inc.decide(publish.step, inc.CORPUS, key, force)
+    decision = _corpus_decision(publish, key, force)
     job = prepare_publish(render.stylesheet(), force=force) if decision.run else None
     preparing = time.perf_counter() - publish_started
     with _stage_pool(executor, jobs, scheduler, items, job) as (pool, beside):
@@ -267,13 +279,9 @@ def report_stage(documents: str = "all", force: bool = False, jobs: int = 0, exe
         with open_executor(executor, jobs or None, scheduler, own) as pool:
             job.start(pool)
             parts = finish_publish(job, pool)
-    if not decision.run:
-        publish.up_to_date = 1
-    else:
-        publish.reasons[decision.reason] = 1
+    if decision.run:
         publish.parts = parts.get("work", {})
-        inc.record(publish.step, inc.CORPUS, decision, published())
-        publish.ran.append(inc.CORPUS)
+        _corpus_done(publish, decision, published())
     publish.seconds = preparing + time.perf_counter() - resumed
     entries = StepReport("index")
     entry_files = [paths.interim_dir(s.body, s.report_year) / render.ENTRY for s in everything]
@@ -296,7 +304,7 @@ def _stage_pool(executor: str, jobs: int, scheduler: str, items: list, job: Publ
     the same pool while they run, and the pages render there after them. After many renders,
     publish gets a fresh pool of its own (the caller's): the render workers' memory goes with them."""
     beside = job is not None and len(items) <= DATABASE_BESIDE_RENDERS
-    pieces = len(items) + (job.pieces if beside and job else 0)
+    pieces = len(items) + (job.pieces if job and beside else 0)
     if len(items) < 2 and pieces < MIN_PUBLISH_PIECES:
         pieces = 1  # workers cost a second or so each to start: not worth it for a piece or two
     with open_executor(executor, jobs or None, scheduler, pieces) as pool:
