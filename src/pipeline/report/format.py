@@ -217,18 +217,10 @@ def marks_tokens(sentence: Any, marks: list[tuple[int, int, Any]]) -> list[tuple
 
 def highlight_tokens(sentence: Any, offset: int | None, text: Any) -> list[tuple[str, str]]:
     """`highlight_parts` as the pieces a template prints in order: ("", text), ("cut", "") where
-    the source broke a line, and ("mark", "") / ("/mark", "") around the figure's text."""
-    tokens: list[tuple[str, str]] = []
-    for n, part in enumerate(highlight_parts(sentence, offset, text)):
-        if n == 1:
-            tokens.append(("mark", ""))
-        for i, line in enumerate(line_pieces(part)):
-            if i:
-                tokens.append(("cut", ""))
-            tokens.append(("", line))
-        if n == 1:
-            tokens.append(("/mark", ""))
-    return tokens
+    the source broke a line, and ("mark", "") / ("/mark", "") around the figure's text: the
+    one-figure case of `marks_tokens`."""
+    span = figure_span(sentence, offset, text)
+    return marks_tokens(sentence, [(*span, "")] if span else [])
 
 
 # ---------------------------------------------------------------- numbers
