@@ -30,26 +30,35 @@ def parts_of_work(data: ReportData) -> list[tuple[str, int, int]]:
 
 def baseline_panels(data: ReportData) -> list[plotting.Panel]:
     """Per indicator, this year's bar beside each baseline that is a count."""
-    panels = []
     body_zh, _ = short_names(data, data.body)
-    for _, rows in data.comparison.groupby("indicator_id", sort=False):
-        rows = rows[rows["baseline_kind"].isin(CHARTED_KINDS)]
-        rows = rows[[as_float(v) is not None for v in rows["baseline_value"]]]
-        if rows.empty or as_float(rows.iloc[0]["value"]) is None:
+    columns = ("indicator_id", "baseline_kind", "baseline_value", "value", "baseline_start", "baseline_end",
+               "baseline_body", "indicator_zh", "indicator_en", "unit")  # fmt: skip
+    comparison = data.comparison
+    # plain tuples, grouped once in the comparison's order: a pandas filter and iterrows per
+    # indicator cost ~0.3 s per report
+    groups: dict[object, list[tuple]] = {}
+    for row in zip(*(comparison[c].tolist() for c in columns), strict=True):
+        if row[0] is None or row[0] is pd.NA or row[0] != row[0]:
+            continue  # no indicator: in no group (as pandas' groupby drops a missing key)
+        kept = groups.setdefault(row[0], [])  # a group's place: its first row, charted or not
+        if isinstance(row[1], str) and row[1] in CHARTED_KINDS and as_float(row[2]) is not None:
+            kept.append(row)
+    panels = []
+    for rows in groups.values():
+        if not rows or as_float(rows[0][3]) is None:
             continue
-        first = rows.iloc[0]
-        bars = [plotting.Bar(f"{body_zh} {data.year} 本年", float(first["value"]), "this_year")]
-        for _, r in rows.iterrows():
-            period = period_label(r["baseline_start"], r["baseline_end"])
-            kind, value = r["baseline_kind"], float(r["baseline_value"])
+        first = rows[0]
+        bars = [plotting.Bar(f"{body_zh} {data.year} 本年", float(first[3]), "this_year")]
+        for _, kind, value, _, start, end, baseline_body, _, _, _ in rows:
+            period, value = period_label(start, end), float(value)
             if kind == PEER_KIND:
-                zh, en = short_names(data, r["baseline_body"])
+                zh, en = short_names(data, baseline_body)
                 bars.append(plotting.Bar(f"{zh} {en} {period}", value, "peer"))
             elif kind in DERIVED:
                 bars.append(plotting.Bar(f"{body_zh} {period} {DERIVED[kind]}", value, "own_past", True))
             else:
                 bars.append(plotting.Bar(f"{body_zh} {period}", value, "own_past"))
-        title = f"{first['indicator_zh']}（{first['unit']}）\n{first['indicator_en']}"
+        title = f"{first[7]}（{first[9]}）\n{first[8]}"
         panels.append(plotting.Panel(title, tuple(bars)))
     # panels of similar length side by side, so a row wastes little space
     return sorted(panels, key=lambda p: len(p.bars))
