@@ -88,22 +88,38 @@ def records_by(path: Path, column: str) -> tuple[str, dict[str, list[str]]]:
     return header, out
 
 
-def page_documents(frame: pd.DataFrame, documents: set[tuple[str, str]]) -> frozenset[tuple[str, str]]:
+def _named_year(report_year: Any) -> str | None:
+    if report_year is not pd.NA and str(report_year) not in ("", "<NA>", "nan", "None"):
+        return str(int(float(report_year)))
+    return None
+
+
+def document_years(frame: pd.DataFrame, by: str | None = None) -> dict[Any, dict[str, set[str]]]:
+    """The years the document rows of `frame` name, by body (a row's year is its report year and the
+    year its period ends), under each value of the column `by` (under None without it). Each distinct
+    (body, year) is looked at once, not each row: a page has a thousand rows of a few dozen."""
+    keys = [by] if by else []
+    rows = frame.loc[(frame["source_type"] == "document").to_numpy(dtype=bool)]
+    out: dict[Any, dict[str, set[str]]] = {}
+    for column, year_of in (("period_end", lambda end: str(end)[:4]), ("report_year", _named_year)):
+        distinct = rows[[*keys, "body", column]].drop_duplicates()
+        under = distinct[by].tolist() if by else [None] * len(distinct)
+        for key, body, value in zip(under, distinct["body"].tolist(), distinct[column].tolist(), strict=True):
+            if (year := year_of(value)) is not None:
+                out.setdefault(key, {}).setdefault(body, set()).add(year)
+    return out
+
+
+def page_documents(frame: pd.DataFrame, documents: set[tuple[str, str]],
+                   years: dict[str, set[str]] | None = None) -> frozenset[tuple[str, str]]:  # fmt: skip
     """The documents a page depends on: a page asks of the documents only whether a row's body and
     year has one (its link to the report) and which of its bodies have one at all (drawn in colour).
     So: the documents of its bodies in the years its document rows name (a row's year is its report
     year or the year its period ends), and for a body with a document in none of those years, its
-    first document only, to say it has one. Another year's document of a body then leaves the page as it is."""
-    named = set(frame["body"])
-    years: dict[str, set[str]] = {}
-    columns = (frame[c] for c in ("body", "report_year", "period_end", "source_type"))
-    for body, report_year, period_end, source_type in zip(*columns, strict=True):
-        if source_type != "document":  # a published row links to its URL, whatever the documents
-            continue
-        seen = years.setdefault(body, set())
-        seen.add(str(period_end)[:4])
-        if report_year is not pd.NA and str(report_year) not in ("", "<NA>", "nan", "None"):
-            seen.add(str(int(float(report_year))))
+    first document only, to say it has one. Another year's document of a body then leaves the page
+    as it is. `years`: document_years(frame)'s, when worked out already (for every page at once)."""
+    named = set(frame["body"].unique())
+    years = document_years(frame).get(None, {}) if years is None else years
     kept = {(b, y) for b, y in documents if y in years.get(b, ())}
     marked = {b for b, _ in kept}
     first: dict[str, str] = {}
@@ -114,14 +130,14 @@ def page_documents(frame: pd.DataFrame, documents: set[tuple[str, str]]) -> froz
 
 
 def work_of(indicator: Indicator, frame: pd.DataFrame, records: str, bodies, documents, date: str, css: str,
-            root: Path) -> PageWork:  # fmt: skip
+            root: Path, years: dict[str, set[str]] | None = None) -> PageWork:  # fmt: skip
     """The page's inputs, cut down to what it shows: its bodies, and their documents it asks about."""
-    named = set(frame["body"])
+    named = set(frame["body"].unique())
     return PageWork(
         indicator,
         frame.reset_index(drop=True),
         {b: dict(bodies[b]) for b in sorted(named) if b in bodies},
-        page_documents(frame, documents),
+        page_documents(frame, documents, years),
         date,
         css,
         str(root / FOLDER),
