@@ -21,7 +21,7 @@ import io
 import json
 import re
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import pandas as pd
 from markupsafe import Markup
@@ -174,22 +174,6 @@ def page_key(work: PageWork) -> str:
     return digest.hexdigest()
 
 
-class TableRow(NamedTuple):
-    """One row of a page's table, every cell ready to print (Markup)."""
-
-    body: Markup
-    year: Markup
-    value: Markup
-    unit: Markup
-    period_kind: Markup
-    period: Markup
-    approx: Markup
-    source_type: str
-    href: Markup
-    source: Markup
-    link: Markup  # a published source's link ('' for a document's row)
-
-
 class _Escaped(dict):
     """Each distinct text escaped once, as the templates print it (report.fragments.escaped). Printable
     ASCII (a link to a report's row, a year) has nothing to clean, only to escape."""
@@ -202,21 +186,34 @@ class _Escaped(dict):
         return out
 
 
-def table_rows(rows: list[Row]) -> list[TableRow]:
-    """The page's table: a page of a thousand rows has a few dozen bodies, a handful of period kinds
-    and approx classes and few published sources, so each of those cells is rendered once (by the
-    macros of pages/indicator_cells.html.j2) and each distinct text is escaped once."""
+SENTENCE = '<a href="{}">报告中的句子 <span lang="en">sentence in the report</span></a>'  # a document row's source
+
+
+def table_rows(rows: list[Row]) -> Markup:
+    """The page's table rows, one <tr> a line, as one piece of markup: a page of a thousand rows has a
+    few dozen bodies, a handful of period kinds and approx classes and few published sources, so each
+    of those cells is rendered once (by the macros of pages/indicator_cells.html.j2), each distinct
+    text is escaped once (as a template prints it), and a row is put together here, not by a template
+    loop printing each of its cells."""
     macros = environment().get_template("pages/indicator_cells.html.j2").module
-    body = {b: macros.body(zh, en) for b, zh, en in {(r.body, r.body_zh, r.body_en) for r in rows}}
-    kind = {k: macros.period_kind(k) for k in {r.period_kind for r in rows}}
-    approx = {a: macros.approx(a) for a in {r.approx for r in rows}}
-    link = {h: macros.link(h) for h in {r.href for r in rows if r.source_type != "document"}}
+    body = {b: str(macros.body(zh, en)) for b, zh, en in {(r.body, r.body_zh, r.body_en) for r in rows}}
+    kind = {k: str(macros.period_kind(k)) for k in {r.period_kind for r in rows}}
+    approx = {a: str(macros.approx(a)) for a in {r.approx for r in rows}}
+    link = {h: str(macros.link(h)) for h in {r.href for r in rows if r.source_type != "document"}}
     text = _Escaped()
-    return [
-        TableRow(body[r.body], text[r.year], text[number(r.value)], text[r.unit], kind[r.period_kind], text[r.period],
-                 approx[r.approx], r.source_type, text[r.href], text[r.source], link.get(r.href, Markup("")))
-        for r in rows
-    ]  # fmt: skip
+    out = []
+    for r in rows:
+        if r.source_type != "document":
+            source = link[r.href]
+        elif href := text[r.href]:
+            source = SENTENCE.format(str(href))
+        else:
+            source = str(text[r.source])
+        out += ["<tr><td>", body[r.body], '</td><td class="n">', text[r.year], '</td><td class="n">',
+                text[number(r.value)], " ", text[r.unit], "</td><td>", kind[r.period_kind],
+                '<div class="en" lang="en">', text[r.period], "</div></td><td>", approx[r.approx], "</td><td>",
+                source, "</td></tr>\n"]  # fmt: skip
+    return Markup("".join(out))
 
 
 def write_page(work: PageWork) -> dict[str, Any]:
