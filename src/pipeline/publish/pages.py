@@ -201,6 +201,7 @@ def table_rows(rows: list[Row]) -> Markup:
     approx = {a: str(macros.approx(a)) for a in {r.approx for r in rows}}
     link = {h: str(macros.link(h)) for h in {r.href for r in rows if r.source_type != "document"}}
     text = _Escaped()
+    values = {v: text[number(v)] for v in {r.value for r in rows if r.value}}  # 0.0 and -0.0 print apart
     out = []
     for r in rows:
         if r.source_type != "document":
@@ -209,10 +210,10 @@ def table_rows(rows: list[Row]) -> Markup:
             source = SENTENCE.format(str(href))
         else:
             source = str(text[r.source])
-        out += ["<tr><td>", body[r.body], '</td><td class="n">', text[r.year], '</td><td class="n">',
-                text[number(r.value)], " ", text[r.unit], "</td><td>", kind[r.period_kind],
-                '<div class="en" lang="en">', text[r.period], "</div></td><td>", approx[r.approx], "</td><td>",
-                source, "</td></tr>\n"]  # fmt: skip
+        value = values[r.value] if r.value else text[number(r.value)]
+        out += ["<tr><td>", body[r.body], '</td><td class="n">', text[r.year], '</td><td class="n">', value, " ",
+                text[r.unit], "</td><td>", kind[r.period_kind], '<div class="en" lang="en">', text[r.period],
+                "</div></td><td>", approx[r.approx], "</td><td>", source, "</td></tr>\n"]  # fmt: skip
     return Markup("".join(out))
 
 
