@@ -106,8 +106,11 @@ def series_of(rows: Iterable[Row], indicator: Indicator) -> dict[str, dict[str, 
     """unit key -> body -> [(year, value, annualised)]: annual figures as they are, term totals per year
     of the term (plotted at the term's last year, marked)."""
     out: dict[str, dict[str, list[tuple[float, float, bool]]]] = {}
+    keys: dict[str, str] = {}  # each unit's key, worked out once (a page has a few units, thousands of rows)
     for r in rows:
-        key = chart_unit_key(indicator, r.unit)
+        key = keys.get(r.unit)
+        if key is None:
+            key = keys[r.unit] = chart_unit_key(indicator, r.unit)
         if r.period_kind in ANNUAL_KINDS and r.year.isdigit():
             point = (float(r.year), r.value, False)
         elif r.period_kind == "term_total" and _term_years(r) and r.year.isdigit():
