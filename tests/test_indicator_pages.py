@@ -4,8 +4,10 @@ only what changed, and its downloads are links to the processed files."""
 
 from __future__ import annotations
 
+import csv
 import gzip
 import html as html_lib
+import io
 import re
 import shutil
 import time
@@ -362,3 +364,95 @@ def test_a_table_that_is_not_the_panel_publishes_nothing(copied):
     assert read_summary() == {}
     write_index()
     assert 'href="indicators/' not in read(copied / "reports" / "index.html")
+
+
+# The table as the page template printed it before publish.pages.table_rows put its rows together: a
+# loop doing every cell per row (the cells' macros, escaping). The pages must keep its bytes.
+LOOP = """{% import "pages/indicator_cells.html.j2" as c %}
+{% for r in rows %}
+<tr><td>{{ c.body(r.body_zh, r.body_en) }}</td><td class="n">{{ r.year }}</td><td class="n">{{ r.value|number }} \
+{{ r.unit }}</td><td>{{ c.period_kind(r.period_kind) }}<div class="en" lang="en">{{ r.period }}</div></td><td>\
+{{ c.approx(r.approx) }}</td><td>{% if r.source_type == "document" %}{% if r.href %}<a href="{{ r.href }}">\
+报告中的句子 <span lang="en">sentence in the report</span></a>{% else %}{{ r.source }}{% endif %}{% else %}\
+{{ c.link(r.href) }}{% endif %}</td></tr>
+{% endfor %}
+"""
+
+
+def looped_page(work) -> str:
+    """A page as the template loop rendered it, from the page's own inputs."""
+    from pipeline import __version__
+    from pipeline.report.fragments import environment
+    from pipeline.report.indicator_pages import TITLE, indicator_page
+
+    env = environment()
+    source = env.loader.get_source(env, "pages/indicator.html.j2")[0]
+    at = source.index("{{ table }}")
+    source = source[:at] + LOOP + source[source.index("-#}\n", at) + 4 :]
+    page = indicator_page(work.indicator, work.frame, work.bodies, set(work.documents), work.date)
+    rows = env.from_string(LOOP).render(rows=page.rows)
+    assert rows.count("<tr>") == len(page.rows)
+    return env.from_string(source).render(page=page, table=None, rows=page.rows, title=TITLE, version=__version__,
+                                          css=work.css)  # fmt: skip
+
+
+AWKWARD = 'a "quoted", comma\nnew line <b> & amp; 2>1'
+
+
+def test_pages_are_the_bytes_a_full_render_and_the_template_loop_give(copied, monkeypatch):
+    """On a corpus of two bodies, with a body added, a year added and a document removed, and awkward
+    texts (quotes, commas, line breaks, <, &): each page written where the last run's pages are is the
+    page written afresh, and its HTML is what the template loop printed; its CSV is figures.csv's records."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from pipeline.panel import PANEL_COLUMNS, write_panel
+    from pipeline.publish import corpus
+    from pipeline.publish import pages as pages_
+    from pipeline.report.render import stylesheet
+
+    processed = copied / "data" / "processed"
+    seed = pd.read_parquet(processed / "figures.parquet")  # lvliang's two documents and published peers
+    other = seed[seed["body"] == "lvliang"].assign(body="taiyuan", source=AWKWARD, text=AWKWARD, evidence=AWKWARD)
+    other.loc[other.index[::3], "unit"] = "<件&>"
+    steps = [  # (the panel's rows, the documents)
+        (seed, {("lvliang", 2023), ("lvliang", 2024)}),
+        (pd.concat([seed, other]), {("lvliang", 2023), ("lvliang", 2024), ("taiyuan", 2023)}),  # a body added
+        (pd.concat([seed, other]), {("lvliang", 2023), ("lvliang", 2024), ("taiyuan", 2023), ("taiyuan", 2024)}),
+        (pd.concat([seed[(seed["body"] != "lvliang") | (seed["report_year"] != 2023)], other]),
+         {("lvliang", 2024), ("taiyuan", 2023), ("taiyuan", 2024)}),  # a document removed
+    ]  # fmt: skip
+    assert len(other) and (seed["source_type"] == "published").any()
+    css, recorded = stylesheet(), corpus.read_json(corpus.manifest_path())["pages"]  # the site's last run
+    for n, (panel, documents) in enumerate(steps):
+        panel = panel.sort_values(["body", "period_end", "period_start", "source_type", "source", "start"])
+        write_panel(panel.reset_index(drop=True)[PANEL_COLUMNS], processed)
+        sources = [SimpleNamespace(body=b, report_year=y) for b, y in sorted(documents)]
+        monkeypatch.setattr(corpus, "discover_sources", lambda sources=sources: sources)
+        made = {}
+        for root, before in ((copied / "reports", recorded), (copied / f"fresh{n}", {})):
+            works = corpus._page_works(css, root, processed, "2024-05-01")
+            keys, todo = corpus._changed_pages(works, before)
+            pages = {i: before[i] for i in keys if i in before}
+            pages.update({w.indicator.id: {"key": keys[w.indicator.id], **pages_.write_page(w)} for _, w in todo})
+            pages_.remove_stale(root / "indicators", before, set(pages))
+            made[root] = {p.name: p.read_bytes() for p in sorted((root / "indicators").iterdir())}
+            if not before:
+                assert len(todo) == len(works), "a fresh folder has every page rendered"
+        incremental, fresh = made.values()
+        assert incremental == fresh and fresh, n
+        with (processed / "figures.csv").open(encoding="utf-8-sig", newline="") as handle:
+            records = list(csv.reader(handle))
+        for w in works:
+            assert fresh[f"{w.indicator.id}.html"].decode("utf-8") == looped_page(w), (n, w.indicator.id)
+            table = gzip.decompress(fresh[f"{w.indicator.id}.csv.gz"]).decode("utf-8-sig")
+            at = records[0].index("indicator_id")
+            mine = [records[0], *(r for r in records[1:] if r[at] == w.indicator.id)]
+            assert list(csv.reader(io.StringIO(table, newline=""))) == mine and len(mine) > 1, (n, w.indicator.id)
+            assert table == w.records
+        recorded = pages
+    assert (
+        "&lt;件&amp;&gt;" in fresh["sc_sessions.html"].decode()
+        and "&lt;b&gt; &amp; amp;" in fresh["sc_sessions.html"].decode()
+    )

@@ -279,3 +279,19 @@ def test_without_the_cjk_font_matplotlib_warns():
     with matplotlib.rc_context({"font.family": ["sans-serif"], "font.sans-serif": ["DejaVu Sans"]}):
         with pytest.warns(UserWarning, match="missing from font"):
             _draw(CHINESE)
+
+
+def test_xml_text_drops_what_xml_forbids_and_puts_a_chart_label_on_one_line():
+    """svg.xml_text as it was, one character at a time: each character XML 1.0 forbids dropped, a tab
+    or line break a space, the rest escaped."""
+    from xml.sax.saxutils import escape
+
+    from pipeline.report.svg import _forbidden, xml_text
+
+    def by_character(text: str) -> str:
+        return escape("".join(" " if c in "\t\n\r" else c for c in text if not _forbidden(c)))
+
+    texts = ["12.5", "a<b&c>d", 'say "hi"', "吕梁 年均\tterm\naverage\r", "\x00\x07bell\x1f", "\ud800lone\udfff",
+             "\ufffe\uffff\ufffd", "", " ", "\x7f del", "全角　空格", "bidi\u202eevil", 1234, "e\u0301"]  # fmt: skip
+    texts += ["".join(map(chr, range(0, 0x3000, 7))), "".join(map(chr, range(0xD000, 0x10000, 3)))]
+    assert [xml_text(t) for t in texts] == [by_character(str(t)) for t in texts]

@@ -128,12 +128,15 @@ def _page_works(css: str, root: Path, processed: Path, date: str) -> list[pages_
     bodies = known_bodies()
     documents = {(s.body, str(s.report_year)) for s in discover_sources()}
     indicators = by_id()
-    groups = sorted(panel[panel["indicator_id"] != ""].groupby("indicator_id"), key=lambda t: t[0])
-    return [
-        pages_.work_of(indicators[i], frame, header + "".join(records.get(i, [])), bodies, documents, date, css, root)
-        for i, frame in groups
-        if i in indicators
-    ]
+    panel = panel[panel["indicator_id"] != ""]
+    years = pages_.document_years(panel, "indicator_id")  # of every page at once
+    groups = sorted(panel.groupby("indicator_id"), key=lambda t: t[0])
+    works = []
+    for i, frame in groups:
+        if i in indicators:
+            text, own = header + "".join(records.get(i, [])), years.get(i, {})
+            works.append(pages_.work_of(indicators[i], frame, text, bodies, documents, date, css, root, own))
+    return works
 
 
 def _changed_pages(works: list[pages_.PageWork], recorded: dict[str, Any]) -> tuple[dict[str, str], list]:

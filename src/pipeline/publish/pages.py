@@ -21,7 +21,7 @@ import io
 import json
 import re
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import pandas as pd
 from markupsafe import Markup
@@ -88,22 +88,38 @@ def records_by(path: Path, column: str) -> tuple[str, dict[str, list[str]]]:
     return header, out
 
 
-def page_documents(frame: pd.DataFrame, documents: set[tuple[str, str]]) -> frozenset[tuple[str, str]]:
+def _named_year(report_year: Any) -> str | None:
+    if report_year is not pd.NA and str(report_year) not in ("", "<NA>", "nan", "None"):
+        return str(int(float(report_year)))
+    return None
+
+
+def document_years(frame: pd.DataFrame, by: str | None = None) -> dict[Any, dict[str, set[str]]]:
+    """The years the document rows of `frame` name, by body (a row's year is its report year and the
+    year its period ends), under each value of the column `by` (under None without it). Each distinct
+    (body, year) is looked at once, not each row: a page has a thousand rows of a few dozen."""
+    keys = [by] if by else []
+    rows = frame.loc[(frame["source_type"] == "document").to_numpy(dtype=bool)]
+    out: dict[Any, dict[str, set[str]]] = {}
+    for column, year_of in (("period_end", lambda end: str(end)[:4]), ("report_year", _named_year)):
+        distinct = rows[[*keys, "body", column]].drop_duplicates()
+        under = distinct[by].tolist() if by else [None] * len(distinct)
+        for key, body, value in zip(under, distinct["body"].tolist(), distinct[column].tolist(), strict=True):
+            if (year := year_of(value)) is not None:
+                out.setdefault(key, {}).setdefault(body, set()).add(year)
+    return out
+
+
+def page_documents(frame: pd.DataFrame, documents: set[tuple[str, str]],
+                   years: dict[str, set[str]] | None = None) -> frozenset[tuple[str, str]]:  # fmt: skip
     """The documents a page depends on: a page asks of the documents only whether a row's body and
     year has one (its link to the report) and which of its bodies have one at all (drawn in colour).
     So: the documents of its bodies in the years its document rows name (a row's year is its report
     year or the year its period ends), and for a body with a document in none of those years, its
-    first document only, to say it has one. Another year's document of a body then leaves the page as it is."""
-    named = set(frame["body"])
-    years: dict[str, set[str]] = {}
-    columns = (frame[c] for c in ("body", "report_year", "period_end", "source_type"))
-    for body, report_year, period_end, source_type in zip(*columns, strict=True):
-        if source_type != "document":  # a published row links to its URL, whatever the documents
-            continue
-        seen = years.setdefault(body, set())
-        seen.add(str(period_end)[:4])
-        if report_year is not pd.NA and str(report_year) not in ("", "<NA>", "nan", "None"):
-            seen.add(str(int(float(report_year))))
+    first document only, to say it has one. Another year's document of a body then leaves the page
+    as it is. `years`: document_years(frame)'s, when worked out already (for every page at once)."""
+    named = set(frame["body"].unique())
+    years = document_years(frame).get(None, {}) if years is None else years
     kept = {(b, y) for b, y in documents if y in years.get(b, ())}
     marked = {b for b, _ in kept}
     first: dict[str, str] = {}
@@ -114,14 +130,14 @@ def page_documents(frame: pd.DataFrame, documents: set[tuple[str, str]]) -> froz
 
 
 def work_of(indicator: Indicator, frame: pd.DataFrame, records: str, bodies, documents, date: str, css: str,
-            root: Path) -> PageWork:  # fmt: skip
+            root: Path, years: dict[str, set[str]] | None = None) -> PageWork:  # fmt: skip
     """The page's inputs, cut down to what it shows: its bodies, and their documents it asks about."""
-    named = set(frame["body"])
+    named = set(frame["body"].unique())
     return PageWork(
         indicator,
         frame.reset_index(drop=True),
         {b: dict(bodies[b]) for b in sorted(named) if b in bodies},
-        page_documents(frame, documents),
+        page_documents(frame, documents, years),
         date,
         css,
         str(root / FOLDER),
@@ -158,22 +174,6 @@ def page_key(work: PageWork) -> str:
     return digest.hexdigest()
 
 
-class TableRow(NamedTuple):
-    """One row of a page's table, every cell ready to print (Markup)."""
-
-    body: Markup
-    year: Markup
-    value: Markup
-    unit: Markup
-    period_kind: Markup
-    period: Markup
-    approx: Markup
-    source_type: str
-    href: Markup
-    source: Markup
-    link: Markup  # a published source's link ('' for a document's row)
-
-
 class _Escaped(dict):
     """Each distinct text escaped once, as the templates print it (report.fragments.escaped). Printable
     ASCII (a link to a report's row, a year) has nothing to clean, only to escape."""
@@ -186,21 +186,35 @@ class _Escaped(dict):
         return out
 
 
-def table_rows(rows: list[Row]) -> list[TableRow]:
-    """The page's table: a page of a thousand rows has a few dozen bodies, a handful of period kinds
-    and approx classes and few published sources, so each of those cells is rendered once (by the
-    macros of pages/indicator_cells.html.j2) and each distinct text is escaped once."""
+SENTENCE = '<a href="{}">报告中的句子 <span lang="en">sentence in the report</span></a>'  # a document row's source
+
+
+def table_rows(rows: list[Row]) -> Markup:
+    """The page's table rows, one <tr> a line, as one piece of markup: a page of a thousand rows has a
+    few dozen bodies, a handful of period kinds and approx classes and few published sources, so each
+    of those cells is rendered once (by the macros of pages/indicator_cells.html.j2), each distinct
+    text is escaped once (as a template prints it), and a row is put together here, not by a template
+    loop printing each of its cells."""
     macros = environment().get_template("pages/indicator_cells.html.j2").module
-    body = {b: macros.body(zh, en) for b, zh, en in {(r.body, r.body_zh, r.body_en) for r in rows}}
-    kind = {k: macros.period_kind(k) for k in {r.period_kind for r in rows}}
-    approx = {a: macros.approx(a) for a in {r.approx for r in rows}}
-    link = {h: macros.link(h) for h in {r.href for r in rows if r.source_type != "document"}}
+    body = {b: str(macros.body(zh, en)) for b, zh, en in {(r.body, r.body_zh, r.body_en) for r in rows}}
+    kind = {k: str(macros.period_kind(k)) for k in {r.period_kind for r in rows}}
+    approx = {a: str(macros.approx(a)) for a in {r.approx for r in rows}}
+    link = {h: str(macros.link(h)) for h in {r.href for r in rows if r.source_type != "document"}}
     text = _Escaped()
-    return [
-        TableRow(body[r.body], text[r.year], text[number(r.value)], text[r.unit], kind[r.period_kind], text[r.period],
-                 approx[r.approx], r.source_type, text[r.href], text[r.source], link.get(r.href, Markup("")))
-        for r in rows
-    ]  # fmt: skip
+    values = {v: text[number(v)] for v in {r.value for r in rows if r.value}}  # 0.0 and -0.0 print apart
+    out = []
+    for r in rows:
+        if r.source_type != "document":
+            source = link[r.href]
+        elif href := text[r.href]:
+            source = SENTENCE.format(str(href))
+        else:
+            source = str(text[r.source])
+        value = values[r.value] if r.value else text[number(r.value)]
+        out += ["<tr><td>", body[r.body], '</td><td class="n">', text[r.year], '</td><td class="n">', value, " ",
+                text[r.unit], "</td><td>", kind[r.period_kind], '<div class="en" lang="en">', text[r.period],
+                "</div></td><td>", approx[r.approx], "</td><td>", source, "</td></tr>\n"]  # fmt: skip
+    return Markup("".join(out))
 
 
 def write_page(work: PageWork) -> dict[str, Any]:

@@ -14,6 +14,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from operator import itemgetter
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -30,8 +32,9 @@ ANNUAL_KINDS = ("calendar_year", "session_year", "partial_year")
 BODY_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#F0E442")
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(NamedTuple):
+    """One figure of a page (a tuple: a page has thousands, made anew each time it is rendered)."""
+
     body: str
     body_zh: str
     body_en: str
@@ -65,21 +68,30 @@ PAGE_COLUMNS = ["body", "report_year", "period_start", "period_end", "value", "u
                 "source_type", "source", "start"]  # fmt: skip
 
 
+ROW_ORDER = itemgetter(0, 3, 4, 11)  # body, year, period, source
+
+
 def page_rows(frame: pd.DataFrame, bodies: dict[str, dict[str, str]], documents: set[tuple[str, str]]) -> list[Row]:
+    """The page's figures, sorted by body, year, period and source. What repeats from row to row (a
+    body's names, a row's year, its period) is worked out once for each distinct value."""
+    columns = [frame[c].tolist() for c in PAGE_COLUMNS]
+    names = {b: (bodies.get(b, {}).get("name_zh", b), bodies.get(b, {}).get("name_en", "")) for b in set(columns[0])}
+    years = {pair: _year(*pair) for pair in set(zip(columns[1], columns[3], strict=True))}
+    periods = {pair: str(f"{pair[0]}–{pair[1]}" if pair[0] != pair[1] else pair[1])
+               for pair in set(zip(columns[2], columns[3], strict=True))}  # fmt: skip
     rows = []
     for body, report_year, start_p, end_p, value, unit, period_kind, approx, source_type, source, start in zip(
-        *(frame[c].tolist() for c in PAGE_COLUMNS), strict=True
+        *columns, strict=True
     ):
-        names = bodies.get(body, {})
-        year = _year(report_year, end_p)
+        year = years[report_year, end_p]
         if source_type == "document":
             href = f"../{body}/{year}.html#fig-{int(start)}" if (body, year) in documents else ""
         else:
             href = str(source)
-        period = f"{start_p}–{end_p}" if start_p != end_p else end_p
-        rows.append(Row(body, names.get("name_zh", body), names.get("name_en", ""), year, str(period), float(value),
-                        unit, period_kind, approx, source_type, href, str(source)))  # fmt: skip
-    return sorted(rows, key=lambda x: (x.body, x.year, x.period, x.source))
+        zh, en = names[body]
+        rows.append(Row(body, zh, en, year, periods[start_p, end_p], float(value), unit, period_kind, approx,
+                        source_type, href, str(source)))  # fmt: skip
+    return sorted(rows, key=ROW_ORDER)
 
 
 def _term_years(row: Row) -> float:
@@ -94,8 +106,11 @@ def series_of(rows: Iterable[Row], indicator: Indicator) -> dict[str, dict[str, 
     """unit key -> body -> [(year, value, annualised)]: annual figures as they are, term totals per year
     of the term (plotted at the term's last year, marked)."""
     out: dict[str, dict[str, list[tuple[float, float, bool]]]] = {}
+    keys: dict[str, str] = {}  # each unit's key, worked out once (a page has a few units, thousands of rows)
     for r in rows:
-        key = chart_unit_key(indicator, r.unit)
+        key = keys.get(r.unit)
+        if key is None:
+            key = keys[r.unit] = chart_unit_key(indicator, r.unit)
         if r.period_kind in ANNUAL_KINDS and r.year.isdigit():
             point = (float(r.year), r.value, False)
         elif r.period_kind == "term_total" and _term_years(r) and r.year.isdigit():

@@ -52,13 +52,21 @@ def num(value: float) -> str:
 
 def xml_text(text: str) -> str:
     """Text for an XML element, on one line: escaped, without the characters XML 1.0 forbids (an
-    image with one would not show at all)."""
-    kept = "".join(" " if c in "\t\n\r" else c for c in str(text) if not _forbidden(c))
-    return escape(kept)
+    image with one would not show at all). A chart writes thousands (every coordinate): printable
+    ASCII, most of them, has nothing to drop or join, and the rest is one str.translate."""
+    text = str(text)
+    return escape(text if text.isascii() and text.isprintable() else text.translate(_ONE_LINE_XML))
 
 
 def _forbidden(c: str) -> bool:
     return (c < " " and c not in "\t\n\r") or "\ud800" <= c <= "\udfff" or c in "\ufffe\uffff"
+
+
+# each character XML 1.0 forbids dropped, a tab or line break made a space
+_ONE_LINE_XML: dict[int, int | None] = {
+    **{n: None for n in (*range(0x20), *range(0xD800, 0xE000), 0xFFFE, 0xFFFF) if _forbidden(chr(n))},
+    **{ord(c): ord(" ") for c in "\t\n\r"},
+}
 
 
 def points(pts: Iterable[tuple[float, float]]) -> str:
