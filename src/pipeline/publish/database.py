@@ -422,24 +422,32 @@ def _lookup(con: sqlite3.Connection, name: str, staged: dict[str, pa.Table]) -> 
     if not len(whole[0]):
         return ids
     inverse, first = _combined(whole)
-    values = [t.take(pa.array(code[first])).to_pylist() for t, code in zip(texts, whole, strict=True)]
-    combos = list(zip(*values, strict=True))
-    found = np.array(_by_body(combos) if lookup.by_body else [_digest_id(c) for c in combos], dtype=np.int64)
+    distinct = [t.take(pa.array(code[first])) for t, code in zip(texts, whole, strict=True)]
+    found = _by_body(distinct) if lookup.by_body else _hashed(distinct)
     if len(np.unique(found)) != len(found):
         raise DataCheckError(f"{name}: two distinct rows have one id")
-    columns = ", ".join(_quote(_stored_name(c)) for c in lookup.columns)
-    con.execute(f"DROP TABLE IF EXISTS temp.{name}_new")
-    con.execute(f"CREATE TEMP TABLE {name}_new AS SELECT * FROM main.{name} WHERE 0")
+    # into the lookup itself when it is empty (a fresh build), else by way of a table of them, to
+    # find an id already standing for other texts (a collision: fails loudly)
+    empty = con.execute(f"SELECT 1 FROM main.{name} LIMIT 1").fetchone() is None
+    into = f"main.{name}" if empty else f"temp.{name}_new"
+    if not empty:
+        con.execute(f"DROP TABLE IF EXISTS {into}")
+        con.execute(f"CREATE TEMP TABLE {name}_new AS SELECT * FROM main.{name} WHERE 0")
     marks = ", ".join("?" for _ in range(len(lookup.columns) + 1))
+    order = np.argsort(found, kind="stable")  # in id order, a batch at a time
     cells = [_cells(c) for c in lookup.columns]
-    rows = zip(found.tolist(), *(convert(list(v)) for convert, v in zip(cells, values, strict=True)), strict=True)
-    con.executemany(f"INSERT INTO temp.{name}_new VALUES ({marks})", rows)
-    same = " AND ".join(f"m.{_quote(_stored_name(c))} IS n.{_quote(_stored_name(c))}" for c in lookup.columns)
-    clash = con.execute(f"SELECT n.id FROM temp.{name}_new n JOIN main.{name} m ON m.id = n.id WHERE NOT ({same})")
-    if clash.fetchone() is not None:
-        raise DataCheckError(f"{name}: two distinct rows have one id")
-    con.execute(f"INSERT OR IGNORE INTO main.{name} (id, {columns}) SELECT * FROM temp.{name}_new ORDER BY id")
-    con.execute(f"DROP TABLE temp.{name}_new")
+    con.executemany(
+        f"INSERT INTO {into} VALUES ({marks})",
+        _rows([found[order], *(d.take(pa.array(order)) for d in distinct)], [None, *cells]),
+    )
+    if not empty:
+        same = " AND ".join(f"m.{_quote(_stored_name(c))} IS n.{_quote(_stored_name(c))}" for c in lookup.columns)
+        clash = f"SELECT n.id FROM {into} n JOIN main.{name} m ON m.id = n.id WHERE NOT ({same})"
+        if con.execute(clash).fetchone() is not None:
+            raise DataCheckError(f"{name}: two distinct rows have one id")
+        columns = ", ".join(_quote(_stored_name(c)) for c in lookup.columns)
+        con.execute(f"INSERT OR IGNORE INTO main.{name} (id, {columns}) SELECT * FROM {into} ORDER BY id")
+        con.execute(f"DROP TABLE {into}")
     at = 0
     for table, keep in zip(names, kept, strict=True):
         count = int(keep.sum())
@@ -453,17 +461,30 @@ def _body_base(body: str) -> int:
     return _digest_id(["body", body], 63 - RUN_BITS) << RUN_BITS
 
 
-def _by_body(combos: list[tuple]) -> list[int]:
+def _hashed(distinct: list[pa.Array]) -> np.ndarray:
+    """Each distinct combination's content id (_digest_id), a batch at a time."""
+    found = np.zeros(len(distinct[0]), dtype=np.int64)
+    for at in range(0, len(found), BATCH_ROWS):
+        texts = [d[at : at + BATCH_ROWS].to_pylist() for d in distinct]
+        found[at : at + BATCH_ROWS] = [_digest_id(c) for c in zip(*texts, strict=True)]
+    return found
+
+
+def _by_body(distinct: list[pa.Array]) -> np.ndarray:
     """Ids of a lookup `by_body`: its body's base plus the entry's place among the body's entries
-    (in the order of their texts)."""
-    found = [0] * len(combos)
-    body, base, place = None, 0, 0
-    for i in sorted(range(len(combos)), key=lambda i: [c or "" for c in combos[i]]):
-        if combos[i][0] != body:
-            body, base, place = combos[i][0], _body_base(combos[i][0]), 0
-        if place >= 1 << RUN_BITS:
-            raise DataCheckError(f"{body}: more than {1 << RUN_BITS} entries of one body")
-        found[i], place = base + place, place + 1
+    in the order of their texts (code points: Arrow's order of UTF-8 bytes)."""
+    names = [str(i) for i in range(len(distinct))]
+    order = pc.sort_indices(pa.table(distinct, names=names), sort_keys=[(n, "ascending") for n in names])
+    encoded = pc.dictionary_encode(distinct[0].take(order))
+    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    at = np.arange(len(codes))
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else at
+    place = at - np.repeat(starts, np.diff(np.r_[starts, len(codes)]))
+    if len(place) and int(place.max()) >= 1 << RUN_BITS:
+        raise DataCheckError(f"more than {1 << RUN_BITS} entries of one body")
+    bases = np.array([_body_base(b) for b in encoded.dictionary.to_pylist()] or [0], dtype=np.int64)
+    found = np.zeros(len(codes), dtype=np.int64)
+    found[order.to_numpy()] = bases[codes] + place
     return found
 
 
@@ -580,6 +601,8 @@ def load(con: sqlite3.Connection, tables: dict[str, Path], whole: bool) -> dict[
         if staged:
             for n, row_ids in _lookup(con, lookup, staged).items():
                 ids[n][lookup] = row_ids
+                if unused.get(lookup):  # pointed at by a row written now: in use, no need to look for others
+                    unused[lookup].difference_update(np.unique(row_ids).tolist())
     del keys
     counts: dict[str, int] = {}
     for name in tables:
