@@ -216,3 +216,27 @@ def test_the_views_read_in_order_without_sorting(tmp_path):
         plan = " ".join(r[-1] for r in con.execute(f"EXPLAIN QUERY PLAN SELECT * FROM {name}"))
         assert "TEMP B-TREE" not in plan, plan
     con.close()
+
+
+def test_the_publish_step_updates_the_database_it_recorded(tmp_path, spy):
+    from pipeline.publish.corpus import _database_base, _publish_one
+
+    folder = write(tmp_path / "processed", corpus(("a", 2020)))
+    _publish_one(("database", (str(folder), _database_base(None))))  # nothing recorded: built
+    recorded = {"sha256": sha(folder / NAME), "rows": {}}
+    write(folder, corpus(("a", 2020), ("a", 2021)))
+    _publish_one(("database", (str(folder), _database_base(recorded))))
+    assert spy == ["fresh", "update"]
+    assert _database_base({"rows": {}}) is None and _database_base("junk") is None
+
+
+def test_two_texts_under_one_id_fail_loudly(tmp_path, monkeypatch):
+    import numpy as np
+
+    from pipeline.errors import DataCheckError
+
+    folder = write(tmp_path / "processed", corpus(("a", 2020), ("b", 2020)))
+    monkeypatch.setattr(database, "_hashed", lambda distinct: np.ones(len(distinct[0]), dtype=np.int64))
+    with pytest.raises(DataCheckError, match="one id"):
+        write_database(folder)
+    assert not (folder / NAME).exists()

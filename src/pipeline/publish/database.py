@@ -586,6 +586,10 @@ def load(con: sqlite3.Connection, tables: dict[str, Path], whole: bool) -> dict[
     unused: dict[str, set[int]] = {}
     for name in factored:
         header, parts[name] = scan(tables[name])
+        if any(LOOKUPS[n].by_body for n in FACTORED[name]):  # two bodies' sentences under one base: fail loudly
+            bodies = {p.body for p in parts[name]}
+            if len({_body_base(b) for b in bodies}) != len(bodies):
+                raise DataCheckError(f"{tables[name]}: two bodies' ids collide")
         old = {} if whole else _stored_parts(con, name)
         new = {(p.body, p.run): p.sha256 for p in parts[name]}
         # a body whose rows changed anywhere is read again whole (its entries of a lookup `by_body` with it)
@@ -708,17 +712,17 @@ def write_database(
     fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".work", dir=target.parent)
     os.close(fd)
     work = Path(name)  # the file changed on its way; `final` its canonical copy, renamed over `target`
-    with atomic_path(target) as final:
-        final.unlink()
-        try:
+    try:
+        with atomic_path(target) as final:
+            final.unlink()
             if base_sha256 and target.is_file() and sha256_of(target) == base_sha256:
                 try:
                     return _update(target, tables, work, final)
-                except (sqlite3.Error, DataCheckError, OSError, ValueError, KeyError, pa.ArrowException):
-                    final.unlink(missing_ok=True)  # any doubt: built from scratch
+                except Exception:  # any doubt about the base: the fresh build says what is wrong
+                    final.unlink(missing_ok=True)
             return _fresh(tables, work, final)
-        finally:
-            work.unlink(missing_ok=True)
+    finally:
+        work.unlink(missing_ok=True)
 
 
 def search(database: Path, query: str) -> list[tuple[str, str, int, str]]:
