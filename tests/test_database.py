@@ -215,6 +215,9 @@ def test_the_views_read_in_order_without_sorting(tmp_path):
     for name in ("figures", "comparison"):
         plan = " ".join(r[-1] for r in con.execute(f"EXPLAIN QUERY PLAN SELECT * FROM {name}"))
         assert "TEMP B-TREE" not in plan, plan
+        plan = " ".join(r[-1] for r in con.execute(f"EXPLAIN QUERY PLAN SELECT * FROM {name} WHERE body = 'b'"))
+        assert "SEARCH r USING INTEGER PRIMARY KEY" in plan, plan  # a body's rows alone are read
+        assert len(con.execute(f"SELECT * FROM {name} WHERE body = 'b'").fetchall()) == (4 if name == "figures" else 3)
     con.close()
 
 

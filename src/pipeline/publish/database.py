@@ -53,6 +53,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import itertools
 import json
 import mmap
@@ -117,6 +118,8 @@ RUN_BITS = 24  # a part's rows are ids lo .. lo + rows - 1: at most 2**24 rows i
 SCAN_BYTES = 1 << 24  # the CSV scanned for its records' starts this many bytes at a time
 CELL_BYTES, CELL_ROWS = 32, 1 << 16  # records' first cells compared as this many bytes, so many records at a time
 FTS_HASH_BYTES = 256 << 20  # the full-text index's pending terms (memory) before it writes a segment
+PART_BY = "body"  # every factored table's first column: its parts are runs of one value of it
+assert all(TABLES[n][0][0] == PART_BY for n in FACTORED) and SENTENCE[0] == ORIGIN[0] == PART_BY
 SCHEMA_VERSION = 1  # the schema cookie every file is written with, whatever DDL its history ran
 KEYS = {lookup.key for lookup in LOOKUPS.values()}
 CACHE_KIB = 16 * 1024  # the build's page cache
@@ -254,9 +257,9 @@ def _record_starts(data: np.ndarray) -> np.ndarray:
 
 
 def _first_cell(cell: bytes) -> str:
-    """A record's first cell (its body) from its bytes up to the first comma."""
+    """A record's first cell (its body) from its bytes up to the first comma (the whole record when quoted)."""
     text = cell.decode("utf-8", errors="replace").rstrip("\r\n")
-    return next(csv.reader([text]), [""])[0] if text.startswith('"') else text
+    return next(csv.reader(io.StringIO(text, newline="")), [""])[0] if text.startswith('"') else text
 
 
 def _new_cells(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray | None:
@@ -318,8 +321,9 @@ def scan(path: Path) -> tuple[bytes, list[Part]]:
 
 
 def _cut(view: Any, start: int, end: int) -> int:
+    """Where a record's first cell ends: its first comma (or the record's end when it is quoted)."""
     cut = view.find(b",", start, end)
-    return cut if cut >= 0 else end
+    return end if cut < 0 or view[start] == 34 else cut
 
 
 def _part(view: Any, body: str, runs: dict[str, int], start: int, end: int, rows: int) -> Part:
@@ -379,7 +383,9 @@ def _view(con: sqlite3.Connection, name: str) -> None:
     moved = _moved_to(name)
     picks = []
     for column in TABLES[name][0]:
-        if column in moved:
+        if column == PART_BY:  # the part's own (the same text): a query of one body reads its parts alone
+            picks.append(f"p.{_quote(column)}")
+        elif column in moved:
             stored = _stored_name(column)
             alias = f" AS {_quote(column)}" if stored != column else ""
             picks.append(f"{moved[column]}.{_quote(stored)}{alias}")
