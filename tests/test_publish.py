@@ -256,7 +256,10 @@ def test_awkward_cells_reach_the_database_as_the_csv_module_reads_them(built, tm
     write_database(tmp_path, tmp_path / "db.sqlite")
     con = sqlite3.connect(tmp_path / "db.sqlite")
     stored = con.execute("SELECT * FROM figures").fetchall()
-    sentence_ids = con.execute("SELECT sentence_id FROM figure_rows ORDER BY rowid").fetchall()
+    sentence_ids = con.execute(  # in the CSV's order: the parts', then each part's rows'
+        "SELECT r.sentence_id FROM figure_parts p CROSS JOIN figure_rows r ON r.id BETWEEN p.lo AND p.hi "
+        "ORDER BY p.ord, r.id"
+    ).fetchall()
     con.close()
     assert stored == typed_rows(tmp_path / "figures.csv", rows[0])
     assert stored[documents[0] - 1][at] == 'a "quoted", comma\r\nand a\rline\nbreak 常委会会议'

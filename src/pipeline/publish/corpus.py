@@ -113,11 +113,20 @@ def _database_standing(processed: Path, key: dict[str, Any], recorded: Any) -> b
         return False
 
 
+def _database_base(recorded: Any) -> str | None:
+    """The sha256 the last database was recorded with: write_database updates that file when it
+    still has those bytes (and this code's layout), else builds it from scratch."""
+    sha = recorded.get("sha256") if isinstance(recorded, dict) else None
+    return sha if isinstance(sha, str) else None
+
+
 def _publish_one(item: tuple[str, Any]) -> Any:
-    """One piece of the step, in a worker or here: ("database", processed folder) or ("page", PageWork)."""
+    """One piece of the step, in a worker or here: ("database", (processed folder, the last one's
+    recorded sha256 or None)) or ("page", PageWork)."""
     kind, what = item
     if kind == "database":
-        return write_database(Path(what))
+        folder, base = what
+        return write_database(Path(folder), base_sha256=base)
     return pages_.write_page(what)
 
 
@@ -189,7 +198,7 @@ class Publishing:
     root: Path
     processed: Path
     date: str
-    todo: list[tuple[str, Any]]  # ("database", folder) when it has to be built again, else []
+    todo: list[tuple[str, Any]]  # ("database", (folder, base)) when it has to be built again, else []
     database: dict[str, Any]  # what the manifest records of it (its key; rows and sha256 once standing)
     recorded: dict[str, Any]  # the pages as the manifest recorded them
     building: Callable[[], list] = lambda: []
@@ -226,7 +235,7 @@ def prepare(
     if _database_standing(processed, database["key"], before.get("database")):
         database = before["database"]
     else:
-        todo.append(("database", str(processed)))
+        todo.append(("database", (str(processed), _database_base(before.get("database")))))
     recorded = before.get("pages") if isinstance(before.get("pages"), dict) else {}
     return Publishing(css, root, processed, date, todo, database, recorded)
 

@@ -15,28 +15,52 @@ what repeats is stored once:
 - `notes`: each distinct (note, note_zh) of the comparison once; `baselines`: each figure compared
   with once (baseline_body, its period, kind and source); `comparison_rows.note_id` and
   `.baseline_id` point at them. At 1,000 documents the comparison's 370,792 rows say 120,633 notes
-  of 4,009 baselines: the file went from 250 to 160 MB.
+  of 4,009 baselines: the file went from 250 to 160 MB (188 MB with the 64-bit ids below, issue 12).
 - `evidence_fts`: an FTS5 index over `sentences` (external content: it keeps no copy of the text)
   with the `trigram` tokenizer, so a Chinese substring of three or more characters finds its
   sentences: SELECT sentence, body, report_year FROM evidence_fts WHERE evidence_fts MATCH '常委会会议'.
 
-Python's sqlite3 opens it as it is; so does datasette. Built from scratch in a temporary file beside
-the target and renamed over it: the same CSVs give the same bytes. The full-text index is written
-before the large tables, so the pages its merge frees are filled by them and no VACUUM (a copy of
-the whole file) is needed.
+Python's sqlite3 opens it as it is; so does datasette.
+
+One canonical form, whatever the history (the same CSVs give the same bytes):
+- a lookup's id is derived from its content (63 bits of a BLAKE2b of its texts), so adding rows
+  elsewhere never shifts it; `sentences` are numbered per body (a body's base, then each of its
+  sentences in order), so the full-text index's row ids stay close. Two texts under one id fail
+  loudly (DataCheckError).
+- a table's rows come in parts: each run of one body's rows in the CSV. `figure_parts` and
+  `comparison_parts` hold each part's place in the CSV (`ord`), its row ids (lo .. hi, derived
+  from (body, run): they never shift) and the sha256 of its bytes; the views read the parts in
+  order and each part's rows by id. `meta` holds the layout's version and the code's digest.
+- written last: the full-text index rebuilt (`rebuild`, `optimize`), then the file copied with
+  VACUUM INTO (its bytes depend on what it holds, not on the pages' history) to a temporary file
+  renamed over the target.
+
+So the last file can be updated rather than built again (write_database's `base_sha256`: the sha256
+it was recorded with): copied, the parts of the bodies whose bytes changed (or that are gone)
+deleted, their new rows inserted, lookup entries no row points at any more dropped. Any doubt (no
+base, other bytes, another code's layout or schema, an error on the way) and it is built from
+scratch. The old file stays as it was until the new one is renamed over it. At 1,000 documents
+plus one year of one body: ~3 s of CPU, against ~10 s for a fresh build.
 
 The CSVs are read with Arrow's reader (one thread, small blocks): first only the columns the
 lookups hold, dictionary-encoded, so each distinct sentence or note is held once in memory, and
 the lookups' ids come from those codes (numpy); then the rows, a block at a time, on their way into
-SQLite. Against staging every row as text in SQLite and factoring there, at 1,000 documents:
-15 -> 10 s of CPU, 231 -> 453 MB peak.
+SQLite. A CSV's parts are found from its bytes (numpy: the line breaks outside quotes, the first
+cell of each record).
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
+import io
 import itertools
+import json
+import mmap
+import os
+import shutil
 import sqlite3
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +74,7 @@ import pyarrow.csv as pacsv
 from pipeline import paths
 from pipeline.atomic import atomic_path
 from pipeline.errors import DataCheckError
+from pipeline.hashing import package_sha256, sha256_of
 from pipeline.publish.datapackage import TABLES, field
 
 NAME = "annual_figures.sqlite"
@@ -71,11 +96,14 @@ class Lookup:
     columns: tuple[str, ...]  # the tables' columns it holds
     moved: tuple[str, ...]  # of those, the ones the rows no longer carry (the view reads them from here)
     required: str = ""  # a column the rows that have one are not empty in (the others point at NULL)
+    # ids clustered by body, its first column (a body's base, then each of its entries in order), so
+    # that the full-text index's row ids stay close; a body's entries are all made again when it changes
+    by_body: bool = False
 
 
 # in the order they are written; `sentences` first, with its full-text index (see the module's doc)
 LOOKUPS = {
-    "sentences": Lookup("sentence_id", SENTENCE, ("evidence",), required="evidence"),
+    "sentences": Lookup("sentence_id", SENTENCE, ("evidence",), required="evidence", by_body=True),
     "labels": Lookup("label_id", LABEL, LABEL[1:]),
     "origins": Lookup("origin_id", ORIGIN, ORIGIN),
     "notes": Lookup("note_id", NOTE, NOTE),
@@ -84,6 +112,15 @@ LOOKUPS = {
 # the tables stored with their repeated parts factored out, and the lookups each row points at
 FACTORED = {"figures": ("origins", "labels", "sentences"), "comparison": ("labels", "notes", "baselines")}
 STORED = {"figures": "figure_rows", "comparison": "comparison_rows"}  # where a factored table's rows are
+PARTS = {"figures": "figure_parts", "comparison": "comparison_parts"}  # its parts: their order, ids and digests
+FORMAT = "parts-1"  # the file's layout (with the code's digest in `meta`): a base of another is not updated
+RUN_BITS = 24  # a part's rows are ids lo .. lo + rows - 1: at most 2**24 rows in one part
+SCAN_BYTES = 1 << 24  # the CSV scanned for its records' starts this many bytes at a time
+CELL_BYTES, CELL_ROWS = 32, 1 << 16  # records' first cells compared as this many bytes, so many records at a time
+FTS_HASH_BYTES = 256 << 20  # the full-text index's pending terms (memory) before it writes a segment
+PART_BY = "body"  # every factored table's first column: its parts are runs of one value of it
+assert all(TABLES[n][0][0] == PART_BY for n in FACTORED) and SENTENCE[0] == ORIGIN[0] == PART_BY
+SCHEMA_VERSION = 1  # the schema cookie every file is written with, whatever DDL its history ran
 KEYS = {lookup.key for lookup in LOOKUPS.values()}
 CACHE_KIB = 16 * 1024  # the build's page cache
 BLOCK_BYTES = 1 << 20  # the CSV reader's blocks: small, read in one thread, so it holds little beyond the table
@@ -124,14 +161,21 @@ def _csv_options(name: str, columns: Sequence[str], repeated: frozenset[str]) ->
     }
 
 
-def read_columns(name: str, path: Path, columns: Sequence[str]) -> pa.Table:
+Source = Path | bytes  # a processed CSV, or some of its parts' bytes after its header line
+
+
+def _opened(source: Source) -> Any:
+    return pa.BufferReader(source) if isinstance(source, bytes) else source
+
+
+def read_columns(name: str, source: Source, columns: Sequence[str]) -> pa.Table:
     """These columns of a processed CSV, whole and dictionary-encoded (what the lookups are made of)."""
-    return pacsv.read_csv(path, **_csv_options(name, columns, frozenset(columns)))
+    return pacsv.read_csv(_opened(source), **_csv_options(name, columns, frozenset(columns)))
 
 
-def read_batches(name: str, path: Path, columns: Sequence[str]) -> Iterator[pa.RecordBatch]:
+def read_batches(name: str, source: Source, columns: Sequence[str]) -> Iterator[pa.RecordBatch]:
     """These columns of a processed CSV, a block at a time: the rows are never all in memory."""
-    yield from pacsv.open_csv(path, **_csv_options(name, columns, frozenset()))
+    yield from pacsv.open_csv(_opened(source), **_csv_options(name, columns, frozenset()))
 
 
 Converter = Callable[[list[str]], list]
@@ -158,26 +202,6 @@ def _rows(columns: Sequence[pa.ChunkedArray | np.ndarray], converters: Sequence[
         yield from zip(*batch, strict=True)
 
 
-def _ranked(texts: pa.Array, integer: bool) -> np.ndarray:
-    """Each distinct text's place in a lookup's order: NULL ('') first, an integer field's by number,
-    others by code point (Arrow's order of UTF-8 bytes, SQLite's BINARY order)."""
-    if integer:
-        values = texts.to_pylist()
-        order = sorted(range(len(values)), key=lambda i: (values[i] != "", _as_integer(values[i])))
-    else:  # '' sorts first of all texts
-        order = pc.array_sort_indices(texts).to_numpy()
-    rank = np.empty(len(texts), dtype=np.int64)
-    rank[order] = np.arange(len(texts))
-    return rank
-
-
-def _as_integer(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        return 0  # as CAST(text AS INTEGER) orders what is not a number (never in our tables)
-
-
 def _sql_type(column: str) -> str:
     return "INTEGER" if column in KEYS else SQL_TYPES[field(column)["type"]]
 
@@ -192,6 +216,192 @@ def _create(con: sqlite3.Connection, name: str, columns: Sequence[str], key: str
     con.execute(f"CREATE TABLE {_quote(name)} ({', '.join(spec)})")
 
 
+def _digest_id(values: Sequence[str], bits: int = 63) -> int:
+    """A content-derived id: the first `bits` bits of a BLAKE2b of the texts (never 0, which is none)."""
+    digest = hashlib.blake2b(json.dumps(list(values), ensure_ascii=False).encode("utf-8"), digest_size=8).digest()
+    return (int.from_bytes(digest, "big") >> (64 - bits)) or 1
+
+
+# --- where each part (a run of one body's rows) of a processed CSV is, and what it holds
+
+
+@dataclass(frozen=True)
+class Part:
+    """A run of consecutive rows of one body in a processed CSV: its bytes' range and digest, and the
+    row ids it is stored under (lo .. lo + rows - 1, from (body, run) alone: they never shift)."""
+
+    body: str
+    run: int  # how many runs of this body come before it in the table (0 when its rows are together)
+    start: int
+    end: int
+    rows: int
+    sha256: str
+
+    @property
+    def lo(self) -> int:
+        return _digest_id([self.body, str(self.run)], 63 - RUN_BITS) << RUN_BITS
+
+
+def _record_starts(data: np.ndarray) -> np.ndarray:
+    """The byte offsets just after each line break outside quotes (where a record starts): a line
+    break is outside when an even number of quotes come before it."""
+    starts, parity = [], 0
+    for at in range(0, len(data), SCAN_BYTES):
+        piece = data[at : at + SCAN_BYTES]
+        quotes = np.flatnonzero(piece == 34)
+        breaks = np.flatnonzero(piece == 10)
+        outside = ((np.searchsorted(quotes, breaks) + parity) & 1) == 0
+        starts.append(breaks[outside] + (at + 1))
+        parity = (parity + len(quotes)) & 1
+    return np.concatenate(starts) if starts else np.zeros(0, dtype=np.int64)
+
+
+def _first_cell(cell: bytes) -> str:
+    """A record's first cell (its body) from its bytes up to the first comma (the whole record when quoted)."""
+    text = cell.decode("utf-8", errors="replace").rstrip("\r\n")
+    return next(csv.reader(io.StringIO(text, newline="")), [""])[0] if text.startswith('"') else text
+
+
+def _new_cells(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray | None:
+    """The records (indices) whose first cell differs from the one before's, the first included:
+    compared as their first CELL_BYTES bytes up to the first comma. None when a first cell is
+    quoted or longer (then each is read in Python)."""
+    width = np.arange(CELL_BYTES)
+    changed, last = [np.zeros(1, dtype=np.int64)], None
+    for at in range(0, len(starts), CELL_ROWS):
+        begin, end = starts[at : at + CELL_ROWS], ends[at : at + CELL_ROWS]
+        window = data[np.minimum(begin[:, None] + width, len(data) - 1)]
+        commas = window == 44
+        first = commas.argmax(axis=1)
+        if not commas.any(axis=1).all() or (first >= end - begin).any() or (window[:, 0] == 34).any():
+            return None
+        cells = np.where(width < first[:, None], window, 0)
+        if last is not None:
+            cells = np.concatenate([last, cells])
+        step = np.flatnonzero((cells[1:] != cells[:-1]).any(axis=1)) + 1
+        changed.append(step + (at - (last is not None)))
+        last = cells[-1:]
+    return np.unique(np.concatenate(changed))
+
+
+def scan(path: Path) -> tuple[bytes, list[Part]]:
+    """A processed CSV's header line (its bytes) and its parts, in order."""
+    with path.open("rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size == 0:
+            return b"", []
+        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view:
+            data = np.frombuffer(view, dtype=np.uint8)
+            starts = _record_starts(data)
+            if not len(starts):
+                del data
+                return bytes(view), []
+            header = bytes(view[: int(starts[0])])
+            bounds = starts[starts < size]
+            ends = np.append(bounds[1:], size)
+            firsts = _new_cells(data, bounds, ends) if len(bounds) else np.zeros(0, dtype=np.int64)
+            if firsts is None:
+                cells = [
+                    _first_cell(view[s : _cut(view, s, e)]) for s, e in zip(bounds.tolist(), ends.tolist(), strict=True)
+                ]
+                firsts = np.array([i for i in range(len(cells)) if not i or cells[i] != cells[i - 1]], dtype=np.int64)
+            del data
+            runs: dict[str, int] = {}
+            parts: list[Part] = []
+            edges = [*firsts.tolist(), len(bounds)]
+            for i, j in itertools.pairwise(edges):
+                start, end = int(bounds[i]), int(ends[j - 1])
+                body = _first_cell(view[start : _cut(view, start, end)])
+                parts.append(_part(view, body, runs, start, end, j - i))
+    if len({p.lo for p in parts}) != len(parts):
+        raise DataCheckError(f"{path}: two parts' row ids collide")
+    if any(p.rows >= 1 << RUN_BITS for p in parts):
+        raise DataCheckError(f"{path}: a part of more than {1 << RUN_BITS} rows")
+    return header, parts
+
+
+def _cut(view: Any, start: int, end: int) -> int:
+    """Where a record's first cell ends: its first comma (or the record's end when it is quoted)."""
+    cut = view.find(b",", start, end)
+    return end if cut < 0 or view[start] == 34 else cut
+
+
+def _part(view: Any, body: str, runs: dict[str, int], start: int, end: int, rows: int) -> Part:
+    run = runs.get(body, 0)
+    runs[body] = run + 1
+    return Part(body, run, start, end, rows, hashlib.sha256(view[start:end]).hexdigest())
+
+
+# --- the schema
+
+
+def _schema(con: sqlite3.Connection, tables: Sequence[str]) -> None:
+    """Every table, index and view of the file, empty."""
+    factored = [n for n in FACTORED if n in tables]
+    for name, lookup in LOOKUPS.items():
+        if any(name in FACTORED[n] for n in factored):
+            _create(con, name, lookup.columns, key="id")
+    if "sentences" in LOOKUPS and any("sentences" in FACTORED[n] for n in factored):
+        con.execute(
+            "CREATE VIRTUAL TABLE evidence_fts USING fts5(sentence, body UNINDEXED, report_year UNINDEXED, "
+            'source UNINDEXED, content="sentences", content_rowid="id", tokenize="trigram")'
+        )
+        con.execute("INSERT INTO evidence_fts (evidence_fts, rank) VALUES ('automerge', 0)")  # one merge, at the end
+        # the rebuild's terms held in memory, written once: half the CPU of flushing 1 MiB at a time and merging
+        con.execute(f"INSERT INTO evidence_fts (evidence_fts, rank) VALUES ('hashsize', {FTS_HASH_BYTES})")
+    for name in tables:
+        if name in FACTORED:
+            moved = _moved_to(name)
+            kept = [c for c in TABLES[name][0] if c not in moved]
+            _create(con, STORED[name], [*kept, *(LOOKUPS[n].key for n in FACTORED[name])], key="id")
+            con.execute(
+                f"CREATE TABLE {PARTS[name]} (ord INTEGER PRIMARY KEY, body TEXT, run INTEGER, "
+                "lo INTEGER, hi INTEGER, rows INTEGER, sha256 TEXT)"
+            )
+            _view(con, name)
+        else:
+            _create(con, name, TABLES[name][0])
+    con.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
+
+
+def _schema_rows(con: sqlite3.Connection) -> list[tuple]:
+    return con.execute("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name").fetchall()
+
+
+def _meta() -> list[tuple[str, str]]:
+    return [("code", package_sha256()), ("format", FORMAT)]
+
+
+def _moved_to(name: str) -> dict[str, str]:
+    """The columns of `name` its rows do not carry -> the lookup holding them."""
+    return {c: lookup for lookup in FACTORED[name] for c in LOOKUPS[lookup].moved}
+
+
+def _view(con: sqlite3.Connection, name: str) -> None:
+    """`name` as the package's table: its fields in order, from the stored rows and their lookups,
+    in the CSV's order (its parts' order, then each part's rows')."""
+    moved = _moved_to(name)
+    picks = []
+    for column in TABLES[name][0]:
+        if column == PART_BY:  # the part's own (the same text): a query of one body reads its parts alone
+            picks.append(f"p.{_quote(column)}")
+        elif column in moved:
+            stored = _stored_name(column)
+            alias = f" AS {_quote(column)}" if stored != column else ""
+            picks.append(f"{moved[column]}.{_quote(stored)}{alias}")
+        else:
+            picks.append(f"r.{_quote(column)}")
+    joins = " ".join(f"LEFT JOIN {n} ON {n}.id = r.{LOOKUPS[n].key}" for n in FACTORED[name])
+    body = (
+        f"SELECT {', '.join(picks)} FROM {PARTS[name]} p CROSS JOIN {STORED[name]} r "
+        f"ON r.id BETWEEN p.lo AND p.hi {joins} ORDER BY p.ord, r.id"
+    )
+    con.execute(f"CREATE VIEW {_quote(name)} AS {body}")
+
+
+# --- rows in
+
+
 def _codes(tables: Sequence[pa.Table], column: str) -> tuple[pa.Array, list[np.ndarray]]:
     """One column over the tables as integer codes into one array of its distinct texts."""
     both = pa.chunked_array([chunk for t in tables for chunk in t.column(column).chunks], type=DICTIONARY)
@@ -204,9 +414,8 @@ def _codes(tables: Sequence[pa.Table], column: str) -> tuple[pa.Array, list[np.n
 
 
 def _combined(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Rows of ranks (one array per column) -> each row's place among the distinct rows in their
-    order (column by column), and the first row of each. Renumbered column by column (np.unique
-    sorts), so the combined number never overflows and keeps the order."""
+    """Rows of codes (one array per column) -> each row's place among the distinct rows, and the
+    first row of each. Renumbered column by column (np.unique), so the number never overflows."""
     inverse = np.zeros(len(columns[0]), dtype=np.int64)
     for column in columns:
         _, inverse = np.unique(inverse * (int(column.max(initial=0)) + 1) + column, return_inverse=True)
@@ -215,9 +424,9 @@ def _combined(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _lookup(con: sqlite3.Connection, name: str, staged: dict[str, pa.Table]) -> dict[str, np.ndarray]:
-    """Table `name` (id, its columns): each distinct combination of its columns in the staged tables
-    once, ids in the order of its columns' values (_ranked); returns each staged table's ids, row by
-    row (0: none)."""
+    """The distinct combinations of lookup `name`'s columns in the staged tables added to it (those
+    not there yet), each under its content's id (_digest_id); returns each staged table's ids, row
+    by row (0: none). Two combinations under one id fail loudly."""
     lookup = LOOKUPS[name]
     names, tables = list(staged), list(staged.values())
     texts, codes = [], []
@@ -231,46 +440,75 @@ def _lookup(con: sqlite3.Connection, name: str, staged: dict[str, pa.Table]) -> 
         kept = [column != empty for column in codes[at]]
     else:
         kept = [np.ones(len(t), dtype=bool) for t in tables]
-    ranks = [_ranked(t, field(c)["type"] == "integer") for t, c in zip(texts, lookup.columns, strict=True)]
-    columns = [
-        np.concatenate([rank[c[keep]] for c, keep in zip(per_table, kept, strict=True)])
-        for rank, per_table in zip(ranks, codes, strict=True)
-    ]
-    inverse, first = _combined(columns)
     whole = [np.concatenate([c[keep] for c, keep in zip(per_table, kept, strict=True)]) for per_table in codes]
-    _create(con, name, lookup.columns, key="id")
+    ids = {n: np.zeros(len(keep), dtype=np.int64) for n, keep in zip(names, kept, strict=True)}
+    if not len(whole[0]):
+        return ids
+    inverse, first = _combined(whole)
+    distinct = [t.take(pa.array(code[first])) for t, code in zip(texts, whole, strict=True)]
+    found = _by_body(distinct) if lookup.by_body else _hashed(distinct)
+    if len(np.unique(found)) != len(found):
+        raise DataCheckError(f"{name}: two distinct rows have one id")
+    # into the lookup itself when it is empty (a fresh build), else by way of a table of them, to
+    # find an id already standing for other texts (a collision: fails loudly)
+    empty = con.execute(f"SELECT 1 FROM main.{name} LIMIT 1").fetchone() is None
+    into = f"main.{name}" if empty else f"temp.{name}_new"
+    if not empty:
+        con.execute(f"DROP TABLE IF EXISTS {into}")
+        con.execute(f"CREATE TEMP TABLE {name}_new AS SELECT * FROM main.{name} WHERE 0")
     marks = ", ".join("?" for _ in range(len(lookup.columns) + 1))
-    # each distinct row's texts, in id order, taken from the dictionaries a batch at a time
-    values = [t.take(pa.array(code[first])) for t, code in zip(texts, whole, strict=True)]
+    order = np.argsort(found, kind="stable")  # in id order, a batch at a time
     cells = [_cells(c) for c in lookup.columns]
     con.executemany(
-        f"INSERT INTO {name} VALUES ({marks})", _rows([np.arange(1, len(first) + 1), *values], [None, *cells])
+        f"INSERT INTO {into} VALUES ({marks})",
+        _rows([found[order], *(d.take(pa.array(order)) for d in distinct)], [None, *cells]),
     )
-    ids, at = {}, 0
+    if not empty:
+        same = " AND ".join(f"m.{_quote(_stored_name(c))} IS n.{_quote(_stored_name(c))}" for c in lookup.columns)
+        clash = f"SELECT n.id FROM {into} n JOIN main.{name} m ON m.id = n.id WHERE NOT ({same})"
+        if con.execute(clash).fetchone() is not None:
+            raise DataCheckError(f"{name}: two distinct rows have one id")
+        columns = ", ".join(_quote(_stored_name(c)) for c in lookup.columns)
+        con.execute(f"INSERT OR IGNORE INTO main.{name} (id, {columns}) SELECT * FROM {into} ORDER BY id")
+        con.execute(f"DROP TABLE {into}")
+    at = 0
     for table, keep in zip(names, kept, strict=True):
-        row_ids = np.zeros(len(keep), dtype=np.int64)
-        row_ids[keep] = inverse[at : at + int(keep.sum())] + 1
-        at += int(keep.sum())
-        ids[table] = row_ids
+        count = int(keep.sum())
+        ids[table][keep] = found[inverse[at : at + count]]
+        at += count
     return ids
 
 
-def write_sentences(con: sqlite3.Connection, staged: dict[str, pa.Table]) -> dict[str, np.ndarray]:
-    """`sentences` and its full-text index `evidence_fts`, before the large tables are written."""
-    ids = _lookup(con, "sentences", staged)
-    con.execute(
-        "CREATE VIRTUAL TABLE evidence_fts USING fts5(sentence, body UNINDEXED, report_year UNINDEXED, "
-        'source UNINDEXED, content="sentences", content_rowid="id", tokenize="trigram")'
-    )
-    con.execute("INSERT INTO evidence_fts (evidence_fts, rank) VALUES ('automerge', 0)")  # one merge, at the end
-    con.execute("INSERT INTO evidence_fts (rowid, sentence) SELECT id, sentence FROM sentences ORDER BY id")
-    con.execute("INSERT INTO evidence_fts (evidence_fts) VALUES ('optimize')")
-    return ids
+def _body_base(body: str) -> int:
+    """The first id of a body's entries in a lookup `by_body`."""
+    return _digest_id(["body", body], 63 - RUN_BITS) << RUN_BITS
 
 
-def _moved_to(name: str) -> dict[str, str]:
-    """The columns of `name` its rows do not carry -> the lookup holding them."""
-    return {c: lookup for lookup in FACTORED[name] for c in LOOKUPS[lookup].moved}
+def _hashed(distinct: list[pa.Array]) -> np.ndarray:
+    """Each distinct combination's content id (_digest_id), a batch at a time."""
+    found = np.zeros(len(distinct[0]), dtype=np.int64)
+    for at in range(0, len(found), BATCH_ROWS):
+        texts = [d[at : at + BATCH_ROWS].to_pylist() for d in distinct]
+        found[at : at + BATCH_ROWS] = [_digest_id(c) for c in zip(*texts, strict=True)]
+    return found
+
+
+def _by_body(distinct: list[pa.Array]) -> np.ndarray:
+    """Ids of a lookup `by_body`: its body's base plus the entry's place among the body's entries
+    in the order of their texts (code points: Arrow's order of UTF-8 bytes)."""
+    names = [str(i) for i in range(len(distinct))]
+    order = pc.sort_indices(pa.table(distinct, names=names), sort_keys=[(n, "ascending") for n in names])
+    encoded = pc.dictionary_encode(distinct[0].take(order))
+    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    at = np.arange(len(codes))
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else at
+    place = at - np.repeat(starts, np.diff(np.r_[starts, len(codes)]))
+    if len(place) and int(place.max()) >= 1 << RUN_BITS:
+        raise DataCheckError(f"more than {1 << RUN_BITS} entries of one body")
+    bases = np.array([_body_base(b) for b in encoded.dictionary.to_pylist()] or [0], dtype=np.int64)
+    found = np.zeros(len(codes), dtype=np.int64)
+    found[order.to_numpy()] = bases[codes] + place
+    return found
 
 
 def _insert(con: sqlite3.Connection, name: str, columns: list, cells: list) -> None:
@@ -278,29 +516,33 @@ def _insert(con: sqlite3.Connection, name: str, columns: list, cells: list) -> N
     con.executemany(f"INSERT INTO {_quote(name)} VALUES ({marks})", _rows(columns, cells))
 
 
-def _factored(con: sqlite3.Connection, name: str, path: Path, ids: dict[str, np.ndarray]) -> int:
-    """The stored rows of `name` (STORED), in the CSV's order, read a block at a time: what its
-    lookups hold replaced by their ids (`ids`: lookup -> this table's ids, row by row). Returns
+def _factored(
+    con: sqlite3.Connection, name: str, source: Source, ids: dict[str, np.ndarray], rowids: np.ndarray
+) -> int:
+    """The stored rows of `name` (STORED) read from `source` a block at a time, under `rowids`: what
+    its lookups hold replaced by their ids (`ids`: lookup -> this table's ids, row by row). Returns
     how many rows."""
     moved = _moved_to(name)
     kept = [c for c in TABLES[name][0] if c not in moved]
     lookups = FACTORED[name]
-    _create(con, STORED[name], [*kept, *(LOOKUPS[n].key for n in lookups)])
-    cells = [_cells(c) for c in kept] + [None] * len(lookups)
+    cells = [None] + [_cells(c) for c in kept] + [None] * len(lookups)
     at = 0
-    for batch in read_batches(name, path, kept):
+    for batch in read_batches(name, source, kept):
         rows = batch.num_rows
-        _insert(con, STORED[name], [batch.column(c) for c in kept] + [ids[n][at : at + rows] for n in lookups], cells)
+        if at + rows > len(rowids):
+            raise DataCheckError(f"{name}: changed while the database was built from it")
+        columns = [rowids[at : at + rows], *(batch.column(c) for c in kept)]
+        _insert(con, STORED[name], columns + [ids[n][at : at + rows] for n in lookups], cells)
         at += rows
-    if any(len(ids[n]) != at for n in lookups):
-        raise DataCheckError(f"{path}: changed while the database was built from it")
+    if at != len(rowids) or any(len(ids[n]) != at for n in lookups):
+        raise DataCheckError(f"{name}: changed while the database was built from it")
     return at
 
 
 def _plain(con: sqlite3.Connection, name: str, path: Path) -> int:
-    """A table stored as it is, read a block at a time; returns how many rows."""
+    """A table stored as it is, read a block at a time, in place of what it held; returns how many rows."""
     columns = TABLES[name][0]
-    _create(con, name, columns)
+    con.execute(f"DELETE FROM {_quote(name)}")
     cells, at = [_cells(c) for c in columns], 0
     for batch in read_batches(name, path, columns):
         _insert(con, name, [batch.column(c) for c in columns], cells)
@@ -308,50 +550,163 @@ def _plain(con: sqlite3.Connection, name: str, path: Path) -> int:
     return at
 
 
-def _view(con: sqlite3.Connection, name: str) -> None:
-    """`name` as the package's table: its fields in order, from the stored rows and their lookups."""
-    moved = _moved_to(name)
-    picks = []
-    for column in TABLES[name][0]:
-        if column in moved:
-            stored = _stored_name(column)
-            alias = f" AS {_quote(column)}" if stored != column else ""
-            picks.append(f"{moved[column]}.{_quote(stored)}{alias}")
-        else:
-            picks.append(f"r.{_quote(column)}")
-    joins = " ".join(f"LEFT JOIN {n} ON {n}.id = r.{LOOKUPS[n].key}" for n in FACTORED[name])
-    body = f"SELECT {', '.join(picks)} FROM {STORED[name]} r {joins} ORDER BY r.rowid"
-    con.execute(f"CREATE VIEW {_quote(name)} AS {body}")
+def _stored_parts(con: sqlite3.Connection, name: str) -> dict[tuple[str, int], tuple[int, int, str]]:
+    rows = con.execute(f"SELECT body, run, lo, hi, sha256 FROM {PARTS[name]}").fetchall()
+    return {(body, run): (lo, hi, sha) for body, run, lo, hi, sha in rows}
 
 
-def build(con: sqlite3.Connection, tables: dict[str, Path]) -> dict[str, int]:
-    """Every table given (name -> its CSV) into `con`; returns the rows of each. The lookups are
-    made from their columns alone, read first; the rows follow a block at a time."""
+def _drop_rows(con: sqlite3.Connection, name: str, ranges: list[tuple[int, int]], unused: dict[str, set[int]]) -> None:
+    """The stored rows of `name` in these id ranges deleted; the lookup ids they pointed at noted in `unused`."""
+    keys = [(n, LOOKUPS[n].key) for n in FACTORED[name]]
+    for lo, hi in ranges:
+        where = f"FROM {STORED[name]} WHERE id BETWEEN ? AND ?"
+        for lookup, key in keys:
+            unused.setdefault(lookup, set()).update(
+                i for (i,) in con.execute(f"SELECT DISTINCT {key} {where} AND {key} IS NOT NULL", (lo, hi))
+            )
+        con.execute(f"DELETE {where}", (lo, hi))
+
+
+def _drop_unused(con: sqlite3.Connection, unused: dict[str, set[int]], tables: Sequence[str]) -> None:
+    """The lookups' entries among `unused` that no stored row points at any more deleted."""
+    for lookup, candidates in unused.items():
+        if not candidates:
+            continue
+        users = [f"SELECT {LOOKUPS[lookup].key} FROM {STORED[n]}" for n in tables if lookup in FACTORED.get(n, ())]
+        con.execute("CREATE TEMP TABLE unused (id INTEGER PRIMARY KEY)")
+        con.executemany("INSERT INTO temp.unused VALUES (?)", ((i,) for i in sorted(candidates)))
+        con.execute(
+            f"DELETE FROM {lookup} WHERE id IN (SELECT id FROM temp.unused) AND id NOT IN ({' UNION '.join(users)})"
+        )
+        con.execute("DROP TABLE temp.unused")
+
+
+def load(con: sqlite3.Connection, tables: dict[str, Path], whole: bool) -> dict[str, int]:
+    """The tables given (name -> its CSV) made what `con` holds: `whole` (an empty schema), every
+    part read; else only the parts whose bytes differ from what `con` records, the rows of the
+    others kept. Returns the rows of each table."""
     factored = [n for n in FACTORED if n in tables]
+    sources: dict[str, Source] = {}
+    rowids: dict[str, np.ndarray] = {}
+    parts: dict[str, list[Part]] = {}
+    unused: dict[str, set[int]] = {}
+    for name in factored:
+        header, parts[name] = scan(tables[name])
+        if any(LOOKUPS[n].by_body for n in FACTORED[name]):  # two bodies' sentences under one base: fail loudly
+            bodies = {p.body for p in parts[name]}
+            if len({_body_base(b) for b in bodies}) != len(bodies):
+                raise DataCheckError(f"{tables[name]}: two bodies' ids collide")
+        old = {} if whole else _stored_parts(con, name)
+        new = {(p.body, p.run): p.sha256 for p in parts[name]}
+        # a body whose rows changed anywhere is read again whole (its entries of a lookup `by_body` with it)
+        changed = {p.body for p in parts[name] if old.get((p.body, p.run), (0, 0, ""))[2] != p.sha256}
+        changed |= {body for (body, run), (_, _, sha) in old.items() if new.get((body, run)) != sha}
+        fresh = [p for p in parts[name] if whole or p.body in changed]
+        _drop_rows(con, name, sorted((lo, hi) for (body, _), (lo, hi, _) in old.items() if body in changed), unused)
+        for lookup in (n for n in FACTORED[name] if LOOKUPS[n].by_body and not whole):
+            con.executemany(
+                f"DELETE FROM {lookup} WHERE id BETWEEN ? AND ?",
+                ((_body_base(b), _body_base(b) + (1 << RUN_BITS) - 1) for b in sorted(changed)),
+            )
+        if whole:
+            sources[name] = tables[name]
+        else:
+            with tables[name].open("rb") as handle:
+                chunks = [header]
+                for p in fresh:
+                    handle.seek(p.start)
+                    chunks.append(handle.read(p.end - p.start))
+            sources[name] = b"".join(chunks)
+        rowids[name] = np.concatenate(
+            [np.zeros(0, dtype=np.int64), *(p.lo + np.arange(p.rows, dtype=np.int64) for p in fresh)]
+        )
     held = {n: sorted({c for lookup in FACTORED[n] for c in LOOKUPS[lookup].columns}) for n in factored}
-    keys = {n: read_columns(n, tables[n], held[n]) for n in factored}
+    keys = {n: read_columns(n, sources[n], held[n]) for n in factored}
     ids: dict[str, dict[str, np.ndarray]] = {n: {} for n in factored}  # table -> lookup -> its rows' ids
     for lookup in LOOKUPS:
         staged = {n: keys[n] for n in factored if lookup in FACTORED[n]}
-        if not staged:
-            continue
-        found = write_sentences(con, staged) if lookup == "sentences" else _lookup(con, lookup, staged)
-        for n, row_ids in found.items():
-            ids[n][lookup] = row_ids
-    del keys, staged
-    counts = {}
-    for name, path in tables.items():
+        if staged:
+            for n, row_ids in _lookup(con, lookup, staged).items():
+                ids[n][lookup] = row_ids
+                if unused.get(lookup):  # pointed at by a row written now: in use, no need to look for others
+                    unused[lookup].difference_update(np.unique(row_ids).tolist())
+    del keys
+    counts: dict[str, int] = {}
+    for name in tables:
         if name in FACTORED:
-            counts[name] = _factored(con, name, path, ids[name])
-            _view(con, name)
+            _factored(con, name, sources[name], ids[name], rowids[name])
+            con.execute(f"DELETE FROM {PARTS[name]}")
+            con.executemany(
+                f"INSERT INTO {PARTS[name]} VALUES (?, ?, ?, ?, ?, ?, ?)",
+                ((i, p.body, p.run, p.lo, p.lo + p.rows - 1, p.rows, p.sha256) for i, p in enumerate(parts[name], 1)),
+            )
+            counts[name] = sum(p.rows for p in parts[name])
         else:
-            counts[name] = _plain(con, name, path)
+            counts[name] = _plain(con, name, tables[name])
+    _drop_unused(con, unused, list(tables))
+    con.execute("DELETE FROM meta")
+    con.executemany("INSERT INTO meta VALUES (?, ?)", _meta())
+    if con.execute("SELECT 1 FROM sqlite_master WHERE name = 'evidence_fts'").fetchone():
+        con.execute("INSERT INTO evidence_fts (evidence_fts) VALUES ('rebuild')")
+        con.execute("INSERT INTO evidence_fts (evidence_fts) VALUES ('optimize')")
     return counts
 
 
-def write_database(processed: Path | None = None, target: Path | None = None) -> dict[str, int]:
+def _connect(path: Path) -> sqlite3.Connection:
+    con = sqlite3.connect(path, isolation_level=None)
+    for pragma in PRAGMAS:
+        con.execute(f"PRAGMA {pragma}")
+    con.execute("BEGIN")
+    return con
+
+
+def _finish(con: sqlite3.Connection, final: Path) -> None:
+    """The file written canonically (VACUUM INTO: its bytes depend on what it holds, not on its history)."""
+    con.execute(f"PRAGMA schema_version = {SCHEMA_VERSION}")  # DDL counted by history otherwise
+    con.execute("COMMIT")
+    con.execute("VACUUM INTO ?", (str(final),))
+
+
+def _update(base: Path, tables: dict[str, Path], work: Path, final: Path) -> dict[str, int]:
+    """`base` (a file this code wrote) copied to `work`, brought up to the CSVs, written to `final`."""
+    shutil.copyfile(base, work)
+    con = _connect(work)
+    try:
+        if con.execute("SELECT key, value FROM meta ORDER BY key").fetchall() != _meta():
+            raise DataCheckError(f"{base}: not this code's database")
+        empty = sqlite3.connect(":memory:")
+        try:
+            _schema(empty, list(tables))
+            if _schema_rows(empty) != _schema_rows(con):
+                raise DataCheckError(f"{base}: not the schema of these tables")
+        finally:
+            empty.close()
+        counts = load(con, tables, whole=False)
+        _finish(con, final)
+    finally:
+        con.close()
+    return counts
+
+
+def _fresh(tables: dict[str, Path], work: Path, final: Path) -> dict[str, int]:
+    work.unlink(missing_ok=True)
+    con = _connect(work)
+    try:
+        _schema(con, list(tables))
+        counts = load(con, tables, whole=True)
+        _finish(con, final)
+    finally:
+        con.close()
+    return counts
+
+
+def write_database(
+    processed: Path | None = None, target: Path | None = None, base_sha256: str | None = None
+) -> dict[str, int]:
     """Build the SQLite file from the processed CSVs present (figures.csv is required); returns the
-    rows of each table."""
+    rows of each table. With `base_sha256` (what the last one written was recorded as), the file at
+    `target`, when it has these bytes and this code's layout, is updated: only the parts of the
+    tables whose bytes changed are read again. Either way the bytes are those of a fresh build."""
     processed = processed or paths.PROCESSED
     target = target or processed / NAME
     if not (processed / "figures.csv").is_file():
@@ -359,17 +714,21 @@ def write_database(processed: Path | None = None, target: Path | None = None) ->
     tables = {n: processed / f"{n}.csv" for n in TABLES if (processed / f"{n}.csv").is_file()}
     for name, path in tables.items():
         check_header(name, path)
-    with atomic_path(target) as tmp:
-        tmp.unlink()
-        con = sqlite3.connect(tmp)
-        try:
-            for pragma in PRAGMAS:
-                con.execute(f"PRAGMA {pragma}")
-            counts = build(con, tables)
-            con.commit()
-        finally:
-            con.close()
-    return counts
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".work", dir=target.parent)
+    os.close(fd)
+    work = Path(name)  # the file changed on its way; `final` its canonical copy, renamed over `target`
+    try:
+        with atomic_path(target) as final:
+            final.unlink()
+            if base_sha256 and target.is_file() and sha256_of(target) == base_sha256:
+                try:
+                    return _update(target, tables, work, final)
+                except Exception:  # any doubt about the base: the fresh build says what is wrong
+                    final.unlink(missing_ok=True)
+            return _fresh(tables, work, final)
+    finally:
+        work.unlink(missing_ok=True)
 
 
 def search(database: Path, query: str) -> list[tuple[str, str, int, str]]:
