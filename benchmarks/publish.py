@@ -8,7 +8,7 @@ report-sized documents, 10 years per body, so 1,000 documents are 100 bodies x 1
 measures `pipeline run` three times: first, again (nothing changed), and after one more year of
 the first body. From the run's own step lines it takes the seconds of the publish step (data
 package, SQLite, indicator pages, downloads) and of the index, and what the publish step did (pages
-rendered and unchanged, the database rebuilt or not). It prints, side by side:
+rendered and unchanged, the database written or not). It prints, side by side:
 
 - per size and run: the run's wall time, the publish and index steps, the rest of the run, and the
   publish step as a share of the rest (issue 15: the pages and the database add at most 20 % at
@@ -97,7 +97,7 @@ def measure(where: Path, documents: int, years: int, seed: int, options: list[st
 
 
 def _parts(detail: str) -> str:
-    """What the publish step's line says it did ('database rebuilt 1, pages removed 0, …')."""
+    """What the publish step's line says it did ('database written 1, pages removed 0, …')."""
     return detail.split("): ", 1)[1] if "): " in detail else ("skipped" if not detail else "")
 
 

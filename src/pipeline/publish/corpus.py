@@ -6,7 +6,9 @@ indicator list, the downloads), which it also keeps in data/interim/.corpus/publ
 the index step. It redoes only what changed since it last ran (data/interim/.corpus/publish.json
 records what it wrote, with the keys it wrote it from):
 
-- the database is built again only when one of the tables it holds changed (or the code did);
+- the database is written again only when one of the tables it holds changed (or the code did):
+  updated from the last one where only some bodies' rows changed (publish.database), its bytes
+  those of a fresh build;
 - an indicator page is rendered again only when its rows or what else it shows changed
   (publish.pages); pages of indicators without data any more are removed;
 - the downloads under reports/downloads are hard links to the files in data/processed, so the
@@ -271,7 +273,7 @@ def finish(job: Publishing, pool: Any = None, executor: Callable[[int], Any] | N
     write_text_atomic(summary_path(), json.dumps(summary, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
     rendered_pages = sum(1 for kind, _ in done if kind == "page")
     work = {"pages rendered": rendered_pages, "pages unchanged": len(pages) - rendered_pages,
-            "pages removed": len(gone), "database rebuilt": int(("database", "") in done)}  # fmt: skip
+            "pages removed": len(gone), "database written": int(("database", "") in done)}  # fmt: skip
     return {**summary, "work": work}  # what was done: said on the step's line, not kept for the index
 
 
