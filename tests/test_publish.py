@@ -267,3 +267,15 @@ def test_awkward_cells_reach_the_database_as_the_csv_module_reads_them(built, tm
     assert sentence_ids[documents[2] - 1] == (None,) and stored[documents[2] - 1][at] is None
     found = search(tmp_path / "db.sqlite", "line\nbreak")
     assert found and all("line\nbreak" in s for s, *_ in found)
+
+
+def test_the_data_date_is_the_newest_date_the_panel_carries(tmp_path):
+    import pandas as pd
+
+    from pipeline.publish.datapackage import data_date
+
+    dates = ["2023-05-01", None, "", "n.d.", "2024-01-02T08:00:00", "2023-12-31"] * 1000
+    pd.DataFrame({"source_date": dates}).to_parquet(tmp_path / "figures.parquet")
+    assert data_date(tmp_path) == "2024-01-02"  # each distinct value read once, the undated ones left out
+    pd.DataFrame({"source_date": [None, "", "n.d."]}).to_parquet(tmp_path / "figures.parquet")
+    assert data_date(tmp_path) == ""

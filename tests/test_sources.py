@@ -201,3 +201,58 @@ def test_source_yaml_is_parsed_once_per_state_and_again_when_rewritten(raw_copy,
     with pytest.raises(SourceMetadataError, match="2099"):
         load_source(raw_copy)  # another state of the file: parsed again
     assert len(parsed) == 4
+
+
+def test_a_listing_is_reused_while_the_raw_tree_is_unchanged_and_redone_when_it_changes(raw_copy, monkeypatch):
+    from pipeline.reference import sources
+
+    root = raw_copy.parent.parent
+    loaded, load = [], sources.load_source
+    counted = lambda folder, bodies=None: loaded.append(folder) or load(folder, bodies)  # noqa: E731
+    monkeypatch.setattr(sources, "load_source", counted)
+    sources.discover_sources(root)
+    sources.discover_sources(root)
+    assert len(loaded) == 2  # written just now: the tree's stats may not tell two writes apart
+    monkeypatch.setattr(sources, "META_TRUST_NS", -(10**18))  # as if written long ago
+    first = sources.discover_sources(root)
+    first[0].meta["title"] = "changed by a caller"  # a caller's edit does not reach the next listing
+    again = sources.discover_sources(root)
+    assert len(loaded) == 3 and again[0].meta["title"] != "changed by a caller"
+    meta = raw_copy / "source.yaml"
+    meta.write_text(meta.read_text(encoding="utf-8").replace("report_year: 2023", "report_year: 2099"), "utf-8")
+    with pytest.raises(SourceMetadataError, match="2099"):
+        sources.discover_sources(root)  # a changed source.yaml is seen
+    meta.write_text((SEED.parent / "source.yaml").read_text(encoding="utf-8"), "utf-8")
+    assert [s.doc_id for s in sources.discover_sources(root)] == [f"lvliang/2023/{SEED.name}"]
+    shutil.copytree(raw_copy, root / "lvliang" / "2024")  # a folder added is listed (and checked)
+    with pytest.raises(SourceMetadataError, match="lies in lvliang/2024"):
+        sources.discover_sources(root)
+
+
+def test_a_saved_listing_serves_the_next_process_until_the_raw_tree_changes(raw_copy, monkeypatch):
+    from pipeline import paths
+    from pipeline.reference import sources
+
+    root = raw_copy.parent.parent
+    (root.parent / "interim").mkdir()
+    monkeypatch.setattr(paths, "RAW", root)
+    monkeypatch.setattr(paths, "INTERIM", root.parent / "interim")
+    monkeypatch.setattr(sources, "META_TRUST_NS", -(10**18))  # as if written long ago
+    monkeypatch.setattr(sources, "_LISTED", {})
+    monkeypatch.setattr(sources, "_SAVED", {})
+    listed = sources.discover_sources()
+    sources.save_listing()
+    assert (root.parent / "interim" / ".sources.json").is_file()
+    loaded, load = [], sources.load_source
+    counted = lambda folder, bodies=None: loaded.append(folder) or load(folder, bodies)  # noqa: E731
+    monkeypatch.setattr(sources, "load_source", counted)
+    sources._LISTED.clear()  # another process: only the file on disk
+    assert sources.discover_sources() == listed and loaded == []
+    meta = raw_copy / "source.yaml"
+    meta.write_text(meta.read_text(encoding="utf-8").replace("title:", "title: new"), "utf-8")
+    sources._LISTED.clear()
+    (again,) = sources.discover_sources()  # the tree changed: the saved listing is not used
+    assert loaded == [raw_copy] and again.meta["title"].startswith("new")
+    (root.parent / "interim" / ".sources.json").write_text("{not json", "utf-8")
+    sources._LISTED.clear()
+    assert sources.discover_sources() == [again] and len(loaded) == 2  # unreadable: listed from the files

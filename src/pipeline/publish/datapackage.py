@@ -93,9 +93,9 @@ def data_date(processed: Path) -> str:
         with (processed / "documents.csv").open(encoding="utf-8-sig", newline="") as handle:
             dates += [r.get(c, "")[:10] for r in csv.DictReader(handle) for c in ("date_published", "date_accessed")]
     if (processed / "figures.parquet").is_file():  # the panel's own copy of figures.csv: one column read, not all
-        dates += [
-            str(d)[:10] for d in pd.read_parquet(processed / "figures.parquet", columns=["source_date"])["source_date"]
-        ]
+        # each distinct date once: a few hundred of them, where the panel has a row per figure
+        column = pd.read_parquet(processed / "figures.parquet", columns=["source_date"])["source_date"]
+        dates += [str(d)[:10] for d in column.unique()]
     elif (processed / "figures.csv").is_file():
         with (processed / "figures.csv").open(encoding="utf-8-sig", newline="") as handle:
             dates += [r.get("source_date", "")[:10] for r in csv.DictReader(handle)]

@@ -115,6 +115,9 @@ def save_memory() -> None:
         memory().save()
     except OSError:
         pass  # a memory that cannot be written costs time on the next run, never correctness
+    from pipeline.reference.sources import save_listing  # imported by every caller already
+
+    save_listing()  # data/raw's listing, beside the memory: the next process need not parse it again
 
 
 def file_sha256(path: Path) -> str | None:
