@@ -31,6 +31,7 @@ from typing import Any
 from pipeline import __version__, paths
 from pipeline.atomic import write_text_atomic
 from pipeline.hashing import package_sha256, sha256_of
+from pipeline.reference.sources import save_listing
 
 SIDECAR_VERSION = 2
 TRUST_MARGIN_NS = 2_000_000_000  # an mtime this close to the memory's writing is not trusted
@@ -115,8 +116,6 @@ def save_memory() -> None:
         memory().save()
     except OSError:
         pass  # a memory that cannot be written costs time on the next run, never correctness
-    from pipeline.reference.sources import save_listing  # imported by every caller already
-
     save_listing()  # data/raw's listing, beside the memory: the next process need not parse it again
 
 
