@@ -235,10 +235,10 @@ def test_awkward_cells_reach_the_database_as_the_csv_module_reads_them(built, tm
     """Quotes, commas, line breaks (LF, CR, CRLF) inside a cell, an empty evidence (no sentence),
     one sentence shared by two rows: the database's rows are the CSV's, read by Python's csv module,
     also when the reader's blocks end inside a quoted cell."""
-    from pipeline.publish import database
+    from pipeline.publish import database_csv
     from pipeline.publish.database import search, write_database
 
-    monkeypatch.setattr(database, "BLOCK_BYTES", 2048)
+    monkeypatch.setattr(database_csv, "BLOCK_BYTES", 2048)
 
     for name in ("figures.csv", "comparison.csv", "checks.csv", "documents.csv"):
         (tmp_path / name).write_bytes((built / name).read_bytes())

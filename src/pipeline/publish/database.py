@@ -42,361 +42,61 @@ base, other bytes, another code's layout or schema, an error on the way) and it 
 scratch. The old file stays as it was until the new one is renamed over it. At 1,000 documents
 plus one year of one body: ~3 s of CPU, against ~10 s for a fresh build.
 
-The CSVs are read with Arrow's reader (one thread, small blocks): first only the columns the
-lookups hold, dictionary-encoded, so each distinct sentence or note is held once in memory, and
-the lookups' ids come from those codes (numpy); then the rows, a block at a time, on their way into
-SQLite. A CSV's parts are found from its bytes (numpy: the line breaks outside quotes, the first
-cell of each record).
+The CSVs are read, and cut into parts, by publish.database_csv.
 """
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import io
 import itertools
-import json
-import mmap
 import os
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 
 from pipeline import paths
 from pipeline.atomic import atomic_path
 from pipeline.errors import DataCheckError
-from pipeline.hashing import package_sha256, sha256_of
-from pipeline.publish.datapackage import TABLES, field
+from pipeline.hashing import sha256_of
+from pipeline.publish.database_csv import (
+    BATCH_ROWS,
+    DICTIONARY,
+    RUN_BITS,
+    Part,
+    Source,
+    check_header,
+    converter,
+    digest_id,
+    read_batches,
+    read_columns,
+    rows_of,
+    scan,
+)
+from pipeline.publish.database_schema import (
+    FACTORED,
+    LOOKUPS,
+    PAGE_SIZE,
+    PARTS,
+    SCHEMA_VERSION,
+    STORED,
+    create_schema,
+    meta_rows,
+    moved_to,
+    quote,
+    schema_rows,
+    stored_name,
+)
+from pipeline.publish.datapackage import TABLES
 
 NAME = "annual_figures.sqlite"
-SQL_TYPES = {"integer": "INTEGER", "number": "REAL", "string": "TEXT"}
-SENTENCE = ("body", "report_year", "source", "evidence")  # a document's sentence: stored once in `sentences`
-LABEL = ("indicator_id", "indicator_zh", "indicator_en")  # stored once in `labels`
-# where a figure was read: its document's (or published source's) period and citation, in `origins`
-ORIGIN = ("body", "report_year", "period_start", "period_end", "period_kind", "source_type", "source", "source_date")
-# what a comparison row says of itself, and the figure it is compared with: `notes`, `baselines`
-NOTE = ("note", "note_zh")
-BASELINE = ("baseline_body", "baseline_start", "baseline_end", "baseline_period", "baseline_kind", "baseline_source")
-
-
-@dataclass(frozen=True)
-class Lookup:
-    """A table holding each distinct combination of some columns of the tables once, which rows point at."""
-
-    key: str  # the rows' column holding its id
-    columns: tuple[str, ...]  # the tables' columns it holds
-    moved: tuple[str, ...]  # of those, the ones the rows no longer carry (the view reads them from here)
-    required: str = ""  # a column the rows that have one are not empty in (the others point at NULL)
-    # ids clustered by body, its first column (a body's base, then each of its entries in order), so
-    # that the full-text index's row ids stay close; a body's entries are all made again when it changes
-    by_body: bool = False
-
-
-# in the order they are written; `sentences` first, with its full-text index (see the module's doc)
-LOOKUPS = {
-    "sentences": Lookup("sentence_id", SENTENCE, ("evidence",), required="evidence", by_body=True),
-    "labels": Lookup("label_id", LABEL, LABEL[1:]),
-    "origins": Lookup("origin_id", ORIGIN, ORIGIN),
-    "notes": Lookup("note_id", NOTE, NOTE),
-    "baselines": Lookup("baseline_id", BASELINE, BASELINE),
-}
-# the tables stored with their repeated parts factored out, and the lookups each row points at
-FACTORED = {"figures": ("origins", "labels", "sentences"), "comparison": ("labels", "notes", "baselines")}
-STORED = {"figures": "figure_rows", "comparison": "comparison_rows"}  # where a factored table's rows are
-PARTS = {"figures": "figure_parts", "comparison": "comparison_parts"}  # its parts: their order, ids and digests
-FORMAT = "parts-1"  # the file's layout (with the code's digest in `meta`): a base of another is not updated
-RUN_BITS = 24  # a part's rows are ids lo .. lo + rows - 1: at most 2**24 rows in one part
-SCAN_BYTES = 1 << 24  # the CSV scanned for its records' starts this many bytes at a time
-CELL_BYTES, CELL_ROWS = 32, 1 << 16  # records' first cells compared as this many bytes, so many records at a time
-FTS_HASH_BYTES = 256 << 20  # the full-text index's pending terms (memory) before it writes a segment
-PART_BY = "body"  # every factored table's first column: its parts are runs of one value of it
-assert all(TABLES[n][0][0] == PART_BY for n in FACTORED) and SENTENCE[0] == ORIGIN[0] == PART_BY
-SCHEMA_VERSION = 1  # the schema cookie every file is written with, whatever DDL its history ran
-KEYS = {lookup.key for lookup in LOOKUPS.values()}
 CACHE_KIB = 16 * 1024  # the build's page cache
-BLOCK_BYTES = 1 << 20  # the CSV reader's blocks: small, read in one thread, so it holds little beyond the table
-DICTIONARY = pa.dictionary(pa.int32(), pa.string())
-BATCH_ROWS = 20_000  # rows made Python objects at a time, on their way into SQLite
-PAGE_SIZE = 8192  # fewer, fuller pages than the default 4096: 2-3 % smaller at corpus scale
 # a file of our own, renamed into place only when complete: no journal needed
 PRAGMAS = (f"page_size = {PAGE_SIZE}", "journal_mode = OFF", "synchronous = OFF", f"cache_size = -{CACHE_KIB}")
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def check_header(name: str, path: Path) -> None:
-    """A processed CSV's header must be the package's fields of its table."""
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        header = next(csv.reader(handle), [])
-    if header != TABLES[name][0]:
-        raise DataCheckError(f"{path}: columns {header} are not the package's {TABLES[name][0]}")
-
-
-def _csv_options(name: str, columns: Sequence[str], repeated: frozenset[str]) -> dict[str, Any]:
-    """How a processed CSV is read: every cell the text between its commas ('' when empty), its
-    header the package's fields (check_header), a quoted cell may hold a line break; only
-    `columns`, the `repeated` ones dictionary-encoded (each distinct text held once per block)."""
-    return {
-        "read_options": pacsv.ReadOptions(
-            column_names=TABLES[name][0], skip_rows=1, block_size=BLOCK_BYTES, use_threads=False
-        ),
-        "parse_options": pacsv.ParseOptions(newlines_in_values=True),
-        "convert_options": pacsv.ConvertOptions(
-            include_columns=list(columns),
-            column_types={c: DICTIONARY if c in repeated else pa.string() for c in columns},
-            strings_can_be_null=False,
-            quoted_strings_can_be_null=False,
-        ),
-    }
-
-
-Source = Path | bytes  # a processed CSV, or some of its parts' bytes after its header line
-
-
-def _opened(source: Source) -> Any:
-    return pa.BufferReader(source) if isinstance(source, bytes) else source
-
-
-def read_columns(name: str, source: Source, columns: Sequence[str]) -> pa.Table:
-    """These columns of a processed CSV, whole and dictionary-encoded (what the lookups are made of)."""
-    return pacsv.read_csv(_opened(source), **_csv_options(name, columns, frozenset(columns)))
-
-
-def read_batches(name: str, source: Source, columns: Sequence[str]) -> Iterator[pa.RecordBatch]:
-    """These columns of a processed CSV, a block at a time: the rows are never all in memory."""
-    yield from pacsv.open_csv(_opened(source), **_csv_options(name, columns, frozenset()))
-
-
-Converter = Callable[[list[str]], list]
-
-
-def _cells(column: str) -> Converter:
-    """CSV texts as the values SQLite is given: '' is NULL; a number field's floats (Python's
-    conversion: SQLite's own text-to-real conversion is not correctly rounded in every version);
-    other texts as they are, for the column's affinity (an integer field's digits become an integer)."""
-    if field(column)["type"] == "number":
-        return lambda texts: [float(t) if t else None for t in texts]
-    return lambda texts: [t or None for t in texts]
-
-
-def _rows(columns: Sequence[pa.ChunkedArray | np.ndarray], converters: Sequence[Converter | None]) -> Iterator[tuple]:
-    """The rows of these columns, a batch at a time (never all as Python objects): an Arrow column's
-    texts through its converter (_cells), an id column (numpy, 0 for none) as it is."""
-    total = len(columns[0]) if columns else 0
-    for offset in range(0, total, BATCH_ROWS):
-        batch = []
-        for column, convert in zip(columns, converters, strict=True):
-            piece = column[offset : offset + BATCH_ROWS]
-            batch.append([i or None for i in piece.tolist()] if convert is None else convert(piece.to_pylist()))
-        yield from zip(*batch, strict=True)
-
-
-def _sql_type(column: str) -> str:
-    return "INTEGER" if column in KEYS else SQL_TYPES[field(column)["type"]]
-
-
-def _stored_name(column: str) -> str:
-    return "sentence" if column == "evidence" else column
-
-
-def _create(con: sqlite3.Connection, name: str, columns: Sequence[str], key: str = "") -> None:
-    spec = [f"{key} INTEGER PRIMARY KEY"] if key else []
-    spec += [f"{_quote(_stored_name(c))} {_sql_type(c)}" for c in columns]
-    con.execute(f"CREATE TABLE {_quote(name)} ({', '.join(spec)})")
-
-
-def _digest_id(values: Sequence[str], bits: int = 63) -> int:
-    """A content-derived id: the first `bits` bits of a BLAKE2b of the texts (never 0, which is none)."""
-    digest = hashlib.blake2b(json.dumps(list(values), ensure_ascii=False).encode("utf-8"), digest_size=8).digest()
-    return (int.from_bytes(digest, "big") >> (64 - bits)) or 1
-
-
-# --- where each part (a run of one body's rows) of a processed CSV is, and what it holds
-
-
-@dataclass(frozen=True)
-class Part:
-    """A run of consecutive rows of one body in a processed CSV: its bytes' range and digest, and the
-    row ids it is stored under (lo .. lo + rows - 1, from (body, run) alone: they never shift)."""
-
-    body: str
-    run: int  # how many runs of this body come before it in the table (0 when its rows are together)
-    start: int
-    end: int
-    rows: int
-    sha256: str
-
-    @property
-    def lo(self) -> int:
-        return _digest_id([self.body, str(self.run)], 63 - RUN_BITS) << RUN_BITS
-
-
-def _record_starts(data: np.ndarray) -> np.ndarray:
-    """The byte offsets just after each line break outside quotes (where a record starts): a line
-    break is outside when an even number of quotes come before it."""
-    starts, parity = [], 0
-    for at in range(0, len(data), SCAN_BYTES):
-        piece = data[at : at + SCAN_BYTES]
-        quotes = np.flatnonzero(piece == 34)
-        breaks = np.flatnonzero(piece == 10)
-        outside = ((np.searchsorted(quotes, breaks) + parity) & 1) == 0
-        starts.append(breaks[outside] + (at + 1))
-        parity = (parity + len(quotes)) & 1
-    return np.concatenate(starts) if starts else np.zeros(0, dtype=np.int64)
-
-
-def _first_cell(cell: bytes) -> str:
-    """A record's first cell (its body) from its bytes up to the first comma (the whole record when quoted)."""
-    text = cell.decode("utf-8", errors="replace").rstrip("\r\n")
-    return next(csv.reader(io.StringIO(text, newline="")), [""])[0] if text.startswith('"') else text
-
-
-def _new_cells(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray | None:
-    """The records (indices) whose first cell differs from the one before's, the first included:
-    compared as their first CELL_BYTES bytes up to the first comma. None when a first cell is
-    quoted or longer (then each is read in Python)."""
-    width = np.arange(CELL_BYTES)
-    changed, last = [np.zeros(1, dtype=np.int64)], None
-    for at in range(0, len(starts), CELL_ROWS):
-        begin, end = starts[at : at + CELL_ROWS], ends[at : at + CELL_ROWS]
-        window = data[np.minimum(begin[:, None] + width, len(data) - 1)]
-        commas = window == 44
-        first = commas.argmax(axis=1)
-        if not commas.any(axis=1).all() or (first >= end - begin).any() or (window[:, 0] == 34).any():
-            return None
-        cells = np.where(width < first[:, None], window, 0)
-        if last is not None:
-            cells = np.concatenate([last, cells])
-        step = np.flatnonzero((cells[1:] != cells[:-1]).any(axis=1)) + 1
-        changed.append(step + (at - (last is not None)))
-        last = cells[-1:]
-    return np.unique(np.concatenate(changed))
-
-
-def scan(path: Path) -> tuple[bytes, list[Part]]:
-    """A processed CSV's header line (its bytes) and its parts, in order."""
-    with path.open("rb") as handle:
-        size = os.fstat(handle.fileno()).st_size
-        if size == 0:
-            return b"", []
-        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view:
-            data = np.frombuffer(view, dtype=np.uint8)
-            starts = _record_starts(data)
-            if not len(starts):
-                del data
-                return bytes(view), []
-            header = bytes(view[: int(starts[0])])
-            bounds = starts[starts < size]
-            ends = np.append(bounds[1:], size)
-            firsts = _new_cells(data, bounds, ends) if len(bounds) else np.zeros(0, dtype=np.int64)
-            if firsts is None:
-                cells = [
-                    _first_cell(view[s : _cut(view, s, e)]) for s, e in zip(bounds.tolist(), ends.tolist(), strict=True)
-                ]
-                firsts = np.array([i for i in range(len(cells)) if not i or cells[i] != cells[i - 1]], dtype=np.int64)
-            del data
-            runs: dict[str, int] = {}
-            parts: list[Part] = []
-            edges = [*firsts.tolist(), len(bounds)]
-            for i, j in itertools.pairwise(edges):
-                start, end = int(bounds[i]), int(ends[j - 1])
-                body = _first_cell(view[start : _cut(view, start, end)])
-                parts.append(_part(view, body, runs, start, end, j - i))
-    if len({p.lo for p in parts}) != len(parts):
-        raise DataCheckError(f"{path}: two parts' row ids collide")
-    if any(p.rows >= 1 << RUN_BITS for p in parts):
-        raise DataCheckError(f"{path}: a part of more than {1 << RUN_BITS} rows")
-    return header, parts
-
-
-def _cut(view: Any, start: int, end: int) -> int:
-    """Where a record's first cell ends: its first comma (or the record's end when it is quoted)."""
-    cut = view.find(b",", start, end)
-    return end if cut < 0 or view[start] == 34 else cut
-
-
-def _part(view: Any, body: str, runs: dict[str, int], start: int, end: int, rows: int) -> Part:
-    run = runs.get(body, 0)
-    runs[body] = run + 1
-    return Part(body, run, start, end, rows, hashlib.sha256(view[start:end]).hexdigest())
-
-
-# --- the schema
-
-
-def _schema(con: sqlite3.Connection, tables: Sequence[str]) -> None:
-    """Every table, index and view of the file, empty."""
-    factored = [n for n in FACTORED if n in tables]
-    for name, lookup in LOOKUPS.items():
-        if any(name in FACTORED[n] for n in factored):
-            _create(con, name, lookup.columns, key="id")
-    if "sentences" in LOOKUPS and any("sentences" in FACTORED[n] for n in factored):
-        con.execute(
-            "CREATE VIRTUAL TABLE evidence_fts USING fts5(sentence, body UNINDEXED, report_year UNINDEXED, "
-            'source UNINDEXED, content="sentences", content_rowid="id", tokenize="trigram")'
-        )
-        con.execute("INSERT INTO evidence_fts (evidence_fts, rank) VALUES ('automerge', 0)")  # one merge, at the end
-        # the rebuild's terms held in memory, written once: half the CPU of flushing 1 MiB at a time and merging
-        con.execute(f"INSERT INTO evidence_fts (evidence_fts, rank) VALUES ('hashsize', {FTS_HASH_BYTES})")
-    for name in tables:
-        if name in FACTORED:
-            moved = _moved_to(name)
-            kept = [c for c in TABLES[name][0] if c not in moved]
-            _create(con, STORED[name], [*kept, *(LOOKUPS[n].key for n in FACTORED[name])], key="id")
-            con.execute(
-                f"CREATE TABLE {PARTS[name]} (ord INTEGER PRIMARY KEY, body TEXT, run INTEGER, "
-                "lo INTEGER, hi INTEGER, rows INTEGER, sha256 TEXT)"
-            )
-            _view(con, name)
-        else:
-            _create(con, name, TABLES[name][0])
-    con.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
-
-
-def _schema_rows(con: sqlite3.Connection) -> list[tuple]:
-    return con.execute("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name").fetchall()
-
-
-def _meta() -> list[tuple[str, str]]:
-    return [("code", package_sha256()), ("format", FORMAT)]
-
-
-def _moved_to(name: str) -> dict[str, str]:
-    """The columns of `name` its rows do not carry -> the lookup holding them."""
-    return {c: lookup for lookup in FACTORED[name] for c in LOOKUPS[lookup].moved}
-
-
-def _view(con: sqlite3.Connection, name: str) -> None:
-    """`name` as the package's table: its fields in order, from the stored rows and their lookups,
-    in the CSV's order (its parts' order, then each part's rows')."""
-    moved = _moved_to(name)
-    picks = []
-    for column in TABLES[name][0]:
-        if column == PART_BY:  # the part's own (the same text): a query of one body reads its parts alone
-            picks.append(f"p.{_quote(column)}")
-        elif column in moved:
-            stored = _stored_name(column)
-            alias = f" AS {_quote(column)}" if stored != column else ""
-            picks.append(f"{moved[column]}.{_quote(stored)}{alias}")
-        else:
-            picks.append(f"r.{_quote(column)}")
-    joins = " ".join(f"LEFT JOIN {n} ON {n}.id = r.{LOOKUPS[n].key}" for n in FACTORED[name])
-    body = (
-        f"SELECT {', '.join(picks)} FROM {PARTS[name]} p CROSS JOIN {STORED[name]} r "
-        f"ON r.id BETWEEN p.lo AND p.hi {joins} ORDER BY p.ord, r.id"
-    )
-    con.execute(f"CREATE VIEW {_quote(name)} AS {body}")
 
 
 # --- rows in
@@ -425,7 +125,7 @@ def _combined(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
 
 def _lookup(con: sqlite3.Connection, name: str, staged: dict[str, pa.Table]) -> dict[str, np.ndarray]:
     """The distinct combinations of lookup `name`'s columns in the staged tables added to it (those
-    not there yet), each under its content's id (_digest_id); returns each staged table's ids, row
+    not there yet), each under its content's id (digest_id); returns each staged table's ids, row
     by row (0: none). Two combinations under one id fail loudly."""
     lookup = LOOKUPS[name]
     names, tables = list(staged), list(staged.values())
@@ -458,17 +158,17 @@ def _lookup(con: sqlite3.Connection, name: str, staged: dict[str, pa.Table]) -> 
         con.execute(f"CREATE TEMP TABLE {name}_new AS SELECT * FROM main.{name} WHERE 0")
     marks = ", ".join("?" for _ in range(len(lookup.columns) + 1))
     order = np.argsort(found, kind="stable")  # in id order, a batch at a time
-    cells = [_cells(c) for c in lookup.columns]
+    cells = [converter(c) for c in lookup.columns]
     con.executemany(
         f"INSERT INTO {into} VALUES ({marks})",
-        _rows([found[order], *(d.take(pa.array(order)) for d in distinct)], [None, *cells]),
+        rows_of([found[order], *(d.take(pa.array(order)) for d in distinct)], [None, *cells]),
     )
     if not empty:
-        same = " AND ".join(f"m.{_quote(_stored_name(c))} IS n.{_quote(_stored_name(c))}" for c in lookup.columns)
+        same = " AND ".join(f"m.{quote(stored_name(c))} IS n.{quote(stored_name(c))}" for c in lookup.columns)
         clash = f"SELECT n.id FROM {into} n JOIN main.{name} m ON m.id = n.id WHERE NOT ({same})"
         if con.execute(clash).fetchone() is not None:
             raise DataCheckError(f"{name}: two distinct rows have one id")
-        columns = ", ".join(_quote(_stored_name(c)) for c in lookup.columns)
+        columns = ", ".join(quote(stored_name(c)) for c in lookup.columns)
         con.execute(f"INSERT OR IGNORE INTO main.{name} (id, {columns}) SELECT * FROM {into} ORDER BY id")
         con.execute(f"DROP TABLE {into}")
     at = 0
@@ -481,15 +181,15 @@ def _lookup(con: sqlite3.Connection, name: str, staged: dict[str, pa.Table]) -> 
 
 def _body_base(body: str) -> int:
     """The first id of a body's entries in a lookup `by_body`."""
-    return _digest_id(["body", body], 63 - RUN_BITS) << RUN_BITS
+    return digest_id(["body", body], 63 - RUN_BITS) << RUN_BITS
 
 
 def _hashed(distinct: list[pa.Array]) -> np.ndarray:
-    """Each distinct combination's content id (_digest_id), a batch at a time."""
+    """Each distinct combination's content id (digest_id), a batch at a time."""
     found = np.zeros(len(distinct[0]), dtype=np.int64)
     for at in range(0, len(found), BATCH_ROWS):
         texts = [d[at : at + BATCH_ROWS].to_pylist() for d in distinct]
-        found[at : at + BATCH_ROWS] = [_digest_id(c) for c in zip(*texts, strict=True)]
+        found[at : at + BATCH_ROWS] = [digest_id(c) for c in zip(*texts, strict=True)]
     return found
 
 
@@ -513,7 +213,7 @@ def _by_body(distinct: list[pa.Array]) -> np.ndarray:
 
 def _insert(con: sqlite3.Connection, name: str, columns: list, cells: list) -> None:
     marks = ", ".join("?" for _ in columns)
-    con.executemany(f"INSERT INTO {_quote(name)} VALUES ({marks})", _rows(columns, cells))
+    con.executemany(f"INSERT INTO {quote(name)} VALUES ({marks})", rows_of(columns, cells))
 
 
 def _factored(
@@ -522,10 +222,10 @@ def _factored(
     """The stored rows of `name` (STORED) read from `source` a block at a time, under `rowids`: what
     its lookups hold replaced by their ids (`ids`: lookup -> this table's ids, row by row). Returns
     how many rows."""
-    moved = _moved_to(name)
+    moved = moved_to(name)
     kept = [c for c in TABLES[name][0] if c not in moved]
     lookups = FACTORED[name]
-    cells = [None] + [_cells(c) for c in kept] + [None] * len(lookups)
+    cells = [None] + [converter(c) for c in kept] + [None] * len(lookups)
     at = 0
     for batch in read_batches(name, source, kept):
         rows = batch.num_rows
@@ -542,8 +242,8 @@ def _factored(
 def _plain(con: sqlite3.Connection, name: str, path: Path) -> int:
     """A table stored as it is, read a block at a time, in place of what it held; returns how many rows."""
     columns = TABLES[name][0]
-    con.execute(f"DELETE FROM {_quote(name)}")
-    cells, at = [_cells(c) for c in columns], 0
+    con.execute(f"DELETE FROM {quote(name)}")
+    cells, at = [converter(c) for c in columns], 0
     for batch in read_batches(name, path, columns):
         _insert(con, name, [batch.column(c) for c in columns], cells)
         at += batch.num_rows
@@ -645,7 +345,7 @@ def load(con: sqlite3.Connection, tables: dict[str, Path], whole: bool) -> dict[
             counts[name] = _plain(con, name, tables[name])
     _drop_unused(con, unused, list(tables))
     con.execute("DELETE FROM meta")
-    con.executemany("INSERT INTO meta VALUES (?, ?)", _meta())
+    con.executemany("INSERT INTO meta VALUES (?, ?)", meta_rows())
     if con.execute("SELECT 1 FROM sqlite_master WHERE name = 'evidence_fts'").fetchone():
         con.execute("INSERT INTO evidence_fts (evidence_fts) VALUES ('rebuild')")
         con.execute("INSERT INTO evidence_fts (evidence_fts) VALUES ('optimize')")
@@ -672,12 +372,12 @@ def _update(base: Path, tables: dict[str, Path], work: Path, final: Path) -> dic
     shutil.copyfile(base, work)
     con = _connect(work)
     try:
-        if con.execute("SELECT key, value FROM meta ORDER BY key").fetchall() != _meta():
+        if con.execute("SELECT key, value FROM meta ORDER BY key").fetchall() != meta_rows():
             raise DataCheckError(f"{base}: not this code's database")
         empty = sqlite3.connect(":memory:")
         try:
-            _schema(empty, list(tables))
-            if _schema_rows(empty) != _schema_rows(con):
+            create_schema(empty, list(tables))
+            if schema_rows(empty) != schema_rows(con):
                 raise DataCheckError(f"{base}: not the schema of these tables")
         finally:
             empty.close()
@@ -692,7 +392,7 @@ def _fresh(tables: dict[str, Path], work: Path, final: Path) -> dict[str, int]:
     work.unlink(missing_ok=True)
     con = _connect(work)
     try:
-        _schema(con, list(tables))
+        create_schema(con, list(tables))
         counts = load(con, tables, whole=True)
         _finish(con, final)
     finally:
