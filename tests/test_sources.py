@@ -1,4 +1,5 @@
 import codecs
+import dataclasses
 import hashlib
 import shutil
 
@@ -256,3 +257,23 @@ def test_a_saved_listing_serves_the_next_process_until_the_raw_tree_changes(raw_
     (root.parent / "interim" / ".sources.json").write_text("{not json", "utf-8")
     sources._LISTED.clear()
     assert sources.discover_sources() == [again] and len(loaded) == 2  # unreadable: listed from the files
+
+
+def test_a_listing_json_would_not_give_back_as_it_was_is_not_saved(raw_copy, monkeypatch, tmp_path):
+    from pipeline import paths
+    from pipeline.reference import sources
+
+    root = raw_copy.parent.parent
+    monkeypatch.setattr(paths, "RAW", root)
+    monkeypatch.setattr(paths, "INTERIM", tmp_path)
+    monkeypatch.setattr(sources, "META_TRUST_NS", -(10**18))
+    monkeypatch.setattr(sources, "_LISTED", {})
+    monkeypatch.setattr(sources, "_SAVED", {})
+    saved = tmp_path / ".sources.json"
+    for odd in ({2023: "a number key"}, {"tags": {"a", "set"}}):
+        sources.discover_sources()
+        state, (source,) = sources._LISTED[str(root)]
+        sources._LISTED[str(root)] = (state, [dataclasses.replace(source, meta={**source.meta, **odd})])
+        sources.save_listing()  # a number key comes back a text, a set not at all: the files are listed next time
+        assert not saved.exists()
+        sources._LISTED.clear()

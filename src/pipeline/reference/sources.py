@@ -404,10 +404,12 @@ def save_listing() -> None:
         return
     rows = [{"body": s.body, "report_year": s.report_year, "file": s.path.name, "encoding": s.encoding,
              "sha256": s.sha256, "meta": s.meta} for s in cached[1]]  # fmt: skip
-    text = json.dumps({"version": LISTING_VERSION, "state": digest, "sources": rows}, ensure_ascii=False)
     try:
+        text = json.dumps({"version": LISTING_VERSION, "state": digest, "sources": rows}, ensure_ascii=False)
+        if json.loads(text)["sources"] != rows:  # a value JSON does not give back as it was (a number key)
+            return
         write_text_atomic(_listing_path(), text)
-    except (OSError, ValueError):  # ValueError: a value JSON cannot hold; the next process lists the files
+    except (OSError, ValueError, TypeError):  # a value JSON cannot hold: the next process lists the files
         return
     _SAVED[os.fspath(root)] = digest
 
