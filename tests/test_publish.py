@@ -129,6 +129,22 @@ def test_full_text_query_with_sqlite3_alone(built):
         assert figures == sum(1 for _ in csv.reader(handle)) - 1
 
 
+def test_the_readmes_query_of_a_sentences_figures_plans_one_scan_and_finds_them(built):
+    """README's query for the figures of the sentences a phrase finds: figure_rows read once (a
+    JOIN on sentence_id scans it once per matching sentence: minutes at corpus scale)."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    query = "SELECT * FROM figure_rows WHERE sentence_id IN (SELECT rowid FROM evidence_fts WHERE evidence_fts MATCH ?)"
+    assert '"SELECT * FROM figure_rows WHERE sentence_id IN "' in readme  # the query, as README writes it
+    assert '"(SELECT rowid FROM evidence_fts WHERE evidence_fts MATCH ?)"' in readme
+    con = sqlite3.connect(built / "annual_figures.sqlite")
+    plan = [r[3] for r in con.execute(f"EXPLAIN QUERY PLAN {query}", ('"常委会会议"',))]
+    found = len(con.execute(query, ('"常委会会议"',)).fetchall())
+    expected = con.execute("SELECT count(*) FROM figures WHERE evidence LIKE '%常委会会议%'").fetchone()[0]
+    con.close()
+    assert sum(step.startswith("SCAN figure_rows") for step in plan) == 1 and "LIST SUBQUERY 1" in plan
+    assert found == expected > 0
+
+
 def typed_rows(path: Path, columns: list[str]) -> list[tuple]:
     """A processed CSV's rows as the data package types them ('' is NULL)."""
     from pipeline.publish.datapackage import field
