@@ -454,6 +454,19 @@ def test_the_readme_lists_the_declared_steps():
     assert steps.steps_table() in readme
 
 
+def test_the_next_run_removes_what_a_killed_run_left_on_its_way_into_data_processed(project):
+    """A run killed while writing data/processed leaves its temporary files (the database's work
+    copy is as large as the database): the next run, under the lock, removes them and nothing else."""
+    paths.PROCESSED.mkdir(parents=True, exist_ok=True)
+    left = [paths.PROCESSED / ".annual_figures.sqlite.x1.work", paths.PROCESSED / ".annual_figures.sqlite.x2.tmp",
+            paths.PROCESSED / ".figures.csv.x3.tmp"]  # fmt: skip
+    kept = [paths.PROCESSED / "figures.csv", paths.PROCESSED / "notes.tmp"]
+    for path in left + kept:
+        path.write_bytes(b"partial")
+    run.reap_orphans()
+    assert not any(p.exists() for p in left) and all(p.exists() for p in kept)
+
+
 def test_the_next_run_reaps_the_workers_a_killed_kernel_left_behind(project):
     """issue 16: a process whose environment carries this project's kernel mark (a kernel, or a pool
     worker it started) is killed by the next run; one without the mark, or with another project's,

@@ -121,6 +121,11 @@ def reap_orphans() -> list[int]:
         if folder.is_dir():
             for stale in [*folder.glob(".*.kernel.log.*.tmp"), *folder.glob(".running-*")]:
                 stale.unlink(missing_ok=True)
+    if paths.PROCESSED.is_dir():
+        # a file on its way (pipeline.atomic's .tmp; the database's .work copy, as large as the
+        # database itself): only a run, under this lock, writes data/processed
+        for stale in [*paths.PROCESSED.glob(".*.tmp"), *paths.PROCESSED.glob(".*.work")]:
+            stale.unlink(missing_ok=True)
     return killed
 
 
