@@ -49,7 +49,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import shutil
 import sqlite3
 import tempfile
 from collections.abc import Sequence
@@ -369,7 +368,12 @@ def _finish(con: sqlite3.Connection, final: Path) -> None:
 
 def _update(base: Path, tables: dict[str, Path], work: Path, final: Path) -> dict[str, int]:
     """`base` (a file this code wrote) copied to `work`, brought up to the CSVs, written to `final`."""
-    shutil.copyfile(base, work)
+    source, copy = sqlite3.connect(f"file:{base}?mode=ro", uri=True), sqlite3.connect(work)
+    try:
+        source.backup(copy)  # SQLite copies the pages: the base is only read
+    finally:
+        copy.close()
+        source.close()
     con = _connect(work)
     try:
         if con.execute("SELECT key, value FROM meta ORDER BY key").fetchall() != meta_rows():
