@@ -120,6 +120,31 @@ def test_a_last_panel_of_another_layout_is_still_spliced_right(project, template
     _same_as_full_build(project, out)
 
 
+def test_the_row_digests_follow_the_blocks(project, template):  # noqa: F811
+    """The panel step's digests of each body's rows: the same spliced or built whole, changed for
+    a changed body alone, and none once the files are not the ones recorded."""
+    out = project / "incremental"
+    out.mkdir()
+    for body, year in [("aaa", 2020), ("bbb", 2020), ("bbb", 2021)]:
+        _put(project, template, body, year)
+    tables = panel_step.current_interim_tables(paths.INTERIM, paths.RAW)
+    panel_step.update_panel(tables, None, out)
+    first = panel_step.row_digests(out)
+    assert first is not None and {"aaa", "bbb", "lvliang"} <= set(first)
+    assert first["nobody"] not in first.values()
+    before = _digests(tables)
+    _put(project, template, "bbb", 2021, note="改过")
+    tables = panel_step.current_interim_tables(paths.INTERIM, paths.RAW)
+    panel_step.update_panel(tables, _changed(before, _digests(tables)), out)
+    spliced = panel_step.row_digests(out)
+    assert {b for b in first if first[b] != spliced[b]} == {"bbb"}
+    panel_step.update_panel(tables, None, out)  # built whole: the same digests
+    assert panel_step.row_digests(out) == spliced
+    panel_step.build_panel(processed_root=out)  # same bytes, but written without a record's care
+    (out / "figures.parquet").write_bytes((out / "figures.parquet").read_bytes() + b"x")
+    assert panel_step.row_digests(out) is None
+
+
 def _first_panel(root, template):
     """A project with one body-year and its panel written in full, in root/incremental."""
     out = root / "incremental"

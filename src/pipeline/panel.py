@@ -7,6 +7,7 @@ their URL). Checked before it is written; nothing is dropped silently.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import itertools
 import re
@@ -383,10 +384,60 @@ def _write(table: pa.Table, csv_path, parquet_path, rows: pd.DataFrame, record, 
         else:
             start, end = record["blocks"][body]["bytes"]
             pieces.append((body, (start, end)))
+    digests = {body: _block_digest(body, piece, record, csv_path) for body, piece in pieces}
     header_end, offsets = splice.write_blocks(csv_path, csv_path if record else None, header.encode("utf-8"), pieces)
     write_atomic(parquet_path, lambda tmp: pq.write_table(table, tmp))
-    blocks = {body: {"bytes": span, "parts": parts.get(body, {})} for body, span in offsets.items()}
+    blocks = {
+        body: {"bytes": span, "parts": parts.get(body, {}), "sha256": digests[body]} for body, span in offsets.items()
+    }
     splice.write_record(RECORD, csv_path, basis, header_end, blocks, parquet_sha256=splice.file_digest(parquet_path))
+
+
+def _block_digest(body: str, piece: bytes | tuple[int, int], record, csv_path: Path) -> str:
+    """sha256 of a body's block of figures.csv: fresh lines, or last time's block as recorded then."""
+    if isinstance(piece, bytes):
+        return hashlib.sha256(piece).hexdigest()
+    known = record["blocks"][body].get("sha256")
+    if isinstance(known, str):
+        return known
+    with open(csv_path, "rb") as old:  # a record without the digests (cannot be on the same basis)
+        old.seek(piece[0])
+        return hashlib.sha256(old.read(piece[1] - piece[0])).hexdigest()
+
+
+def row_digests(processed_root: Path | None = None) -> RowDigests | None:
+    """A digest of each body's rows in the panel as it is written, from the panel step's record:
+    its block of figures.csv (a faithful image of its rows, every column) on the record's basis
+    (the package and the reference tables, which decide the published rows and the labels), so
+    that a body's digest changes whenever any of its rows, or any published row, does. None when
+    the record does not describe figures.csv and figures.parquet as they are (a panel written by
+    `build_panel`, from JupyterLab, keeps none): callers then hash the rows themselves.
+    A body not in the panel has no rows: its digest is that of no block on the same basis."""
+    processed_root = processed_root or paths.PROCESSED
+    csv_path, parquet_path = processed_root / "figures.csv", processed_root / "figures.parquet"
+    basis = _basis()
+    record = splice.read_record(RECORD, csv_path, basis)
+    if record is None or record.get("parquet_sha256") != splice.file_digest(parquet_path):
+        return None
+    blocks = record["blocks"]
+    if not all(isinstance(b.get("sha256"), str) for b in blocks.values()):
+        return None
+    return RowDigests(basis, {body: b["sha256"] for body, b in blocks.items()})
+
+
+class RowDigests(dict):
+    """body -> the digest of its rows (row_digests); a body without rows gets that of none."""
+
+    def __init__(self, basis: str, blocks: dict[str, str]) -> None:
+        super().__init__({body: _digest_on(basis, block) for body, block in blocks.items()})
+        self.basis = basis
+
+    def __missing__(self, body: str) -> str:
+        return _digest_on(self.basis, "")
+
+
+def _digest_on(basis: str, block: str) -> str:
+    return hashlib.sha256(f"panel rows:{basis}:{block}".encode()).hexdigest()
 
 
 def _in_part_order(kept: pd.DataFrame, fresh: pd.DataFrame, tables: list[Path]) -> pd.DataFrame:

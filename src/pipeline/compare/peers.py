@@ -15,11 +15,14 @@ A report reads its body's rows and the published ones (`RowIndex`).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline.compare.rows import COMPARE_COLUMNS, Rows, records
 from pipeline.compare.semantics import MAX_PEERS, SINGLE_YEAR_PERIODS, peer_years
@@ -65,11 +68,13 @@ class _HashedPanel:
 
     @cached_property
     def _row_hashes(self) -> np.ndarray:
-        return pd.util.hash_pandas_object(self.panel, index=False).to_numpy()
+        panel = self.panel.to_pandas() if isinstance(self.panel, pa.Table) else self.panel
+        return pd.util.hash_pandas_object(panel, index=False).to_numpy()
 
     def digest(self, positions: np.ndarray) -> str:
         """frame_digest(self.panel.iloc[positions])."""
-        return _digest(self.panel.columns, self._row_hashes[positions] if len(positions) else None)
+        columns = self.panel.column_names if isinstance(self.panel, pa.Table) else self.panel.columns
+        return _digest(columns, self._row_hashes[positions] if len(positions) else None)
 
 
 @dataclass
@@ -154,26 +159,48 @@ class CompareIndex(_HashedPanel):
 
 @dataclass
 class RowIndex(_HashedPanel):
-    panel: pd.DataFrame
+    """The report rows of each body in a panel: a pandas frame, or the Arrow table of
+    figures.parquet (rows made pandas only for the bodies that render). `digests`, the panel
+    step's digests of each body's rows (pipeline.panel.row_digests), key the reports without
+    hashing the panel; without them the rows are hashed (frame_digest)."""
+
+    panel: pd.DataFrame | pa.Table
     by_body: dict[str, np.ndarray]
     published: np.ndarray
+    digests: Mapping[str, str] | None = None
 
     @classmethod
-    def of(cls, panel: pd.DataFrame) -> RowIndex:
+    def of(cls, panel: pd.DataFrame | pa.Table, digests: Mapping[str, str] | None = None) -> RowIndex:
+        if isinstance(panel, pa.Table):
+            encoded = panel.column("body").combine_chunks().dictionary_encode()
+            codes = encoded.indices.to_numpy(zero_copy_only=False)
+            by_body = dict(_code_groups(codes, encoded.dictionary.to_pylist()))
+            published = pc.equal(panel.column("source_type"), "published").to_numpy(zero_copy_only=False)
+            return cls(panel, by_body, np.flatnonzero(published), digests)
         positions = np.arange(len(panel))
         published = positions[(panel["source_type"] == "published").to_numpy()]
-        return cls(panel, dict(_groups(panel["body"])), published)
+        return cls(panel, dict(_groups(panel["body"])), published, digests)
 
     def report_positions(self, body: str) -> np.ndarray:
         return np.unique(np.concatenate([self.by_body.get(body, NO_ROWS), self.published]))
 
     def report_rows(self, body: str) -> pd.DataFrame:
-        """What a report reads of the panel: its body's rows and every published row."""
-        return self.panel.iloc[self.report_positions(body)]
+        """What a report reads of the panel: its body's rows and every published row (labelled by
+        their positions in the panel, as `panel.iloc` gives them)."""
+        positions = self.report_positions(body)
+        if isinstance(self.panel, pa.Table):
+            frame = self.panel.take(positions).to_pandas()
+            frame.index = pd.Index(positions)
+            return frame
+        return self.panel.iloc[positions]
 
     def report_digest(self, body: str) -> str:
-        """frame_digest(report_rows(body)), from row hashes computed once for the panel: a run keys
-        every report and takes rows out of the panel only for those it renders."""
+        """The key of what a report reads: from the panel step's digest of its body's rows (which
+        covers the published rows too), or frame_digest(report_rows(body)) from row hashes computed
+        once for the panel. A run keys every report and takes rows out of the panel only for those
+        it renders."""
+        if self.digests is not None:
+            return hashlib.sha256(f"report rows:{self.digests[body]}".encode()).hexdigest()
         return self.digest(self.report_positions(body))
 
 
@@ -183,6 +210,15 @@ def _groups(column: pd.Series):
     bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
     for i, value in enumerate(uniques):
         yield value, order[bounds[i] : bounds[i + 1]]
+
+
+def _code_groups(codes: np.ndarray, names: list[str]):
+    """_groups from a dictionary-encoded column: its codes and the values they stand for."""
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(names) + 1))
+    for i, value in enumerate(names):
+        if bounds[i + 1] > bounds[i]:
+            yield value, order[bounds[i] : bounds[i + 1]]
 
 
 def _digest(columns, row_hashes: np.ndarray | None) -> str:
