@@ -119,6 +119,28 @@ def test_a_reports_digest_from_row_hashes_is_the_digest_of_its_rows():
         assert set(rows["body"]) <= {body} | set(panel.loc[panel["source_type"] == "published", "body"])
 
 
+def test_a_reports_rows_from_the_arrow_panel_are_those_of_the_frame(tmp_path):
+    """The report stage reads figures.parquet as Arrow: a body's rows made pandas are the rows
+    pd.read_parquet and iloc give, labels and types too, and so is their digest."""
+    import pyarrow.parquet as pq
+
+    from pipeline import panel as panel_step
+    from pipeline.compare.peers import RowIndex
+
+    panel, _ = _corpus(6, 5)
+    panel = panel.assign(source_type=["published" if i % 7 == 0 else "document" for i in range(len(panel))], end=pd.NA)
+    panel = panel_step._typed(panel[panel_step.PANEL_COLUMNS].sort_values("body", kind="mergesort"))
+    panel_step.write_parquet(panel.reset_index(drop=True), tmp_path / "figures.parquet")
+    frame = RowIndex.of(pd.read_parquet(tmp_path / "figures.parquet"))
+    table = RowIndex.of(pq.read_table(tmp_path / "figures.parquet"))
+    assert table.by_body.keys() == frame.by_body.keys()
+    for body in ("b00", "b04", "x1", "nobody"):
+        pd.testing.assert_frame_equal(table.report_rows(body), frame.report_rows(body))
+        assert table.report_digest(body) == frame.report_digest(body)
+    keyed = RowIndex.of(pq.read_table(tmp_path / "figures.parquet"), {"b00": "one", "b04": "two", "x1": "one"})
+    assert keyed.report_digest("b00") == keyed.report_digest("x1") != keyed.report_digest("b04")
+
+
 def test_a_new_document_changes_the_key_of_only_the_body_years_that_choose_it():
     names = ["b1", "b2", "b3", "b4", "b5", "b6", "b7", "zz"]
     rows = [_year_row(b, y) for b in names[:-1] for y in (2021, 2022, 2023)]

@@ -3,6 +3,7 @@ did not change copied from last time's file, the others formatted afresh; the by
 full build, whatever changed."""
 
 import hashlib
+import json
 
 import pandas as pd
 import pytest
@@ -72,6 +73,8 @@ def test_the_panel_spliced_by_body_is_byte_identical_to_a_full_build(project, te
     assert read == len(tables) == 6
     _same_as_full_build(project, out)
     copied = []
+    # the kept bodies' rows stay Arrow: the whole panel is never made pandas
+    monkeypatch.setattr(panel_step, "_laid_in_pandas", lambda *a: pytest.fail("the panel went through pandas"))
     real_copy = splice._copy_range
     monkeypatch.setattr(splice, "_copy_range", lambda s, o, a, n: copied.append(n) or real_copy(s, o, a, n))
 
@@ -93,6 +96,53 @@ def test_the_panel_spliced_by_body_is_byte_identical_to_a_full_build(project, te
         assert read == len([t for t in tables if t in changed])
         assert copied, "the unchanged bodies were copied"
         _same_as_full_build(project, out)
+
+
+def test_a_last_panel_of_another_layout_is_still_spliced_right(project, template, monkeypatch):  # noqa: F811
+    """Last time's figures.parquet in another schema than the new block's (its metadata here): the
+    panel goes through pandas, and its bytes are still those of a full build."""
+    import pyarrow.parquet as pq
+
+    out = _first_panel(project, template)
+    _put(project, template, "bbb", 2020)
+    old = pq.read_table(out / "figures.parquet")
+    pq.write_table(old.replace_schema_metadata({**old.schema.metadata, b"other": b"1"}), out / "figures.parquet")
+    record = splice.record_path(panel_step.RECORD)
+    data = json.loads(record.read_text(encoding="utf-8"))
+    data["parquet_sha256"] = splice.file_digest(out / "figures.parquet")
+    record.write_text(json.dumps(data), encoding="utf-8")
+    used = []
+    real = panel_step._laid_in_pandas
+    monkeypatch.setattr(panel_step, "_laid_in_pandas", lambda *a: used.append(1) or real(*a))
+    tables = panel_step.current_interim_tables(paths.INTERIM, paths.RAW)
+    _, read = panel_step.update_panel(tables, {t for t in tables if "bbb" in str(t)}, out)
+    assert read == 1 and used
+    _same_as_full_build(project, out)
+
+
+def test_the_row_digests_follow_the_blocks(project, template):  # noqa: F811
+    """The panel step's digests of each body's rows: the same spliced or built whole, changed for
+    a changed body alone, and none once the files are not the ones recorded."""
+    out = project / "incremental"
+    out.mkdir()
+    for body, year in [("aaa", 2020), ("bbb", 2020), ("bbb", 2021)]:
+        _put(project, template, body, year)
+    tables = panel_step.current_interim_tables(paths.INTERIM, paths.RAW)
+    panel_step.update_panel(tables, None, out)
+    first = panel_step.row_digests(out)
+    assert first is not None and {"aaa", "bbb", "lvliang"} <= set(first)
+    assert first["nobody"] not in first.values()
+    before = _digests(tables)
+    _put(project, template, "bbb", 2021, note="改过")
+    tables = panel_step.current_interim_tables(paths.INTERIM, paths.RAW)
+    panel_step.update_panel(tables, _changed(before, _digests(tables)), out)
+    spliced = panel_step.row_digests(out)
+    assert {b for b in first if first[b] != spliced[b]} == {"bbb"}
+    panel_step.update_panel(tables, None, out)  # built whole: the same digests
+    assert panel_step.row_digests(out) == spliced
+    panel_step.build_panel(processed_root=out)  # same bytes, but written without a record's care
+    (out / "figures.parquet").write_bytes((out / "figures.parquet").read_bytes() + b"x")
+    assert panel_step.row_digests(out) is None
 
 
 def _first_panel(root, template):

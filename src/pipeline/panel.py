@@ -7,6 +7,7 @@ their URL). Checked before it is written; nothing is dropped silently.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import itertools
 import re
@@ -15,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipeline import paths, splice
@@ -181,11 +183,7 @@ def write_panel(panel: pd.DataFrame, processed_root: Path) -> None:
 
 def write_parquet(panel: pd.DataFrame, target: Path) -> None:
     """The panel as Parquet, with its Table Schema under the schema metadata key `datapackage`."""
-    # one chunk per column: the file's pages then depend on the rows only, not on how the frame
-    # was put together (a spliced panel is a few slices laid end to end)
-    table = pa.Table.from_pandas(panel, preserve_index=False).combine_chunks()
-    table = table.replace_schema_metadata({**(table.schema.metadata or {}), **parquet_metadata(PANEL_COLUMNS)})
-    pq.write_table(table, target)
+    pq.write_table(_arrow(panel), target)
 
 
 def build_panel(
@@ -220,7 +218,7 @@ def _basis() -> str:
 
 def update_panel(
     tables: list[Path], changed: set[Path] | None, processed_root: Path | None = None
-) -> tuple[pd.DataFrame, int]:
+) -> tuple[pa.Table, int]:
     """The panel from per-document parts (the interim figure tables), re-reading only `changed` ones.
 
     The panel is sorted by body first, so a body is one block of rows (and of figures.csv's lines).
@@ -228,8 +226,9 @@ def update_panel(
     (read once, one file), its lines copied from last time's figures.csv by the byte offsets
     recorded then (pipeline.splice); only the blocks of changed bodies are assembled, checked and
     formatted. `changed` None, or no record of last time's files as they are, builds every block.
-    Returns the panel, byte-identical to what `build_panel` writes from the same parts, and how
-    many parts were read."""
+    The kept bodies' rows stay Arrow (read, sliced, laid beside the new block, written): no pandas
+    object is made for them. Returns the panel as the Arrow table written, byte-identical to what
+    `build_panel` writes from the same parts, and how many parts were read."""
     processed_root = processed_root or paths.PROCESSED
     csv_path, parquet_path = processed_root / "figures.csv", processed_root / "figures.parquet"
     basis = _basis()
@@ -246,17 +245,22 @@ def update_panel(
     if record is None:
         docs = rows_of_tables(tables)
         panel = assemble(docs, published)
-        _write(panel, csv_path, parquet_path, None, None, basis, parts)
-        return panel, len(tables)
+        table = _arrow(panel)
+        _write(table, csv_path, parquet_path, panel, None, basis, parts)
+        return table, len(tables)
     assert changed is not None
     blocks = record["blocks"]
     bodies = {_item_of(t)[0] for t in changed}  # a removed part's body too
     # and any body whose parts are not those its block was made from (`changed` not the whole story)
     bodies |= {b for b in set(blocks) | set(parts) if blocks.get(b, {}).get("parts") != parts.get(b, {})}
     bodies |= set(published["body"]) - set(blocks)
-    old = pd.read_parquet(parquet_path)
-    bodies |= set(old["body"].unique()) - set(blocks)
-    in_changed = old["body"].isin(bodies).to_numpy()
+    old = pq.read_table(parquet_path)  # Arrow: no Python objects for the bodies that are kept
+    ranges = _table_body_ranges(old)
+    bodies |= set(ranges) - set(blocks)
+    in_changed = np.zeros(old.num_rows, dtype=bool)
+    for body in bodies & set(ranges):
+        a, b = ranges[body]
+        in_changed[a:b] = True
 
     def kept_part(table: Path) -> bool:  # its rows in last time's panel are its rows now
         body, year = _item_of(table)
@@ -267,47 +271,83 @@ def update_panel(
     fresh_tables = [t for t in tables if _item_of(t)[0] in bodies and not kept_part(t)]
     fresh = rows_of_tables(fresh_tables)
     keep = {_item_of(t) for t in tables if _item_of(t)[0] in bodies and kept_part(t)}
-    old_changed = old[in_changed & (old["source_type"] == "document").to_numpy()]
+    # the changed bodies' old rows, alone made pandas (as pd.read_parquet of the file would give them)
+    old_changed = old.take(np.flatnonzero(in_changed)).to_pandas()
+    old_changed = old_changed[(old_changed["source_type"] == "document").to_numpy()]
     kept = old_changed[
         [(b, int(y)) in keep for b, y in zip(old_changed["body"], old_changed["report_year"], strict=True)]
     ]
     docs = _in_part_order(kept, fresh, [t for t in tables if _item_of(t)[0] in bodies])
     block = assemble(docs, published[published["body"].isin(bodies)])
-    unchanged = {b: span for b, span in _body_ranges(old).items() if b not in bodies}
+    unchanged = {b: span for b, span in ranges.items() if b not in bodies}
     _check_across(old, in_changed, block)
-    panel = _typed(_in_body_order(old, unchanged, block))
+    table = _in_body_order(old, unchanged, block)
     expected = sum(b - a for a, b in unchanged.values()) + len(block)
-    if len(panel) != expected:
-        raise DataCheckError(f"data/processed/figures: {expected} rows in, {len(panel)} out")
-    _write(panel, csv_path, parquet_path, block, record, basis, parts)
-    return panel, int(len(fresh) and len(fresh_tables))
+    if table.num_rows != expected:
+        raise DataCheckError(f"data/processed/figures: {expected} rows in, {table.num_rows} out")
+    _write(table, csv_path, parquet_path, block, record, basis, parts)
+    return table, int(len(fresh) and len(fresh_tables))
 
 
-def _check_across(old: pd.DataFrame, in_changed, block: pd.DataFrame) -> None:
+def _check_across(old: pa.Table, in_changed: np.ndarray, block: pd.DataFrame) -> None:
     """The whole-panel checks that span blocks (the others are row by row, done on the new block):
     no document's figures in two bodies' blocks."""
-    ours = set(block.loc[block["source_type"] == "document", "source"])
+    ours = sorted(set(block.loc[block["source_type"] == "document", "source"]))
     if not ours:
         return
-    theirs = old["source"].isin(ours).to_numpy() & ~in_changed & (old["source_type"] == "document").to_numpy()
+    theirs = pc.is_in(old.column("source"), value_set=pa.array(ours, pa.string()))
+    theirs = pc.and_(theirs, pc.equal(old.column("source_type"), "document"))
+    theirs = theirs.to_numpy(zero_copy_only=False) & ~in_changed
     if theirs.any():
-        shared = sorted(set(old["source"][theirs]))[0]
+        shared = sorted(set(old.column("source").take(np.flatnonzero(theirs)).to_pylist()))[0]
         raise DataCheckError(f"data/processed/figures: two document figures share a span ({shared})")
 
 
-def _in_body_order(old: pd.DataFrame, unchanged: dict[str, tuple[int, int]], block: pd.DataFrame) -> pd.DataFrame:
-    """The unchanged bodies' row ranges of `old` and the changed bodies' blocks, in body order; runs
-    of adjacent old ranges are taken as one slice (no sort, no row-by-row take of the whole panel)."""
+def _arrow(frame: pd.DataFrame) -> pa.Table:
+    """A panel frame as the Arrow table write_parquet writes: one chunk per column (the file's pages
+    then depend on the rows only, not on how the table was put together: a spliced panel is a few
+    slices laid end to end), the schema metadata (pandas' and the Table Schema) in place."""
+    table = pa.Table.from_pandas(frame, preserve_index=False).combine_chunks()
+    return table.replace_schema_metadata({**(table.schema.metadata or {}), **parquet_metadata(PANEL_COLUMNS)})
+
+
+def _in_body_order(old: pa.Table, unchanged: dict[str, tuple[int, int]], block: pd.DataFrame) -> pa.Table:
+    """The unchanged bodies' row ranges of `old` and the changed bodies' blocks, in body order, as
+    the one Arrow table write_parquet would make of the whole panel; runs of adjacent old ranges
+    are taken as one slice (no sort, no row-by-row take of the whole panel, no pandas object for
+    the rows kept)."""
+    new = _arrow(block) if len(block) else old.slice(0, 0)  # (an empty frame's columns have no type)
     fresh = _body_ranges(block)
-    pieces: list[tuple[pd.DataFrame, int, int]] = []
+    pieces: list[tuple[bool, int, int]] = []  # (from old?, first row, last row + 1)
     for body in sorted({*unchanged, *fresh}):
-        frame, (a, b) = (old, unchanged[body]) if body in unchanged else (block, fresh[body])
-        if pieces and pieces[-1][0] is frame and pieces[-1][2] == a:
-            pieces[-1] = (frame, pieces[-1][1], b)
+        from_old, (a, b) = (True, unchanged[body]) if body in unchanged else (False, fresh[body])
+        if pieces and pieces[-1][0] == from_old and pieces[-1][2] == a:
+            pieces[-1] = (from_old, pieces[-1][1], b)
         else:
-            pieces.append((frame, a, b))
-    frames = [frame.iloc[a:b] for frame, a, b in pieces] or [block]
-    return pd.concat(frames, ignore_index=True)[PANEL_COLUMNS]
+            pieces.append((from_old, a, b))
+    if old.schema.equals(new.schema, check_metadata=True):
+        tables = [(old if from_old else new).slice(a, b - a) for from_old, a, b in pieces] or [new]
+        return pa.concat_tables(tables).combine_chunks()
+    return _laid_in_pandas(old, pieces, block)
+
+
+def _laid_in_pandas(old: pa.Table, pieces: list[tuple[bool, int, int]], block: pd.DataFrame) -> pa.Table:
+    """The same, through pandas: for last time's file laid out otherwise than the new block (cannot
+    be on the same basis, but a file's schema is not worth a wrong panel)."""
+    frame = old.to_pandas()
+    frames = [(frame if from_old else block).iloc[a:b] for from_old, a, b in pieces] or [block]
+    return _arrow(_typed(pd.concat(frames, ignore_index=True)[PANEL_COLUMNS]))
+
+
+def _table_body_ranges(table: pa.Table) -> dict[str, tuple[int, int]]:
+    """Each body's [first, last + 1) row in an Arrow panel sorted by body."""
+    if not table.num_rows:
+        return {}
+    encoded = table.column("body").combine_chunks().dictionary_encode()
+    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    names = encoded.dictionary.to_pylist()
+    edges = [0, *(np.flatnonzero(codes[1:] != codes[:-1]) + 1).tolist(), len(codes)]
+    return {names[codes[a]]: (a, b) for a, b in itertools.pairwise(edges)}
 
 
 def _body_ranges(panel: pd.DataFrame) -> dict[str, tuple[int, int]]:
@@ -326,29 +366,78 @@ def _csv_lines(safe: pd.DataFrame) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def _write(panel, csv_path, parquet_path, block, record, basis, parts) -> None:
-    """figures.csv, body block by body block: a block's lines from `block` (the changed bodies'
-    rows) or, for a body not in it, copied from last time's file at the offsets `record` gives
-    (`record` None: every block from `panel`); then figures.parquet and the new record."""
+def _write(table: pa.Table, csv_path, parquet_path, rows: pd.DataFrame, record, basis, parts) -> None:
+    """figures.csv, body block by body block: a block's lines from `rows` (the changed bodies' rows,
+    or with `record` None the whole panel) or, for a body not in it, copied from last time's file at
+    the offsets `record` gives; then figures.parquet (`table`, the whole panel) and the new record."""
     splice.forget_record(RECORD)  # until the files it would describe are written
-    source = block if block is not None else panel
-    safe = safe_frame(source)
+    safe = safe_frame(rows)
     fresh = _body_ranges(safe)
     buffer = io.StringIO()
     safe.iloc[:0].to_csv(buffer, index=False, lineterminator="\n")
     header = "\ufeff" + buffer.getvalue()
     pieces: list[tuple[str, bytes | tuple[int, int]]] = []
-    for body in _body_ranges(panel):
+    for body in _table_body_ranges(table):
         if body in fresh:
             a, b = fresh[body]
             pieces.append((body, _csv_lines(safe.iloc[a:b])))
         else:
             start, end = record["blocks"][body]["bytes"]
             pieces.append((body, (start, end)))
+    digests = {body: _block_digest(body, piece, record, csv_path) for body, piece in pieces}
     header_end, offsets = splice.write_blocks(csv_path, csv_path if record else None, header.encode("utf-8"), pieces)
-    write_atomic(parquet_path, lambda tmp: write_parquet(panel, tmp))
-    blocks = {body: {"bytes": span, "parts": parts.get(body, {})} for body, span in offsets.items()}
+    write_atomic(parquet_path, lambda tmp: pq.write_table(table, tmp))
+    blocks = {
+        body: {"bytes": span, "parts": parts.get(body, {}), "sha256": digests[body]} for body, span in offsets.items()
+    }
     splice.write_record(RECORD, csv_path, basis, header_end, blocks, parquet_sha256=splice.file_digest(parquet_path))
+
+
+def _block_digest(body: str, piece: bytes | tuple[int, int], record, csv_path: Path) -> str:
+    """sha256 of a body's block of figures.csv: fresh lines, or last time's block as recorded then."""
+    if isinstance(piece, bytes):
+        return hashlib.sha256(piece).hexdigest()
+    known = record["blocks"][body].get("sha256")
+    if isinstance(known, str):
+        return known
+    with open(csv_path, "rb") as old:  # a record without the digests (cannot be on the same basis)
+        old.seek(piece[0])
+        return hashlib.sha256(old.read(piece[1] - piece[0])).hexdigest()
+
+
+def row_digests(processed_root: Path | None = None) -> RowDigests | None:
+    """A digest of each body's rows in the panel as it is written, from the panel step's record:
+    its block of figures.csv (a faithful image of its rows, every column) on the record's basis
+    (the package and the reference tables, which decide the published rows and the labels), so
+    that a body's digest changes whenever any of its rows, or any published row, does. None when
+    the record does not describe figures.csv and figures.parquet as they are (a panel written by
+    `build_panel`, from JupyterLab, keeps none): callers then hash the rows themselves.
+    A body not in the panel has no rows: its digest is that of no block on the same basis."""
+    processed_root = processed_root or paths.PROCESSED
+    csv_path, parquet_path = processed_root / "figures.csv", processed_root / "figures.parquet"
+    basis = _basis()
+    record = splice.read_record(RECORD, csv_path, basis)
+    if record is None or record.get("parquet_sha256") != splice.file_digest(parquet_path):
+        return None
+    blocks = record["blocks"]
+    if not all(isinstance(b.get("sha256"), str) for b in blocks.values()):
+        return None
+    return RowDigests(basis, {body: b["sha256"] for body, b in blocks.items()})
+
+
+class RowDigests(dict):
+    """body -> the digest of its rows (row_digests); a body without rows gets that of none."""
+
+    def __init__(self, basis: str, blocks: dict[str, str]) -> None:
+        super().__init__({body: _digest_on(basis, block) for body, block in blocks.items()})
+        self.basis = basis
+
+    def __missing__(self, body: str) -> str:
+        return _digest_on(self.basis, "")
+
+
+def _digest_on(basis: str, block: str) -> str:
+    return hashlib.sha256(f"panel rows:{basis}:{block}".encode()).hexdigest()
 
 
 def _in_part_order(kept: pd.DataFrame, fresh: pd.DataFrame, tables: list[Path]) -> pd.DataFrame:

@@ -15,11 +15,14 @@ A report reads its body's rows and the published ones (`RowIndex`).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline.compare.rows import COMPARE_COLUMNS, Rows, records
 from pipeline.compare.semantics import MAX_PEERS, SINGLE_YEAR_PERIODS, peer_years
@@ -65,11 +68,16 @@ class _HashedPanel:
 
     @cached_property
     def _row_hashes(self) -> np.ndarray:
-        return pd.util.hash_pandas_object(self.panel, index=False).to_numpy()
+        panel = self.panel.to_pandas() if isinstance(self.panel, pa.Table) else self.panel
+        return pd.util.hash_pandas_object(panel, index=False).to_numpy()
+
+    @cached_property
+    def _columns(self) -> tuple[str, ...]:
+        return tuple(self.panel.column_names if isinstance(self.panel, pa.Table) else map(str, self.panel.columns))
 
     def digest(self, positions: np.ndarray) -> str:
         """frame_digest(self.panel.iloc[positions])."""
-        return _digest(self.panel.columns, self._row_hashes[positions] if len(positions) else None)
+        return _digest(self._columns, self._row_hashes[positions] if len(positions) else None)
 
 
 @dataclass
@@ -77,10 +85,11 @@ class CompareIndex(_HashedPanel):
     panel: pd.DataFrame  # the compared columns of the panel
     level: dict[str, str]
     by_body: dict[str, np.ndarray]
-    # (level, indicator id, year) -> [(body, position)], by body, then in the panel's order
-    pool: dict[tuple[str, str, int], list[tuple[str, int]]]
+    # (level, indicator id, year) -> ([body], [position]), by body, then in the panel's order
+    pool: dict[tuple[str, str, int], tuple[list[str], list[int]]]
     targets: dict[tuple[str, int], list[str]]  # (body, year) -> the indicator ids it states, sorted
     _bodies: dict[str, BodyRows] = field(default_factory=dict, repr=False)
+    _body_digests: dict[str, str] = field(default_factory=dict, repr=False)
 
     @classmethod
     def of(cls, panel: pd.DataFrame, bodies: pd.DataFrame) -> CompareIndex:
@@ -96,18 +105,22 @@ class CompareIndex(_HashedPanel):
         peer = peer.assign(_level=peer["body"].map(level), _pos=peer.index)
         peer = peer.dropna(subset=["_level", "report_year"])
         peer = peer.sort_values(["_level", "indicator_id", "report_year", "body"], kind="mergesort")
-        pool: dict[tuple[str, str, int], list[tuple[str, int]]] = {}
-        for lv, ident, year, body, pos in zip(peer["_level"].tolist(), peer["indicator_id"].tolist(),
-                                              peer["report_year"].tolist(), peer["body"].tolist(),
-                                              peer["_pos"].tolist(), strict=True):  # fmt: skip
-            pool.setdefault((str(lv), ident, int(year)), []).append((body, int(pos)))
+        # grouped with numpy, the groups' lists cut from three whole-column lists: no Python step per row
+        lv, ident, year = (pd.factorize(peer[c], sort=False)[0] for c in ("_level", "indicator_id", "report_year"))
+        starts = np.flatnonzero(np.diff(lv, prepend=-1) | np.diff(ident, prepend=-1) | np.diff(year, prepend=-1))
+        edges = [*starts.tolist(), len(peer)]
+        names, positions = peer["body"].tolist(), peer["_pos"].tolist()
+        heads = zip(peer["_level"].to_numpy()[starts].tolist(), peer["indicator_id"].to_numpy()[starts].tolist(),
+                    peer["report_year"].to_numpy()[starts].tolist(), strict=True)  # fmt: skip
+        pool = {(str(v), i, int(y)): (names[a:b], positions[a:b]) for (v, i, y), a, b in
+                zip(heads, edges[:-1], edges[1:], strict=True)}  # fmt: skip
         # the figures a body-year is compared on (baselines.year_figures): stated in its document
         document = (panel["source_type"] == "document").to_numpy(dtype=bool, na_value=False)
-        stated = keys[mapped & document].dropna(subset=["report_year"])
-        targets: dict[tuple[str, int], set[str]] = {}
+        stated = keys[mapped & document].dropna(subset=["report_year"]).drop_duplicates()
+        targets: dict[tuple[str, int], list[str]] = {}
         for body, year, ident in zip(stated["body"].tolist(), stated["report_year"].tolist(),
                                      stated["indicator_id"].tolist(), strict=True):  # fmt: skip
-            targets.setdefault((body, int(year)), set()).add(ident)
+            targets.setdefault((body, int(year)), []).append(ident)
         return cls(panel, level, by_body, pool, {k: sorted(v) for k, v in sorted(targets.items())})
 
     def body_rows(self, body: str) -> BodyRows:
@@ -128,7 +141,7 @@ class CompareIndex(_HashedPanel):
         for ident in self.targets.get((body, year), ()):
             found: list[int] = []
             for y in years:
-                for peer_body, position in self.pool.get((lv, ident, y), ()):
+                for peer_body, position in zip(*self.pool.get((lv, ident, y), ((), ())), strict=True):
                     if peer_body != body:
                         found.append(position)
                         if len(found) == MAX_PEERS:
@@ -139,10 +152,13 @@ class CompareIndex(_HashedPanel):
         return np.array(sorted(chosen), dtype=np.intp)
 
     def body_digest(self, body: str) -> str:
-        """body_rows(body).digest, without taking the body's rows out of the panel."""
+        """body_rows(body).digest, without taking the body's rows out of the panel (once per body:
+        a run keys each of its years on it)."""
         if body in self._bodies:
             return self._bodies[body].digest
-        return self.digest(self.by_body.get(body, NO_ROWS))
+        if body not in self._body_digests:
+            self._body_digests[body] = self.digest(self.by_body.get(body, NO_ROWS))
+        return self._body_digests[body]
 
     def inputs(self, body: str, year: int, positions: np.ndarray | None = None) -> CompareInputs:
         """What the body-year reads; `positions`, its peer_positions when the caller has them already.
@@ -154,26 +170,48 @@ class CompareIndex(_HashedPanel):
 
 @dataclass
 class RowIndex(_HashedPanel):
-    panel: pd.DataFrame
+    """The report rows of each body in a panel: a pandas frame, or the Arrow table of
+    figures.parquet (rows made pandas only for the bodies that render). `digests`, the panel
+    step's digests of each body's rows (pipeline.panel.row_digests), key the reports without
+    hashing the panel; without them the rows are hashed (frame_digest)."""
+
+    panel: pd.DataFrame | pa.Table
     by_body: dict[str, np.ndarray]
     published: np.ndarray
+    digests: Mapping[str, str] | None = None
 
     @classmethod
-    def of(cls, panel: pd.DataFrame) -> RowIndex:
+    def of(cls, panel: pd.DataFrame | pa.Table, digests: Mapping[str, str] | None = None) -> RowIndex:
+        if isinstance(panel, pa.Table):
+            encoded = panel.column("body").combine_chunks().dictionary_encode()
+            codes = encoded.indices.to_numpy(zero_copy_only=False)
+            by_body = dict(_code_groups(codes, encoded.dictionary.to_pylist()))
+            published = pc.equal(panel.column("source_type"), "published").to_numpy(zero_copy_only=False)
+            return cls(panel, by_body, np.flatnonzero(published), digests)
         positions = np.arange(len(panel))
         published = positions[(panel["source_type"] == "published").to_numpy()]
-        return cls(panel, dict(_groups(panel["body"])), published)
+        return cls(panel, dict(_groups(panel["body"])), published, digests)
 
     def report_positions(self, body: str) -> np.ndarray:
         return np.unique(np.concatenate([self.by_body.get(body, NO_ROWS), self.published]))
 
     def report_rows(self, body: str) -> pd.DataFrame:
-        """What a report reads of the panel: its body's rows and every published row."""
-        return self.panel.iloc[self.report_positions(body)]
+        """What a report reads of the panel: its body's rows and every published row (labelled by
+        their positions in the panel, as `panel.iloc` gives them)."""
+        positions = self.report_positions(body)
+        if isinstance(self.panel, pa.Table):
+            frame = self.panel.take(positions).to_pandas()
+            frame.index = pd.Index(positions)
+            return frame
+        return self.panel.iloc[positions]
 
     def report_digest(self, body: str) -> str:
-        """frame_digest(report_rows(body)), from row hashes computed once for the panel: a run keys
-        every report and takes rows out of the panel only for those it renders."""
+        """The key of what a report reads: from the panel step's digest of its body's rows (which
+        covers the published rows too), or frame_digest(report_rows(body)) from row hashes computed
+        once for the panel. A run keys every report and takes rows out of the panel only for those
+        it renders."""
+        if self.digests is not None:
+            return hashlib.sha256(f"report rows:{self.digests[body]}".encode()).hexdigest()
         return self.digest(self.report_positions(body))
 
 
@@ -185,12 +223,27 @@ def _groups(column: pd.Series):
         yield value, order[bounds[i] : bounds[i + 1]]
 
 
+def _code_groups(codes: np.ndarray, names: list[str]):
+    """_groups from a dictionary-encoded column: its codes and the values they stand for."""
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(names) + 1))
+    for i, value in enumerate(names):
+        if bounds[i + 1] > bounds[i]:
+            yield value, order[bounds[i] : bounds[i + 1]]
+
+
 def _digest(columns, row_hashes: np.ndarray | None) -> str:
-    h = hashlib.sha256(",".join(map(str, columns)).encode())
+    h = hashlib.sha256(_header(tuple(columns)))
     h.update(str(0 if row_hashes is None else len(row_hashes)).encode())
     if row_hashes is not None:
         h.update(row_hashes.tobytes())
     return h.hexdigest()
+
+
+@lru_cache(maxsize=64)
+def _header(columns: tuple) -> bytes:
+    """What a digest starts with: the column names (the same few sets, over a run's thousands of digests)."""
+    return ",".join(map(str, columns)).encode()
 
 
 def frame_digest(frame: pd.DataFrame) -> str:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow.parquet as pq
 
 from pipeline import panel as panel_step
 from pipeline import paths
@@ -245,8 +246,9 @@ def report_stage(documents: str = "all", force: bool = False, jobs: int = 0, exe
     sources = select(documents)
     report = StepReport("report")
     started = time.perf_counter()
-    panel = pd.read_parquet(paths.PROCESSED / "figures.parquet")
-    index = RowIndex.of(panel)
+    # Arrow: rows become pandas only for the bodies that render; keyed on the panel step's digests
+    panel = pq.read_table(paths.PROCESSED / "figures.parquet")
+    index = RowIndex.of(panel, panel_step.row_digests())
     digests: dict[str, str] = {}
     keyed = []
     for s in sources:
