@@ -10,6 +10,8 @@ import shutil
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import pandas as pd
 import pytest
@@ -597,3 +599,72 @@ def test_a_few_body_years_are_compared_in_this_process_unless_jobs_are_given(cal
     opened.clear()
     stages.compare_stage(force=True, jobs=2)
     assert opened == [(2, 2)]
+
+
+class _Recording(ThreadPoolExecutor):
+    """A pool of threads that notes what it is handed, in order: the function and each item's kind."""
+
+    def __init__(self):
+        super().__init__(max_workers=2)
+        self.handed: list[str] = []
+
+    def submit(self, fn, *args, **kwargs):
+        work, chunk = args[0], args[1]
+        self.handed += [item[0] if work.__name__ == "_publish_one" else work.__name__ for item in chunk]
+        return super().submit(fn, *args, **kwargs)
+
+
+@contextmanager
+def _recording_pool(pools):
+    with _Recording() as pool:
+        pools.append(pool)
+        yield pool
+
+
+def _report_files(project):
+    folders = [project / "reports", project / "data" / "processed"]
+    return {p.relative_to(project): p.read_bytes() for f in folders for p in sorted(f.rglob("*")) if p.is_file()}
+
+
+def test_beside_a_few_renders_the_database_renders_and_pages_are_in_one_pool_and_write_the_same(
+    calls, project, monkeypatch
+):
+    run.run_all()  # in this process
+    here = _report_files(project)
+    pools = []
+    monkeypatch.setattr(stages, "open_executor", lambda *args: _recording_pool(pools))
+    reports = stages.report_stage(force=True, jobs=2)
+    assert [r.step for r in reports] == ["report", "publish", "index"] and not any(r.failed for r in reports)
+    assert len(pools) == 1  # one pool for all: the database first of all, then the render, then the pages
+    handed = pools[0].handed
+    assert handed[:2] == ["database", "_render_one"] and set(handed[2:]) == {"page"} and len(handed) > 3
+    assert _report_files(project) == here
+
+
+def test_the_pages_made_from_the_panel_in_memory_are_those_made_from_the_file(calls, project):
+    from pipeline.publish import corpus
+    from pipeline.publish import pages as pages_
+    from pipeline.report import render
+
+    run.run_all()
+    css, panel = render.stylesheet(), pd.read_parquet(paths.PROCESSED / "figures.parquet")
+    read = corpus._page_works(css, paths.REPORTS, paths.PROCESSED, "2024-01-01")
+    given = corpus._page_works(css, paths.REPORTS, paths.PROCESSED, "2024-01-01", panel)
+    assert [pages_.page_key(w) for w in given] == [pages_.page_key(w) for w in read] and read
+
+
+def test_pages_that_cannot_be_made_ready_fail_publish_after_the_reports_are_recorded(calls, project, monkeypatch):
+    from pipeline.errors import PipelineError
+    from pipeline.publish import corpus
+
+    run.run_all()
+    pools = []
+    monkeypatch.setattr(stages, "open_executor", lambda *args: _recording_pool(pools))
+    real = corpus._page_works
+    monkeypatch.setattr(corpus, "_page_works", lambda *a: (_ for _ in ()).throw(PipelineError("pages broken")))
+    with pytest.raises(PipelineError, match="pages broken"):
+        stages.report_stage(force=True, jobs=2)
+    assert pools[0].handed == ["database", "_render_one"]
+    monkeypatch.setattr(corpus, "_page_works", real)
+    reports = stages.report_stage(jobs=2)
+    assert reports[0].up_to_date == 1 and reports[0].ran == []  # the report was recorded before publish failed

@@ -132,9 +132,15 @@ def _publish_one(item: tuple[str, Any]) -> Any:
     return pages_.write_page(what)
 
 
-def _page_works(css: str, root: Path, processed: Path, date: str) -> list[pages_.PageWork]:
-    # the fields a page shows (its CSV is figures.csv's own records): the long texts stay on disk
-    panel = pd.read_parquet(processed / "figures.parquet", columns=["indicator_id", *PAGE_COLUMNS])
+def _page_works(css: str, root: Path, processed: Path, date: str, panel: pd.DataFrame | None = None
+                ) -> list[pages_.PageWork]:  # fmt: skip
+    """Every page's inputs. `panel`: figures.parquet as read already (the report stage has it), else
+    read here; a page takes only the fields it shows (its CSV is figures.csv's own records)."""
+    columns = ["indicator_id", *PAGE_COLUMNS]
+    if panel is None:
+        panel = pd.read_parquet(processed / "figures.parquet", columns=columns)  # the long texts stay on disk
+    else:
+        panel = panel[columns]
     header, records = pages_.records_by(processed / "figures.csv", "indicator_id")
     bodies = known_bodies()
     documents = {(s.body, str(s.report_year)) for s in discover_sources()}
@@ -151,11 +157,12 @@ def _page_works(css: str, root: Path, processed: Path, date: str) -> list[pages_
 
 
 def _changed_pages(works: list[pages_.PageWork], recorded: dict[str, Any]) -> tuple[dict[str, str], list]:
-    """Each page's key, and the pages to render: those whose key or files are not as recorded."""
+    """Each page's key, and the pages to render: those whose key or files are not as recorded, the
+    largest first (most rows: the longest to render), so that no large one is left to last."""
     keys = {w.indicator.id: pages_.page_key(w) for w in works}
-    return keys, [
-        ("page", w) for w in works if not pages_.standing(w, keys[w.indicator.id], recorded.get(w.indicator.id))
-    ]
+    changed = [w for w in works if not pages_.standing(w, keys[w.indicator.id], recorded.get(w.indicator.id))]
+    changed.sort(key=lambda w: (-len(w.frame), w.indicator.id))
+    return keys, [("page", w) for w in changed]
 
 
 def _results(todo: list[tuple[str, Any]], outcomes: list[Any]) -> dict[tuple[str, str], Any]:
@@ -204,6 +211,12 @@ class Publishing:
     database: dict[str, Any]  # what the manifest records of it (its key; rows and sha256 once standing)
     recorded: dict[str, Any]  # the pages as the manifest recorded them
     building: Callable[[], list] = lambda: []
+    # once the pages are started (start_pages): every page's inputs and key, the changed ones, their renders
+    works: list[pages_.PageWork] | None = None
+    keys: dict[str, str] = dataclasses.field(default_factory=dict)
+    changed: list[tuple[str, Any]] = dataclasses.field(default_factory=list)
+    rendering: Callable[[], list] = lambda: []
+    failure: Exception | None = None  # what making the pages ready raised: raised by finish
 
     @property
     def pieces(self) -> int:
@@ -213,6 +226,19 @@ class Publishing:
     def start(self, pool: Any) -> None:
         """The database's build handed to `pool` (an Executor; None: built when finished, here)."""
         self.building = fan_out_started(_publish_one, self.todo, pool)
+
+    def start_pages(self, pool: Any, panel: pd.DataFrame | None = None) -> None:
+        """The pages made ready here (their inputs, keys, which changed) and the changed ones handed to
+        `pool`, while the workers do whatever they were given before (the database, the reports).
+        `panel`: figures.parquet, when the caller has it in memory. What this raises is kept and
+        raised by `finish`: the caller collects the workers' other results first."""
+        try:
+            self.works = _page_works(self.css, self.root, self.processed, self.date, panel)
+            self.keys, self.changed = _changed_pages(self.works, self.recorded)
+        except Exception as exc:  # raised again by finish, once the workers are done
+            self.works, self.failure = [], exc
+            return
+        self.rendering = fan_out_started(_publish_one, self.changed, pool)
 
 
 def prepare(
@@ -247,13 +273,19 @@ def finish(job: Publishing, pool: Any = None, executor: Callable[[int], Any] | N
     database's build collected, the manifest and the index's summary written; returns the summary
     with "work": what was done this time."""
     root, processed = job.root, job.processed
-    works = _page_works(job.css, root, processed, job.date)
-    keys, changed = _changed_pages(works, job.recorded)
-    if pool is None and executor is not None:
-        with executor(len(changed)) as own:
-            rendered = fan_out(_publish_one, changed, own)
-    else:
-        rendered = fan_out(_publish_one, changed, pool)
+    if job.works is None:
+        works = _page_works(job.css, root, processed, job.date)
+        keys, changed = _changed_pages(works, job.recorded)
+        if pool is None and executor is not None:
+            with executor(len(changed)) as own:
+                rendered = fan_out(_publish_one, changed, own)
+        else:
+            rendered = fan_out(_publish_one, changed, pool)
+    else:  # started already (start_pages)
+        if job.failure is not None:
+            job.building()  # the database's build done (its result not recorded) before the step fails
+            raise job.failure
+        works, keys, changed, rendered = job.works, job.keys, job.changed, job.rendering()
     done = _results(job.todo + changed, job.building() + rendered)
     database = job.database
     if ("database", "") in done:

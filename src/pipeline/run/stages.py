@@ -25,7 +25,7 @@ from pipeline.compare.peers import CompareIndex, CompareInputs, RowIndex
 from pipeline.compare.rows import COMPARE_COLUMNS
 from pipeline.compare.step import assemble_tables, compare_inputs, found_parts, part_paths, write_parts
 from pipeline.extract.clean import clean_document
-from pipeline.fanout import Outcome, fan_out, open_executor
+from pipeline.fanout import Outcome, fan_out, fan_out_started, open_executor
 from pipeline.publish.corpus import Publishing, published, summary_path
 from pipeline.publish.corpus import finish as finish_publish
 from pipeline.publish.corpus import prepare as prepare_publish
@@ -83,7 +83,12 @@ def _render_one(item: tuple[str, int, Any]) -> int:
 
 def _run_items(report: StepReport, todo: list[tuple[str, inc.Decision]], items: list[Any], fn, executor,
                outputs) -> list[Outcome]:  # fmt: skip
-    outcomes = fan_out(fn, items, executor)
+    return _record_items(report, todo, fan_out(fn, items, executor), outputs)
+
+
+def _record_items(report: StepReport, todo: list[tuple[str, inc.Decision]], outcomes: list[Outcome],
+                  outputs) -> list[Outcome]:  # fmt: skip
+    """Each item's outcome recorded: its sidecar when it succeeded, else forgotten and named as failed."""
     for (item_label, decision), outcome in zip(todo, outcomes, strict=True):
         if outcome.ok:
             body, year = item_label.split("/")
@@ -271,7 +276,17 @@ def report_stage(documents: str = "all", force: bool = False, jobs: int = 0, exe
     job = prepare_publish(render.stylesheet(), force=force) if decision.run else None
     preparing = time.perf_counter() - publish_started
     with _stage_pool(executor, jobs, scheduler, items, job) as (pool, beside):
-        _run_items(report, todo, items, _render_one, pool, _report_outputs)
+        # beside a few renders everything is in flight at once: the database (started first, by
+        # _stage_pool), then the renders, then the changed pages, each handed to the pool as soon as
+        # it is known; this process makes the pages ready (from the panel it has) while the workers
+        # run. The seconds: publish counts its preparation, the pages made ready here and the wait
+        # for its pieces after the reports; report counts the rest up to the reports' outcomes.
+        rendering = fan_out_started(_render_one, items, pool)
+        if beside and job:
+            readying = time.perf_counter()
+            job.start_pages(pool, panel)
+            preparing += time.perf_counter() - readying
+        _record_items(report, todo, rendering(), _report_outputs)
         report.seconds = time.perf_counter() - started - preparing
         resumed = time.perf_counter()
         parts = finish_publish(job, pool) if beside else {}
@@ -303,7 +318,7 @@ def _stage_pool(executor: str, jobs: int, scheduler: str, items: list, job: Publ
     """The report stage's pool, and whether the publish step's database is being built in it.
 
     Beside a few renders (one document added) the database, publish's largest piece, is built in
-    the same pool while they run, and the pages render there after them. After many renders,
+    the same pool while they run, handed to it first, and the changed pages follow them there. After many renders,
     publish gets a fresh pool of its own (the caller's): the render workers' memory goes with them."""
     beside = job is not None and len(items) <= DATABASE_BESIDE_RENDERS
     pieces = len(items) + (job.pieces if job and beside else 0)
