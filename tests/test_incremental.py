@@ -642,15 +642,23 @@ def test_beside_a_few_renders_the_database_renders_and_pages_are_in_one_pool_and
 
 
 def test_the_pages_made_from_the_panel_in_memory_are_those_made_from_the_file(calls, project):
+    import pyarrow.parquet as pq
+
     from pipeline.publish import corpus
     from pipeline.publish import pages as pages_
     from pipeline.report import render
+    from pipeline.report.indicator_pages import PAGE_COLUMNS
 
     run.run_all()
-    css, panel = render.stylesheet(), pd.read_parquet(paths.PROCESSED / "figures.parquet")
+    css, panel = render.stylesheet(), pq.read_table(paths.PROCESSED / "figures.parquet")  # as report_stage has it
     read = corpus._page_works(css, paths.REPORTS, paths.PROCESSED, "2024-01-01")
     given = corpus._page_works(css, paths.REPORTS, paths.PROCESSED, "2024-01-01", panel)
     assert [pages_.page_key(w) for w in given] == [pages_.page_key(w) for w in read] and read
+    # each page's rows as pandas reads them from the file (values, dtypes, order)
+    frame = pd.read_parquet(paths.PROCESSED / "figures.parquet", columns=["indicator_id", *PAGE_COLUMNS])
+    for work in given:
+        expected = frame[frame["indicator_id"] == work.indicator.id].reset_index(drop=True)
+        pd.testing.assert_frame_equal(work.frame, expected)
 
 
 def test_pages_that_cannot_be_made_ready_fail_publish_after_the_reports_are_recorded(calls, project, monkeypatch):

@@ -33,6 +33,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from pipeline import paths
 from pipeline.atomic import atomic_path, write_text_atomic
@@ -132,15 +134,15 @@ def _publish_one(item: tuple[str, Any]) -> Any:
     return pages_.write_page(what)
 
 
-def _page_works(css: str, root: Path, processed: Path, date: str, panel: pd.DataFrame | None = None
+def _page_works(css: str, root: Path, processed: Path, date: str, panel: pa.Table | None = None
                 ) -> list[pages_.PageWork]:  # fmt: skip
-    """Every page's inputs. `panel`: figures.parquet as read already (the report stage has it), else
-    read here; a page takes only the fields it shows (its CSV is figures.csv's own records)."""
+    """Every page's inputs. `panel`: figures.parquet as read already (the report stage has it, as
+    Arrow), else read here; a page takes only the fields it shows (its CSV is figures.csv's own
+    records), made pandas as pd.read_parquet makes them."""
     columns = ["indicator_id", *PAGE_COLUMNS]
     if panel is None:
-        panel = pd.read_parquet(processed / "figures.parquet", columns=columns)  # the long texts stay on disk
-    else:
-        panel = panel[columns]
+        panel = pq.read_table(processed / "figures.parquet", columns=columns)  # the long texts stay on disk
+    panel = panel.select(columns).to_pandas()
     header, records = pages_.records_by(processed / "figures.csv", "indicator_id")
     bodies = known_bodies()
     documents = {(s.body, str(s.report_year)) for s in discover_sources()}
@@ -227,7 +229,7 @@ class Publishing:
         """The database's build handed to `pool` (an Executor; None: built when finished, here)."""
         self.building = fan_out_started(_publish_one, self.todo, pool)
 
-    def start_pages(self, pool: Any, panel: pd.DataFrame | None = None) -> None:
+    def start_pages(self, pool: Any, panel: pa.Table | None = None) -> None:
         """The pages made ready here (their inputs, keys, which changed) and the changed ones handed to
         `pool`, while the workers do whatever they were given before (the database, the reports).
         `panel`: figures.parquet, when the caller has it in memory. What this raises is kept and
