@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline import panel as panel_step
@@ -290,7 +291,10 @@ def report_stage(documents: str = "all", force: bool = False, jobs: int = 0, exe
         report.seconds = time.perf_counter() - started - preparing
         resumed = time.perf_counter()
         parts = finish_publish(job, pool) if beside else {}
-    del panel, index, rows, items  # the panel's frames: publish's workers need the memory more
+    # the panel's frames (the renders' outcome call holds their items too): publish's workers need
+    # the memory more; Arrow's allocator keeps what is freed until told to give it back
+    del panel, index, rows, items, rendering
+    pa.default_memory_pool().release_unused()
     if job is not None and not beside:
         own = job.pieces if job.pieces >= MIN_PUBLISH_PIECES else 1
         with open_executor(executor, jobs or None, scheduler, own) as pool:
