@@ -217,14 +217,12 @@ class RowIndex(_HashedPanel):
 
 def _groups(column: pd.Series):
     codes, uniques = pd.factorize(column, sort=False)
-    order = np.argsort(codes, kind="stable")
-    bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
-    for i, value in enumerate(uniques):
-        yield value, order[bounds[i] : bounds[i + 1]]
+    return _code_groups(codes, list(uniques))
 
 
 def _code_groups(codes: np.ndarray, names: list[str]):
-    """_groups from a dictionary-encoded column: its codes and the values they stand for."""
+    """(value, positions of its rows) from a column's codes and the values they stand for (a pandas
+    factorization or an Arrow dictionary); a value no row has is left out."""
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(len(names) + 1))
     for i, value in enumerate(names):
