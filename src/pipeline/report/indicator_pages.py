@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from operator import itemgetter
 from typing import NamedTuple
 
@@ -56,6 +56,7 @@ class Page:
     chart: Chart | None
     csv_name: str
     date: str
+    spread: bool = False  # an axis of the chart draws the spread of many bodies, not a line each
 
 
 def _year(report_year, period_end) -> str:
@@ -163,67 +164,183 @@ def _lines(by_body, bodies, own: set[str]) -> list[Line]:
     return out
 
 
-def _legend(lines: list[Line]) -> list[tuple[Line | None, bool, str]]:
-    """(line, term average?, label) per legend entry; a last entry counts the peers left out."""
-    entries: list[tuple[Line | None, bool, str]] = []
-    for line in lines:
+SPREAD_BODIES = len(BODY_COLOURS)  # past this many bodies with a document, an axis draws their spread
+
+
+@dataclass(frozen=True)
+class Spread:
+    """The bodies with a document on one axis, when there are too many for a line each (a corpus):
+    for each year, the lowest, lower quartile, median, upper quartile and highest of their figures
+    (each body's first figure of the year). Their term averages stay markers, one colour for all."""
+
+    bodies: int
+    years: tuple[float, ...]
+    stats: tuple[tuple[float, float, float, float, float], ...]
+    terms: tuple[tuple[float, float], ...]
+    alt: str
+
+
+def _quantile(ordered: list[float], p: float) -> float:
+    """The p-quantile of sorted values, interpolated between the two nearest (numpy's default)."""
+    at = (len(ordered) - 1) * p
+    low = math.floor(at)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (at - low) * (ordered[high] - ordered[low])
+
+
+def _spread(lines: list[Line]) -> Spread:
+    by_year: dict[float, list[float]] = {}
+    for ln in lines:
+        for x, y in ln.annual:
+            by_year.setdefault(x, []).append(y)
+    years = tuple(sorted(by_year))
+    stats = []
+    for x in years:
+        v = sorted(by_year[x])
+        stats.append((v[0], _quantile(v, 0.25), _quantile(v, 0.5), _quantile(v, 0.75), v[-1]))
+    words = [f"{int(x)}: {len(by_year[x])} 个机关 bodies, 中位数 median {thousands(m)}, 四分位 quartiles "
+             f"{thousands(q1)}–{thousands(q3)}, 范围 range {thousands(lo)}–{thousands(hi)}"
+             for x, (lo, q1, m, q3, hi) in zip(years, stats, strict=True)]  # fmt: skip
+    terms = tuple(sorted(t for ln in lines for t in ln.terms))
+    if terms:
+        words.append(f"{len({ln.name for ln in lines if ln.terms})} 个机关的任期年均 term averages of bodies")
+    return Spread(len(lines), years, tuple(stats), terms, "; ".join(words))
+
+
+@dataclass(frozen=True)
+class AxisPlan:
+    """What one axis draws: a line per body, or the spread of the bodies with a document (past
+    SPREAD_BODIES of them) and a line per published peer; and its legend entries."""
+
+    unit: str
+    lines: list[Line]  # each drawn as a line
+    spread: Spread | None
+    legend: list[tuple[str, Line | None, str]]  # (kind, line, label); kinds: line, term, more, median, band, range
+    alt: str
+
+
+def _plan(unit: str, lines: list[Line]) -> AxisPlan:
+    own = [ln for ln in lines if ln.own]
+    spread = _spread(own) if len(own) > SPREAD_BODIES else None
+    drawn = lines
+    if spread is not None:  # the peers' legend entries counted among themselves
+        drawn = [replace(ln, legend=n < LEGEND_BODIES) for n, ln in enumerate(ln for ln in lines if not ln.own)]
+    legend: list[tuple[str, Line | None, str]] = []
+    if spread is not None:
+        legend += [
+            ("median", None, f"中位数 median of {spread.bodies} 个机关 bodies"),
+            ("band", None, "中间一半 middle half (quartiles)"),
+            ("range", None, "最低–最高 lowest–highest"),
+        ]
+        if spread.terms:
+            legend.append(("term", None, "任期年均 term averages"))
+    for line in drawn:
         if line.legend and line.annual:
-            entries.append((line, False, line.name))
+            legend.append(("line", line, line.name))
         if line.legend and line.terms:
-            entries.append((line, True, f"{line.name} 年均 term average"))
-    if len(lines) > LEGEND_BODIES:
-        entries.append((None, False, f"另有 {len(lines) - LEGEND_BODIES} 个同级机关 more peers"))
-    return entries
+            legend.append(("term", line, f"{line.name} 年均 term average"))
+    if hidden := sum(not ln.legend for ln in drawn):
+        legend.append(("more", None, f"另有 {hidden} 个同级机关 more peers"))
+    alt = "; ".join(([spread.alt] if spread else []) + [ln.alt for ln in drawn])
+    return AxisPlan(unit, drawn, spread, legend, alt)
 
 
 def indicator_chart(indicator: Indicator, rows: list[Row], bodies: dict[str, dict[str, str]], own: set[str]):
-    """One axis per unit key; each body a line; bodies with a document in colour, published peers in
-    grey with a marker each; the legend below, one entry per body. Returns (drawing or None, alt text)."""
+    """One axis per unit key; each body a line, or past SPREAD_BODIES bodies with a document their
+    spread year by year; bodies with a document in colour, published peers in grey with a marker
+    each; the legend below. Returns (drawing or None, alt text)."""
+    drawing, alt, _ = _chart(indicator, rows, bodies, own)
+    return drawing, alt
+
+
+def _chart(indicator: Indicator, rows: list[Row], bodies: dict[str, dict[str, str]], own: set[str]):
+    """indicator_chart's drawing and alt text, and whether an axis draws a spread."""
     series = series_of(rows, indicator)
     if not series:
-        return None, ""
-    axes = [(unit, _lines(by_body, bodies, own)) for unit, by_body in sorted(series.items())]
-    heights = [PLOT_HEIGHT + 58 + ROW * math.ceil(len(_legend(lines)) / 2) for _, lines in axes]
+        return None, "", False
+    plans = [_plan(unit, _lines(by_body, bodies, own)) for unit, by_body in sorted(series.items())]
+    heights = [PLOT_HEIGHT + 58 + ROW * math.ceil(len(plan.legend) / 2) for plan in plans]
     title = f"{indicator.zh} · {indicator.en}"
     d = svg.Drawing(WIDTH, 40 + sum(heights), title, "i")
     text, size = fit(title, 15, WIDTH - 16, 10)
     d.text(8, 24, text, size)  # at the left: where a phone's reader starts, the chart scrolling in its box
-    alt, top = [], 40.0
-    for (unit, lines), height in zip(axes, heights, strict=True):
-        _axis(d, unit, lines, top)
-        alt += [ln.alt for ln in lines]
+    top = 40.0
+    for plan, height in zip(plans, heights, strict=True):
+        _axis(d, plan, top)
         top += height
-    return d, "; ".join(alt)
+    return d, "; ".join(plan.alt for plan in plans), any(plan.spread for plan in plans)
 
 
-def _axis(d: svg.Drawing, unit: str, lines: list[Line], top: float) -> None:
-    values = [y for ln in lines for _, y in ln.annual + ln.terms]
-    years = sorted({x for ln in lines for x, _ in ln.annual + ln.terms})
+def _axis(d: svg.Drawing, plan: AxisPlan, top: float) -> None:
+    points = [p for ln in plan.lines for p in ln.annual + ln.terms]
+    if plan.spread is not None:
+        s = plan.spread
+        points += [(x, v) for x, st in zip(s.years, s.stats, strict=True) for v in (st[0], st[4])] + list(s.terms)
+    values, years = [y for _, y in points], sorted({x for x, _ in points})
     log = min(values) > 0 and max(values) / min(values) > LOG_RATIO
     counts = all(float(v).is_integer() for v in values)
     ticks = decade_ticks(min(values), max(values)) if log else nice_ticks(min(0.0, min(values)), max(values), 5, counts)
     left = 8 + max(fonts.text_width(thousands(t), 11) for t in ticks) + 8
     right, bottom = WIDTH - 16, top + 22 + PLOT_HEIGHT
-    d.text(8, top + 12, f"{unit}（对数刻度 log scale）" if log else unit, 11, fill=plotting.SOFT)
+    d.text(8, top + 12, f"{plan.unit}（对数刻度 log scale）" if log else plan.unit, 11, fill=plotting.SOFT)
     y = Scale(ticks[0], ticks[-1], bottom, top + 22, log)
     d.rules([y(t) for t in ticks], left, right, plotting.GRID)
     for t in ticks:
         d.text(left - 5, y(t) + 4, thousands(t), 11, "end")
     d.line(left, top + 22, left, bottom, plotting.AXIS)
     x = _year_axis(d, years, left, right, bottom)
-    for ln in sorted(lines, key=lambda ln: ln.own):  # peers below, the bodies with a document on top
+    for ln in sorted(plan.lines, key=lambda ln: ln.own):  # peers below, the bodies with a document on top
         _draw_line(d, ln, x, y)
-    for n, (ln, term, label) in enumerate(_legend(lines)):
+    if plan.spread is not None:
+        _draw_spread(d, plan.spread, x, y)
+    for n, (kind, ln, label) in enumerate(plan.legend):
         lx, ly = 8 + (n % 2) * (WIDTH - 16) / 2, bottom + 40 + (n // 2) * ROW
-        if ln is None:
-            d.line(lx, ly, lx + 22, ly, plotting.PEER, 1.0)
-        elif term:
-            d.marker("D", lx + 11, ly, 4.2, "none", stroke=ln.colour, stroke_width=1.4)
-        else:
-            d.line(lx, ly, lx + 22, ly, ln.colour, 2.2 if ln.own else 1.0)
-            d.marker(ln.marker, lx + 11, ly, 3.6 if ln.own else 2.6, ln.colour)
+        _legend_key(d, kind, ln, lx, ly)
         text, size = fit(label, 11, (WIDTH - 16) / 2 - 34, 8)
         d.text(lx + 28, ly + 4, text, size)
+
+
+SPREAD_COLOUR = BODY_COLOURS[0]
+RANGE_OPACITY, BAND_OPACITY = 0.1, 0.3
+
+
+def _draw_spread(d: svg.Drawing, s: Spread, x: Scale, y: Scale) -> None:
+    """The range and the middle half as bands (a year alone: as bars), the median as a line with markers."""
+    for low, high, opacity in ((0, 4, RANGE_OPACITY), (1, 3, BAND_OPACITY)):
+        if len(s.years) > 1:
+            edge = [(x(a), y(st[high])) for a, st in zip(s.years, s.stats, strict=True)]
+            edge += [(x(a), y(st[low])) for a, st in reversed(list(zip(s.years, s.stats, strict=True)))]
+            d.path("M" + "L".join(f"{svg.num(px)} {svg.num(py)}" for px, py in edge) + "Z", SPREAD_COLOUR,
+                   fill_opacity=opacity)  # fmt: skip
+        else:
+            px = x(s.years[0])
+            d.rect(px - 9, y(s.stats[0][high]), 18, y(s.stats[0][low]) - y(s.stats[0][high]), SPREAD_COLOUR,
+                   fill_opacity=opacity)  # fmt: skip
+    median = [(x(a), y(st[2])) for a, st in zip(s.years, s.stats, strict=True)]
+    if len(median) > 1:
+        d.polyline(median, SPREAD_COLOUR, 2.2)
+    with d.group(f' fill="{SPREAD_COLOUR}"'):
+        for px, py in median:
+            d.marker("o", px, py, 3.6, None)
+    if s.terms:
+        with d.group(f' fill="none" stroke="{plotting.OWN_PAST}" stroke-width="1.4"'):
+            for a, b in s.terms:
+                d.marker("D", x(a), y(b), 4.2, None)
+
+
+def _legend_key(d: svg.Drawing, kind: str, ln: Line | None, lx: float, ly: float) -> None:
+    if kind == "more":
+        d.line(lx, ly, lx + 22, ly, plotting.PEER, 1.0)
+    elif kind == "term":
+        d.marker("D", lx + 11, ly, 4.2, "none", stroke=ln.colour if ln else plotting.OWN_PAST, stroke_width=1.4)
+    elif kind in ("band", "range"):
+        d.rect(lx, ly - 6, 22, 12, SPREAD_COLOUR, fill_opacity=BAND_OPACITY if kind == "band" else RANGE_OPACITY)
+    elif kind == "median":
+        d.line(lx, ly, lx + 22, ly, SPREAD_COLOUR, 2.2)
+        d.marker("o", lx + 11, ly, 3.6, SPREAD_COLOUR)
+    elif ln is not None:
+        d.line(lx, ly, lx + 22, ly, ln.colour, 2.2 if ln.own else 1.0)
+        d.marker(ln.marker, lx + 11, ly, 3.6 if ln.own else 2.6, ln.colour)
 
 
 def _year_axis(d: svg.Drawing, years: list[float], left: float, right: float, y: float) -> Scale:
@@ -257,9 +374,9 @@ def _draw_line(d: svg.Drawing, ln: Line, x: Scale, y: Scale) -> None:
 def indicator_page(indicator: Indicator, frame: pd.DataFrame, bodies, documents, date: str) -> Page:
     rows = page_rows(frame, bodies, documents)
     own = {b for b, _ in documents}
-    drawing, alt = indicator_chart(indicator, rows, bodies, own)
+    drawing, alt, spread = _chart(indicator, rows, bodies, own)
     chart = Chart.of(drawing, alt) if drawing is not None else None
-    return Page(indicator, rows, chart, f"{indicator.id}.csv.gz", date)
+    return Page(indicator, rows, chart, f"{indicator.id}.csv.gz", date, spread)
 
 
 def coverage(panel: pd.DataFrame, sources: Iterable[tuple[str, int]], bodies) -> dict:
