@@ -89,3 +89,11 @@ def test_a_single_year_draws_bars_not_bands(sessions):
     rows = many(10, range(2024, 2025))
     markup, _, _ = chart(rows, {r.body for r in rows}, sessions)
     assert markup.count("<polyline") == 0 and "fill-opacity" in markup
+
+
+def test_bodies_with_only_term_totals_draw_their_markers_alone(sessions):
+    rows = [ip.Row(f"b{n:02d}", "b", "b", "2022", "2018-01-01–2022-12-31", 10.0 + n, "次", "term_total", "exact",
+                   "document", "", "") for n in range(9)]  # fmt: skip
+    markup, alt, legend = chart(rows, {r.body for r in rows}, sessions)
+    assert alt == "9 个机关的任期年均 term averages of bodies"
+    assert legend == ["任期年均 term averages"] and "fill-opacity" not in markup and "<polyline" not in markup

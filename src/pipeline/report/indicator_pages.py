@@ -226,14 +226,14 @@ def _plan(unit: str, lines: list[Line]) -> AxisPlan:
     if spread is not None:  # the peers' legend entries counted among themselves
         drawn = [replace(ln, legend=n < LEGEND_BODIES) for n, ln in enumerate(ln for ln in lines if not ln.own)]
     legend: list[tuple[str, Line | None, str]] = []
-    if spread is not None:
+    if spread is not None and spread.years:
         legend += [
             ("median", None, f"中位数 median of {spread.bodies} 个机关 bodies"),
             ("band", None, "中间一半 middle half (quartiles)"),
             ("range", None, "最低–最高 lowest–highest"),
         ]
-        if spread.terms:
-            legend.append(("term", None, "任期年均 term averages"))
+    if spread is not None and spread.terms:
+        legend.append(("term", None, "任期年均 term averages"))
     for line in drawn:
         if line.legend and line.annual:
             legend.append(("line", line, line.name))
@@ -306,7 +306,7 @@ RANGE_OPACITY, BAND_OPACITY = 0.1, 0.3
 
 def _draw_spread(d: svg.Drawing, s: Spread, x: Scale, y: Scale) -> None:
     """The range and the middle half as bands (a year alone: as bars), the median as a line with markers."""
-    for low, high, opacity in ((0, 4, RANGE_OPACITY), (1, 3, BAND_OPACITY)):
+    for low, high, opacity in ((0, 4, RANGE_OPACITY), (1, 3, BAND_OPACITY)) if s.years else ():
         if len(s.years) > 1:
             edge = [(x(a), y(st[high])) for a, st in zip(s.years, s.stats, strict=True)]
             edge += [(x(a), y(st[low])) for a, st in reversed(list(zip(s.years, s.stats, strict=True)))]
