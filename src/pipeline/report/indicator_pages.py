@@ -203,7 +203,7 @@ def _spread(lines: list[Line]) -> Spread:
              for x, (lo, q1, m, q3, hi) in zip(years, stats, strict=True)]  # fmt: skip
     terms = tuple(sorted(t for ln in lines for t in ln.terms))
     if terms:
-        words.append(f"{len({ln.name for ln in lines if ln.terms})} 个机关的任期年均 term averages of bodies")
+        words.append(f"{sum(1 for ln in lines if ln.terms)} 个机关的任期年均 term averages of bodies")
     return Spread(len(lines), years, tuple(stats), terms, "; ".join(words))
 
 
