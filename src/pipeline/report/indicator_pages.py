@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from operator import itemgetter
 from typing import NamedTuple
 
@@ -153,14 +153,17 @@ def _line(name: str, points: list[tuple[float, float, bool]], colour: str, marke
 
 
 def _lines(by_body, bodies, own: set[str]) -> list[Line]:
+    """A line per body, those with a document first (in colour), then the published peers (grey,
+    a legend entry each for the first LEGEND_BODIES of them)."""
     colours, markers = iter(BODY_COLOURS), iter(MARKERS * 10)
-    out = []
-    for n, (body, points) in enumerate(sorted(by_body.items(), key=lambda t: (t[0] not in own, t[0]))):
+    out, peers = [], 0
+    for body, points in sorted(by_body.items(), key=lambda t: (t[0] not in own, t[0])):
         points.sort()
         name = bodies.get(body, {}).get("name_zh", body).replace("人大常委会", "") or body
         colour = next(colours, plotting.OWN_PAST) if body in own else plotting.PEER
         marker = "o" if body in own else next(markers)
-        out.append(_line(name, points, colour, marker, body in own, body in own or n < LEGEND_BODIES))
+        out.append(_line(name, points, colour, marker, body in own, body in own or peers < LEGEND_BODIES))
+        peers += body not in own
     return out
 
 
@@ -222,9 +225,7 @@ class AxisPlan:
 def _plan(unit: str, lines: list[Line]) -> AxisPlan:
     own = [ln for ln in lines if ln.own]
     spread = _spread(own) if len(own) > SPREAD_BODIES else None
-    drawn = lines
-    if spread is not None:  # the peers' legend entries counted among themselves
-        drawn = [replace(ln, legend=n < LEGEND_BODIES) for n, ln in enumerate(ln for ln in lines if not ln.own)]
+    drawn = [ln for ln in lines if not ln.own] if spread is not None else lines
     legend: list[tuple[str, Line | None, str]] = []
     if spread is not None and spread.years:
         legend += [
