@@ -408,6 +408,39 @@ def test_the_hash_memory_trusts_only_what_is_older_than_its_writing(project, mon
     assert again.sha256(path, st) == "rehashed"
 
 
+def test_a_hash_is_trusted_by_when_it_began_and_the_file_systems_tick(project, monkeypatch):
+    """An entry records when its hashing began: a file whose mtime is older than that by more than
+    the timestamp resolution cannot have changed unseen. Sub-second mtimes: 0.1 s is enough, so the
+    next process of a run need not hash a file the last one wrote seconds ago; whole-second mtimes
+    keep two seconds."""
+    path = project / "data" / "interim" / "file.txt"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"first")
+    memory = incremental.HashMemory(project / "data" / "interim" / ".hashes.json")
+    hashed = []
+    monkeypatch.setattr(incremental, "sha256_of", lambda p: hashed.append(p) or "digest")
+    now = time.time_ns()
+    for mtime, began, trusted in [
+        (now - 500_000_000 + 1, now, True),  # fine mtime, hashed 0.5 s after it was written
+        (now - 50_000_000 + 1, now, False),  # fine mtime, hashed within the tick margin
+        ((now // 10**9 - 1) * 10**9, (now // 10**9) * 10**9 + 500_000_000, False),  # whole seconds, 1.5 s
+        ((now // 10**9 - 3) * 10**9, (now // 10**9) * 10**9, True),  # whole seconds, 3 s
+    ]:
+        os.utime(path, ns=(mtime, mtime))
+        st = os.stat(path)
+        memory.entries[str(path)] = [st.st_size, st.st_mtime_ns, "remembered", began]
+        hashed.clear()
+        assert memory.sha256(path, st) == ("remembered" if trusted else "digest"), (mtime, began)
+        assert hashed == ([] if trusted else [path])
+    # rewritten with the same size and, on a coarse clock, the same mtime just after its hashing began
+    os.utime(path, ns=(now, now))
+    st = os.stat(path)
+    memory.entries[str(path)] = [st.st_size, st.st_mtime_ns, "stale", now + 1_000_000]
+    assert memory.sha256(path, st) == "digest"
+    assert memory.entries[str(path)][:3] == [st.st_size, st.st_mtime_ns, "digest"]
+    assert memory.entries[str(path)][3] >= now
+
+
 def test_a_saved_memory_keeps_what_another_process_saved_meanwhile(project, monkeypatch):
     """The runner reads the memory before a stage's kernel hashes its outputs into its own copy
     and saves it; the runner's save at the end must not drop those entries (the next no-op run

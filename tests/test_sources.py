@@ -192,7 +192,7 @@ def test_source_yaml_is_parsed_once_per_state_and_again_when_rewritten(raw_copy,
     load_source(raw_copy)
     load_source(raw_copy)
     assert len(parsed) == 2  # written just now: its mtime may not tell two writes apart, so parsed each time
-    monkeypatch.setattr(sources, "META_TRUST_NS", -(10**18))  # as if written long ago
+    monkeypatch.setattr(sources, "trust_margin", lambda *stamps: -(10**18))  # as if written long ago
     first = load_source(raw_copy)
     first.meta["body"] = "changed by a caller"  # a caller's edit does not reach the next reader
     again = load_source(raw_copy)
@@ -214,7 +214,7 @@ def test_a_listing_is_reused_while_the_raw_tree_is_unchanged_and_redone_when_it_
     sources.discover_sources(root)
     sources.discover_sources(root)
     assert len(loaded) == 2  # written just now: the tree's stats may not tell two writes apart
-    monkeypatch.setattr(sources, "META_TRUST_NS", -(10**18))  # as if written long ago
+    monkeypatch.setattr(sources, "trust_margin", lambda *stamps: -(10**18))  # as if written long ago
     first = sources.discover_sources(root)
     first[0].meta["title"] = "changed by a caller"  # a caller's edit does not reach the next listing
     again = sources.discover_sources(root)
@@ -238,7 +238,7 @@ def test_a_saved_listing_serves_the_next_process_until_the_raw_tree_changes(raw_
     (root.parent / "interim").mkdir()
     monkeypatch.setattr(paths, "RAW", root)
     monkeypatch.setattr(paths, "INTERIM", root.parent / "interim")
-    monkeypatch.setattr(sources, "META_TRUST_NS", -(10**18))  # as if written long ago
+    monkeypatch.setattr(sources, "trust_margin", lambda *stamps: -(10**18))  # as if written long ago
     monkeypatch.setattr(sources, "_LISTED", {})
     monkeypatch.setattr(sources, "_SAVED", {})
     listed = sources.discover_sources()
@@ -266,7 +266,7 @@ def test_a_listing_json_would_not_give_back_as_it_was_is_not_saved(raw_copy, mon
     root = raw_copy.parent.parent
     monkeypatch.setattr(paths, "RAW", root)
     monkeypatch.setattr(paths, "INTERIM", tmp_path)
-    monkeypatch.setattr(sources, "META_TRUST_NS", -(10**18))
+    monkeypatch.setattr(sources, "trust_margin", lambda *stamps: -(10**18))
     monkeypatch.setattr(sources, "_LISTED", {})
     monkeypatch.setattr(sources, "_SAVED", {})
     saved = tmp_path / ".sources.json"

@@ -11,6 +11,18 @@ from pathlib import Path
 # read in blocks: memory stays flat however large the file (a scanned report, the panel of every document)
 _BLOCK = 1 << 20
 
+WHOLE_SECOND_MARGIN_NS = 2_000_000_000  # whole-second mtimes (or FAT's two): this close is not trusted
+FINE_MARGIN_NS = 100_000_000  # sub-second mtimes: ticks of a few ms (the kernel's coarse clock), with room
+
+
+def trust_margin(*stamps_ns: int) -> int:
+    """How much older than the moment it was read a file's mtime (and ctime) must be for what was
+    read to stand for the file in that state: a file rewritten within one timestamp tick keeps its
+    stamps. A stamp with a sub-second part shows a file system that keeps them (ext4, xfs, btrfs,
+    tmpfs tick in milliseconds); a whole-second one (1 in 10^9 by chance there) costs one more
+    reading, never a wrong answer."""
+    return FINE_MARGIN_NS if all(stamp % 1_000_000_000 for stamp in stamps_ns) else WHOLE_SECOND_MARGIN_NS
+
 
 def sha256_of(path: str | PathLike[str]) -> str:
     """Hex sha256 of the file's bytes; FileNotFoundError when there is no such file."""

@@ -18,7 +18,7 @@ from pipeline import paths
 from pipeline.atomic import write_text_atomic
 from pipeline.display import UNSAFE
 from pipeline.errors import InputNotFound, SourceMetadataError, UsageError
-from pipeline.hashing import sha256_of
+from pipeline.hashing import sha256_of, trust_margin
 from pipeline.intake.read import Intake, read_path
 from pipeline.reference.readers import IDENTIFIER, StrictYAMLError, known_bodies, load_yaml_strict
 from pipeline.text.document import Document
@@ -150,7 +150,6 @@ def _inside(path: Path, root: Path) -> bool:
 # source.yaml files parsed and checked in this process, by file state: a stage lists the documents
 # several times (its items, the tables, publish), and parsing 1,000 of them strictly costs ~0.5 s a time
 _META: dict[tuple[str, int, int, int, int, int], dict[str, Any]] = {}
-META_TRUST_NS = 2_000_000_000  # a file written this recently is parsed again: its mtime may not tell two writes apart
 
 
 def _meta_copy(meta: dict[str, Any]) -> dict[str, Any]:
@@ -193,7 +192,7 @@ def _read_meta(folder: Path) -> tuple[Path, dict[str, Any]]:
     if not isinstance(meta, dict):
         raise SourceMetadataError(f"{meta_path}: expected a mapping of fields, got {type(meta).__name__}")
     _check_field_shapes(meta_path, meta)
-    if time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) > META_TRUST_NS:
+    if time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) > trust_margin(st.st_mtime_ns, st.st_ctime_ns):
         _META[state] = _meta_copy(meta)
     return meta_path, meta
 
@@ -310,7 +309,7 @@ def _tree_state(root: Path) -> tuple | None:
     name, and the name, type and stat (inode, size, mtime, ctime, mode) of each file in a year
     folder, with the bodies table's stat and today's date (a report_year's upper bound). None (do
     not trust a cached listing) when a symlink is involved (what it points to can change without
-    the tree changing) or a file changed within META_TRUST_NS, the clock's resolution."""
+    the tree changing) or a file changed within the clock's resolution (pipeline.hashing.trust_margin)."""
     try:
         bodies_path = paths.reference("bodies.csv")
         st = os.stat(bodies_path)
@@ -318,7 +317,7 @@ def _tree_state(root: Path) -> tuple | None:
         return None
     state: list[Any] = [os.fspath(root), date.today().isoformat(), os.fspath(bodies_path),
                         (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)]  # fmt: skip
-    newest = max(st.st_mtime_ns, st.st_ctime_ns)
+    newest, margin = max(st.st_mtime_ns, st.st_ctime_ns), trust_margin(st.st_mtime_ns, st.st_ctime_ns)
     try:
         if os.path.islink(root):
             return None
@@ -345,11 +344,12 @@ def _tree_state(root: Path) -> tuple | None:
                             return None
                         est = entry.stat()
                         newest = max(newest, est.st_mtime_ns, est.st_ctime_ns)
+                        margin = max(margin, trust_margin(est.st_mtime_ns, est.st_ctime_ns))
                         state.append((body.name, year.name, entry.name, est.st_mode, est.st_ino, est.st_size,
                                       est.st_mtime_ns, est.st_ctime_ns))  # fmt: skip
     except OSError:
         return None
-    if time.time_ns() - newest <= META_TRUST_NS:
+    if time.time_ns() - newest <= margin:
         return None
     return tuple(state)
 

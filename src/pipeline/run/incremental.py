@@ -11,8 +11,10 @@ pipeline.run.steps.
 
 Hashes are remembered across runs in `data/interim/.hashes.json` (path, size, mtime → sha256), so
 a run with nothing to do stats files instead of reading them. An entry is trusted only when the
-file's mtime is more than two seconds older than the memory's own writing: a file rewritten within
-the clock's resolution of an earlier hash is hashed again.
+file's mtime is older than the moment its hashing began by more than the file system's timestamp
+resolution: a file rewritten within one tick of an earlier hash keeps its mtime, so it is hashed
+again. A file system that keeps sub-second mtimes ticks in milliseconds (ext4, xfs, btrfs, tmpfs:
+pipeline.hashing.trust_margin).
 
 This module reads files and JSON only: deciding to skip imports neither papermill nor pandas.
 """
@@ -30,15 +32,14 @@ from typing import Any
 
 from pipeline import __version__, paths
 from pipeline.atomic import write_text_atomic
-from pipeline.hashing import package_sha256, sha256_of
+from pipeline.hashing import package_sha256, sha256_of, trust_margin
 from pipeline.reference.sources import save_listing
 
 SIDECAR_VERSION = 2
-TRUST_MARGIN_NS = 2_000_000_000  # an mtime this close to the memory's writing is not trusted
 
 # ---------------------------------------------------------------- hashing, remembered per file state
 
-_HASHES: dict[tuple[int, int, int, int], str] = {}
+_HASHES: dict[tuple[int, int, int, int], tuple[str, int]] = {}  # (sha256, hashing began ns)
 
 
 class HashMemory:
@@ -59,21 +60,20 @@ class HashMemory:
             pass  # no memory, or an unreadable one: every file is hashed again
         return {}, 0
 
-    def sha256(self, path: str | Path, st: os.stat_result, known: str | None = None) -> str:
+    def sha256(self, path: str | Path, st: os.stat_result, known: tuple[str, int] | None = None) -> str:
         """The file's sha256 from the memory when its entry can be trusted, else `known` (the same
-        file's digest under another name: a hard link) or the file's bytes hashed."""
+        file's digest under another name, a hard link, and when its hashing began) or the file's
+        bytes hashed. An entry is [size, mtime_ns, sha256, hashing began ns]; one an older version
+        wrote, without the last, is trusted against the memory's own writing, as that version did."""
         key = str(path)
         entry = self.entries.get(key)
-        if (
-            isinstance(entry, list)
-            and len(entry) == 3
-            and entry[0] == st.st_size
-            and entry[1] == st.st_mtime_ns
-            and st.st_mtime_ns < self.written_ns - TRUST_MARGIN_NS
-        ):
-            return entry[2]
-        digest = known or sha256_of(path)
-        self.entries[key] = [st.st_size, st.st_mtime_ns, digest]
+        if isinstance(entry, list) and len(entry) in (3, 4) and entry[0] == st.st_size and entry[1] == st.st_mtime_ns:
+            since = entry[3] if len(entry) == 4 and isinstance(entry[3], int) else self.written_ns
+            if st.st_mtime_ns < since - trust_margin(st.st_mtime_ns):
+                return entry[2]
+        digest, began = known or (None, time.time_ns())
+        digest = digest or sha256_of(path)
+        self.entries[key] = [st.st_size, st.st_mtime_ns, digest, began]
         self.recorded.add(key)
         self.changed = True
         return digest
@@ -88,7 +88,7 @@ class HashMemory:
         merged = {**self.entries, **self._stored()[0]}
         for key in self.recorded:  # ours, unless another process saw the file in a later state
             theirs = merged[key]
-            if not (isinstance(theirs, list) and len(theirs) == 3 and theirs[1] > self.entries[key][1]):
+            if not (isinstance(theirs, list) and len(theirs) in (3, 4) and theirs[1] > self.entries[key][1]):
                 merged[key] = self.entries[key]
         self.entries = merged
         live = {k: v for k, v in merged.items() if os.path.exists(k)}
@@ -128,12 +128,16 @@ def file_sha256(path: Path) -> str | None:
     except (FileNotFoundError, NotADirectoryError):
         return None
     key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
-    digest = _HASHES.get(key)
+    known = _HASHES.get(key)
     if _under_root(path):
-        digest = _HASHES[key] = memory().sha256(path, st, digest)
-    elif digest is None:
-        digest = _HASHES[key] = sha256_of(path)
-    return digest
+        remembered = memory()
+        digest = remembered.sha256(path, st, known)
+        entry = remembered.entries[str(path)]
+        known = _HASHES[key] = (digest, entry[3] if len(entry) == 4 else remembered.written_ns)
+    elif known is None:
+        began = time.time_ns()
+        known = _HASHES[key] = (sha256_of(path), began)
+    return known[0]
 
 
 def _under_root(path: Path) -> bool:
