@@ -1,7 +1,8 @@
 """reports/indicators/<id>.html: one page per indicator that has data, across bodies and years.
 
 Each page gives the taxonomy's definition (Chinese and English, what counts and what does not), a
-chart of every body's series (one line per body, peers in grey, term totals annualised and marked),
+chart of every body's series (one line per body, peers in grey, term totals annualised and marked;
+past SPREAD_BODIES bodies with a document, their spread year by year instead of a line each),
 a table of every figure with its source (the report's evidence row, or the published URL), the
 indicator's rows as gzip-compressed CSV (<id>.csv.gz), and how to cite them. The date in the
 citation is the newest date the data carry, never the clock, so the same data give the same bytes.
