@@ -404,8 +404,39 @@ def test_the_hash_memory_trusts_only_what_is_older_than_its_writing(project, mon
     # the same size, rewritten just now: a recent mtime is never trusted, whatever the entry says
     path.write_bytes(b"other")
     st = os.stat(path)
-    again.entries[str(path)] = [st.st_size, st.st_mtime_ns, "stale"]
+    again.entries[again.key(path)] = [st.st_size, st.st_mtime_ns, "stale"]
     assert again.sha256(path, st) == "rehashed"
+
+
+def test_a_data_folder_copied_with_its_timestamps_keeps_its_hash_memory(tmp_path, monkeypatch):
+    """The memory names a file by its path inside the data folder: a copy made with its mtimes
+    (cp -a, rsync -t) trusts the copied entries, and a file it changed is hashed again."""
+    first = tmp_path / "first"
+    kept, changed = first / "data" / "processed" / "kept.csv", first / "data" / "processed" / "changed.csv"
+    kept.parent.mkdir(parents=True)
+    (first / "data" / "interim").mkdir()
+    old = time.time() - 60
+    outside = tmp_path / "outside.txt"
+    for path in (kept, changed, outside):
+        path.write_bytes(path.name.encode())
+        os.utime(path, (old, old))
+    memory = incremental.HashMemory(first / "data" / "interim" / ".hashes.json")
+    for path in (kept, changed, outside):
+        memory.sha256(path, os.stat(path))
+    memory.save()
+    stored = json.loads(memory.path.read_text(encoding="utf-8"))["entries"]
+    assert sorted(stored) == sorted(["data/processed/kept.csv", "data/processed/changed.csv", str(outside)])
+    second = tmp_path / "second"
+    shutil.copytree(first, second)  # copy2: the mtimes come along
+    moved = second / "data" / "processed" / "changed.csv"
+    moved.write_bytes(b"now other bytes")
+    os.utime(moved, (old + 1, old + 1))
+    hashed = []
+    monkeypatch.setattr(incremental, "sha256_of", lambda p: hashed.append(p) or "rehashed")
+    again = incremental.HashMemory(second / "data" / "interim" / ".hashes.json")
+    kept_copy = second / "data" / "processed" / "kept.csv"
+    assert again.sha256(kept_copy, os.stat(kept_copy)) == hashlib.sha256(b"kept.csv").hexdigest()
+    assert again.sha256(moved, os.stat(moved)) == "rehashed" and hashed == [moved]
 
 
 def test_a_hash_is_trusted_by_when_it_began_and_the_file_systems_tick(project, monkeypatch):
@@ -428,17 +459,17 @@ def test_a_hash_is_trusted_by_when_it_began_and_the_file_systems_tick(project, m
     ]:
         os.utime(path, ns=(mtime, mtime))
         st = os.stat(path)
-        memory.entries[str(path)] = [st.st_size, st.st_mtime_ns, "remembered", began]
+        memory.entries[memory.key(path)] = [st.st_size, st.st_mtime_ns, "remembered", began]
         hashed.clear()
         assert memory.sha256(path, st) == ("remembered" if trusted else "digest"), (mtime, began)
         assert hashed == ([] if trusted else [path])
     # rewritten with the same size and, on a coarse clock, the same mtime just after its hashing began
     os.utime(path, ns=(now, now))
     st = os.stat(path)
-    memory.entries[str(path)] = [st.st_size, st.st_mtime_ns, "stale", now + 1_000_000]
+    memory.entries[memory.key(path)] = [st.st_size, st.st_mtime_ns, "stale", now + 1_000_000]
     assert memory.sha256(path, st) == "digest"
-    assert memory.entries[str(path)][:3] == [st.st_size, st.st_mtime_ns, "digest"]
-    assert memory.entries[str(path)][3] >= now
+    assert memory.entries[memory.key(path)][:3] == [st.st_size, st.st_mtime_ns, "digest"]
+    assert memory.entries[memory.key(path)][3] >= now
 
 
 def test_a_saved_memory_keeps_what_another_process_saved_meanwhile(project, monkeypatch):

@@ -10,11 +10,12 @@ truncated Parquet file) makes the item run again. What each step reads is declar
 pipeline.run.steps.
 
 Hashes are remembered across runs in `data/interim/.hashes.json` (path, size, mtime → sha256), so
-a run with nothing to do stats files instead of reading them. An entry is trusted only when the
-file's mtime is older than the moment its hashing began by more than the file system's timestamp
-resolution: a file rewritten within one tick of an earlier hash keeps its mtime, so it is hashed
-again. A file system that keeps sub-second mtimes ticks in milliseconds (ext4, xfs, btrfs, tmpfs:
-pipeline.hashing.trust_margin).
+a run with nothing to do stats files instead of reading them. A path is kept relative to the data
+folder: a folder moved or copied with its timestamps (`cp -a`, rsync -t) keeps its memory. An
+entry is trusted only when the file's mtime is older than the moment its hashing began by more
+than the file system's timestamp resolution: a file rewritten within one tick of an earlier hash
+keeps its mtime, so it is hashed again. A file system that keeps sub-second mtimes ticks in
+milliseconds (ext4, xfs, btrfs, tmpfs: pipeline.hashing.trust_margin).
 
 This module reads files and JSON only: deciding to skip imports neither papermill nor pandas.
 """
@@ -43,10 +44,12 @@ _HASHES: dict[tuple[int, int, int, int], tuple[str, int]] = {}  # (sha256, hashi
 
 
 class HashMemory:
-    """sha256 by (path, size, mtime_ns), kept in data/interim/.hashes.json between runs."""
+    """sha256 by (path, size, mtime_ns), kept in data/interim/.hashes.json between runs. A file under
+    the data folder (`root`, the folder holding data/interim) is named by its path relative to it."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.root = os.fspath(path.parent.parent.parent) + os.sep  # <root>/data/interim/.hashes.json
         self.entries, self.written_ns = self._stored()
         self.recorded: set[str] = set()  # the keys this process hashed
         self.changed = False
@@ -60,12 +63,20 @@ class HashMemory:
             pass  # no memory, or an unreadable one: every file is hashed again
         return {}, 0
 
+    def key(self, path: str | Path) -> str:
+        """The name `path` has in the memory: relative to the data folder, POSIX, when it is inside."""
+        text = os.fspath(path)
+        return text[len(self.root) :].replace(os.sep, "/") if text.startswith(self.root) else text
+
+    def _exists(self, key: str) -> bool:
+        return os.path.exists(key if os.path.isabs(key) else self.root + key)
+
     def sha256(self, path: str | Path, st: os.stat_result, known: tuple[str, int] | None = None) -> str:
         """The file's sha256 from the memory when its entry can be trusted, else `known` (the same
         file's digest under another name, a hard link, and when its hashing began) or the file's
         bytes hashed. An entry is [size, mtime_ns, sha256, hashing began ns]; one an older version
         wrote, without the last, is trusted against the memory's own writing, as that version did."""
-        key = str(path)
+        key = self.key(path)
         entry = self.entries.get(key)
         if isinstance(entry, list) and len(entry) in (3, 4) and entry[0] == st.st_size and entry[1] == st.st_mtime_ns:
             since = entry[3] if len(entry) == 4 and isinstance(entry[3], int) else self.written_ns
@@ -91,7 +102,7 @@ class HashMemory:
             if not (isinstance(theirs, list) and len(theirs) in (3, 4) and theirs[1] > self.entries[key][1]):
                 merged[key] = self.entries[key]
         self.entries = merged
-        live = {k: v for k, v in merged.items() if os.path.exists(k)}
+        live = {k: v for k, v in merged.items() if self._exists(k)}
         text = json.dumps({"written_ns": now, "entries": live}, sort_keys=True, separators=(",", ":"))
         write_text_atomic(self.path, text)
         self.written_ns, self.changed = now, False
@@ -132,7 +143,7 @@ def file_sha256(path: Path) -> str | None:
     if _under_root(path):
         remembered = memory()
         digest = remembered.sha256(path, st, known)
-        entry = remembered.entries[str(path)]
+        entry = remembered.entries[remembered.key(path)]
         known = _HASHES[key] = (digest, entry[3] if len(entry) == 4 else remembered.written_ns)
     elif known is None:
         began = time.time_ns()
