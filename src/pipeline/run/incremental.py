@@ -68,8 +68,12 @@ class HashMemory:
         text = os.fspath(path)
         return text[len(self.root) :].replace(os.sep, "/") if text.startswith(self.root) else text
 
-    def _exists(self, key: str) -> bool:
-        return os.path.exists(key if os.path.isabs(key) else self.root + key)
+    def _live(self, key: str) -> bool:
+        """A file that is still there, named as this version names it (an older one wrote the whole
+        path of a file inside the data folder: that entry is dropped, the file is under its new name)."""
+        if os.path.isabs(key):
+            return not key.startswith(self.root) and os.path.exists(key)
+        return os.path.exists(self.root + key)
 
     def sha256(self, path: str | Path, st: os.stat_result, known: tuple[str, int] | None = None) -> str:
         """The file's sha256 from the memory when its entry can be trusted, else `known` (the same
@@ -102,7 +106,7 @@ class HashMemory:
             if not (isinstance(theirs, list) and len(theirs) in (3, 4) and theirs[1] > self.entries[key][1]):
                 merged[key] = self.entries[key]
         self.entries = merged
-        live = {k: v for k, v in merged.items() if self._exists(k)}
+        live = {k: v for k, v in merged.items() if self._live(k)}
         text = json.dumps({"written_ns": now, "entries": live}, sort_keys=True, separators=(",", ":"))
         write_text_atomic(self.path, text)
         self.written_ns, self.changed = now, False
