@@ -115,7 +115,7 @@ def test_the_page_csv_is_gzipped_the_same_every_time(site):
     assert data[:2] == b"\x1f\x8b" and data[4:8] == b"\0\0\0\0" and not data[3] & 0x08  # mtime 0, no name
     text = gzip.decompress(data)
     assert text.startswith(b"\xef\xbb\xbf") and not text.startswith(b"\xef\xbb\xbf" * 2)
-    assert csv_bytes(text.decode("utf-8-sig")) == data
+    assert csv_bytes(text.removeprefix(b"\xef\xbb\xbf")) == data
 
 
 def test_an_older_projects_plain_page_csv_is_replaced(copied):
@@ -248,10 +248,47 @@ def test_a_record_spanning_lines_is_kept_whole(tmp_path):
     from pipeline.publish.pages import records_by
 
     path = tmp_path / "t.csv"
-    path.write_text('a,id,text\n1,x,"one\nline, two"\n"2,0",y,plain\n3,x,"say ""hi"""\n', encoding="utf-8-sig")
+    path.write_text('a,id,text\n1,x,"one\nline, two"\n"2,0",y,plain\n3,x,"say ""hi"""\n4,"x",q\n', encoding="utf-8-sig")
     header, records = records_by(path, "id")
-    assert header == "a,id,text\n"
-    assert records == {"x": ['1,x,"one\nline, two"\n', '3,x,"say ""hi"""\n'], "y": ['"2,0",y,plain\n']}
+    assert header == b"a,id,text\n"
+    assert records == {"x": b'1,x,"one\nline, two"\n3,x,"say ""hi"""\n4,"x",q\n', "y": b'"2,0",y,plain\n'}
+
+
+def test_records_are_split_as_the_csv_module_reads_them(tmp_path):
+    """Records of every awkward kind (quoted keys and fields before them, quoted line breaks, long
+    leading fields, the key last, no line break at the end, Chinese text) go to the value the csv
+    module reads, each whole and in the file's order."""
+    import random
+
+    from pipeline.publish.pages import records_by
+
+    pick = random.Random(12)
+    pieces = ["x", "y", "常委会", 'say "hi"', "a,b", "two\nlines", "", " ", "9" * 300, "tab\there"]
+    for key_at in (0, 2, 3):
+        rows = [["c0", "c1", "c2", "c3"]]
+        rows += [[pick.choice(pieces) for _ in range(4)] for _ in range(400)]
+        buffer = io.StringIO(newline="")
+        csv.writer(buffer, lineterminator="\n").writerows(rows)
+        text = buffer.getvalue()
+        path = tmp_path / f"t{key_at}.csv"
+        path.write_bytes(b"\xef\xbb\xbf" + text.removesuffix("\n").encode())  # no line break at the very end
+        header, records = records_by(path, rows[0][key_at])
+        expected: dict[str, list[list[str]]] = {}
+        for row in rows[1:]:
+            expected.setdefault(row[key_at], []).append(row)
+        got = {k: list(csv.reader(io.StringIO(v.decode(), newline=""))) for k, v in records.items()}
+        assert header == b"c0,c1,c2,c3\n" and got == expected, key_at
+
+
+def test_a_records_file_that_is_not_a_table_fails_clearly(tmp_path):
+    from pipeline.errors import DataCheckError
+    from pipeline.publish.pages import records_by
+
+    for name, text, says in [("empty.csv", "", "no header line"), ("open.csv", 'a,id\n1,"x\n', "unclosed quote"),
+                             ("other.csv", "a,b\n1,2\n", "no column 'id'")]:  # fmt: skip
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        with pytest.raises(DataCheckError, match=says):
+            records_by(tmp_path / name, "id")
 
 
 def test_downloads_are_links_to_the_processed_files(site):
@@ -450,7 +487,7 @@ def test_pages_are_the_bytes_a_full_render_and_the_template_loop_give(copied, mo
             at = records[0].index("indicator_id")
             mine = [records[0], *(r for r in records[1:] if r[at] == w.indicator.id)]
             assert list(csv.reader(io.StringIO(table, newline=""))) == mine and len(mine) > 1, (n, w.indicator.id)
-            assert table == w.records
+            assert table.encode("utf-8") == w.records
         recorded = pages
     assert (
         "&lt;件&amp;&gt;" in fresh["sc_sessions.html"].decode()

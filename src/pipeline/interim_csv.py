@@ -34,11 +34,12 @@ def plain_name(name: str) -> str:
     return name[: -len(SUFFIX)] if name.endswith(SUFFIX) else name
 
 
-def compress(text: str) -> bytes:
-    """`text` as UTF-8, gzip-compressed with nothing in the header that varies between runs."""
+def compress(text: str | bytes) -> bytes:
+    """`text` as UTF-8 (bytes as they are), gzip-compressed with nothing in the header that varies
+    between runs."""
     buffer = io.BytesIO()
     with gzip.GzipFile(filename="", mode="wb", fileobj=buffer, compresslevel=LEVEL, mtime=0) as out:
-        out.write(text.encode("utf-8"))
+        out.write(text if isinstance(text, bytes) else text.encode("utf-8"))
     return buffer.getvalue()
 
 

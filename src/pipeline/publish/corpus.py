@@ -153,7 +153,7 @@ def _page_works(css: str, root: Path, processed: Path, date: str, panel: pa.Tabl
     works = []
     for i, frame in groups:
         if i in indicators:
-            text, own = header + "".join(records.get(i, [])), years.get(i, {})
+            text, own = header + records.get(i, b""), years.get(i, {})
             works.append(pages_.work_of(indicators[i], frame, text, bodies, documents, date, css, root, own))
     return works
 
