@@ -26,11 +26,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from pipeline.csv_records import record_starts
 from pipeline.errors import DataCheckError
 from pipeline.publish.datapackage import TABLES, field
 
 RUN_BITS = 24  # a part's rows are ids lo .. lo + rows - 1: at most 2**24 rows in one part
-SCAN_BYTES = 1 << 24  # the CSV scanned for its records' starts this many bytes at a time
 CELL_BYTES, CELL_ROWS = 32, 1 << 16  # records' first cells compared as this many bytes, so many records at a time
 BLOCK_BYTES = 1 << 20  # the CSV reader's blocks: small, read in one thread, so it holds little beyond the table
 DICTIONARY = pa.dictionary(pa.int32(), pa.string())
@@ -127,20 +127,6 @@ class Part:
         return digest_id([self.body, str(self.run)], 63 - RUN_BITS) << RUN_BITS
 
 
-def _record_starts(data: np.ndarray) -> np.ndarray:
-    """The byte offsets just after each line break outside quotes (where a record starts): a line
-    break is outside when an even number of quotes come before it."""
-    starts, parity = [], 0
-    for at in range(0, len(data), SCAN_BYTES):
-        piece = data[at : at + SCAN_BYTES]
-        quotes = np.flatnonzero(piece == 34)
-        breaks = np.flatnonzero(piece == 10)
-        outside = ((np.searchsorted(quotes, breaks) + parity) & 1) == 0
-        starts.append(breaks[outside] + (at + 1))
-        parity = (parity + len(quotes)) & 1
-    return np.concatenate(starts) if starts else np.zeros(0, dtype=np.int64)
-
-
 def _first_cell(cell: bytes) -> str:
     """A record's first cell (its body) from its bytes up to the first comma (the whole record when quoted)."""
     text = cell.decode("utf-8", errors="replace").rstrip("\r\n")
@@ -177,7 +163,7 @@ def scan(path: Path) -> tuple[bytes, list[Part]]:
             return b"", []
         with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view:
             data = np.frombuffer(view, dtype=np.uint8)
-            starts = _record_starts(data)
+            starts, _ = record_starts(data)  # an unclosed quote: Arrow's reader says so
             if not len(starts):
                 del data
                 return bytes(view), []
