@@ -288,6 +288,22 @@ def test_huge_jobs_runs_with_a_few_workers_and_says_so(tmp_path):
     assert len(cells(result.stdout)) == 4
 
 
+POOL_PROBE = """
+import sys
+from pipeline.fanout import open_executor
+with open_executor("pool", 2, "", 2, preload=tuple(sys.argv[1:])) as pool:
+    print(pool.submit(eval, "__import__('sys').modules.__contains__('pipeline.run.stages')").result())
+"""
+
+
+@pytest.mark.parametrize(("preload", "loaded"), [((), "False"), (("pipeline.run.stages",), "True")])
+def test_pool_workers_start_with_the_preloaded_modules_imported(preload, loaded):
+    # a fresh interpreter each: the fork server is started once per process, with the preload of its first pool
+    result = subprocess.run([sys.executable, "-c", POOL_PROBE, *preload], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == loaded
+
+
 # ---------------------------------------------------------------- bug 8: mathtext in names
 
 

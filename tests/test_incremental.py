@@ -652,7 +652,7 @@ def test_a_few_body_years_are_compared_in_this_process_unless_jobs_are_given(cal
     opened = []
     real = stages.open_executor
 
-    def open_executor(kind, jobs, scheduler, items):
+    def open_executor(kind, jobs, scheduler, items, preload=()):
         opened.append((jobs, items))
         return real(kind, 1, scheduler, items)  # one job: the work stays in this process either way
 

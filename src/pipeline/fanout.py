@@ -71,12 +71,15 @@ def _say(message: str) -> None:
 
 
 @contextmanager
-def open_executor(kind: str = "pool", jobs: int | None = None, scheduler: str = "", items: int = 0) -> Iterator[Any]:
+def open_executor(
+    kind: str = "pool", jobs: int | None = None, scheduler: str = "", items: int = 0, preload: Sequence[str] = ()
+) -> Iterator[Any]:
     """An Executor for `items` pieces of work; None (work in this process) for one job or one item.
 
     kind "pool": a ProcessPoolExecutor (forkserver: workers do not inherit this process's threads or
-    kernel state). kind "dask": a dask.distributed Client on `scheduler`, or on a LocalCluster with
-    the same number of workers when no address is given."""
+    kernel state; the server imports the modules named in `preload` once, so each worker is forked
+    with them and does not import them again). kind "dask": a dask.distributed Client on `scheduler`,
+    or on a LocalCluster with the same number of workers when no address is given."""
     if kind not in EXECUTORS:
         raise UsageError(f"--executor {kind!r}: choose one of {', '.join(EXECUTORS)}")
     if jobs is not None and jobs < 1:
@@ -91,7 +94,10 @@ def open_executor(kind: str = "pool", jobs: int | None = None, scheduler: str = 
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"))
+        context = multiprocessing.get_context("forkserver")
+        if preload:
+            context.set_forkserver_preload(list(preload))
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
         try:
             yield pool
         finally:

