@@ -23,6 +23,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from pipeline.atomic import scratch_copy
+
 from .conftest import ROOT, copy_project
 
 OUTPUTS = [
@@ -330,3 +332,17 @@ def test_a_kernel_that_dies_is_a_failed_notebook_not_a_traceback(project_copy, c
         and not (kept.parent.parent.parent.parent / "_executed" / "lvliang" / "2023" / "99-die.ipynb").exists()
     )
     assert "Kernel died" not in capfd.readouterr().err + caplog.text  # said once, by the error line
+
+
+def test_a_scratch_copy_holds_the_source_and_is_gone_after_the_block(tmp_path):
+    source = tmp_path / "base.bin"
+    source.write_bytes(b"\x00base bytes\xff")
+    with scratch_copy(source, tmp_path / "out.sqlite") as scratch:
+        assert scratch.read_bytes() == source.read_bytes() and scratch.name.endswith(".work")
+        scratch.write_bytes(b"changed")
+    assert not scratch.exists() and source.read_bytes() == b"\x00base bytes\xff"
+    with pytest.raises(RuntimeError), scratch_copy(None, tmp_path / "out.sqlite") as empty:
+        assert not empty.exists()  # a fresh SQLite file is made there
+        empty.write_bytes(b"half")
+        raise RuntimeError("the work failed")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["base.bin"]

@@ -4,6 +4,7 @@ write to a temporary file beside the target, then rename it over the target."""
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -68,3 +69,21 @@ def move_aside(folder: Path, into: Path) -> Path:
 
 def write_text_atomic(target: Path, text: str, encoding: str = "utf-8") -> Path:
     return write_atomic(target, lambda tmp: tmp.write_text(text, encoding=encoding, newline=""))
+
+
+@contextmanager
+def scratch_copy(source: Path | None, beside: Path):
+    """Yield a temporary file in the folder of `beside` holding a copy of `source` (nothing, when None),
+    for work that is later written out through atomic_path; removed when the block ends, whatever happens."""
+    beside = Path(beside)
+    fd, name = tempfile.mkstemp(prefix=f".{beside.name}.", suffix=".work", dir=beside.parent)
+    os.close(fd)
+    scratch = Path(name)
+    try:
+        if source is None:
+            scratch.unlink()
+        else:
+            shutil.copyfile(source, scratch)
+        yield scratch
+    finally:
+        scratch.unlink(missing_ok=True)

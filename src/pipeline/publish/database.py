@@ -48,10 +48,7 @@ The CSVs are read, and cut into parts, by publish.database_csv.
 from __future__ import annotations
 
 import itertools
-import os
-import shutil
 import sqlite3
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -60,7 +57,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipeline import paths
-from pipeline.atomic import atomic_path
+from pipeline.atomic import atomic_path, scratch_copy
 from pipeline.errors import DataCheckError
 from pipeline.hashing import sha256_of
 from pipeline.publish.database_csv import (
@@ -367,38 +364,38 @@ def _finish(con: sqlite3.Connection, final: Path) -> None:
     con.execute("VACUUM INTO ?", (str(final),))
 
 
-def _update(base: Path, tables: dict[str, Path], work: Path, final: Path) -> dict[str, int]:
-    """`base` (a file this code wrote) copied to `work`, brought up to the CSVs, written to `final`."""
+def _update(base: Path, tables: dict[str, Path], final: Path) -> dict[str, int]:
+    """`base` (a file this code wrote) copied aside, brought up to the CSVs, written to `final`."""
     # A plain file copy: the base was written whole by VACUUM INTO, has no journal beside it, and the
     # run lock keeps writers away (a quarter of the time of sqlite3's page-by-page backup).
-    shutil.copyfile(base, work)
-    con = _connect(work)
-    try:
-        if con.execute("SELECT key, value FROM meta ORDER BY key").fetchall() != meta_rows():
-            raise DataCheckError(f"{base}: not this code's database")
-        empty = sqlite3.connect(":memory:")
+    with scratch_copy(base, final) as work:
+        con = _connect(work)
         try:
-            create_schema(empty, list(tables))
-            if schema_rows(empty) != schema_rows(con):
-                raise DataCheckError(f"{base}: not the schema of these tables")
+            if con.execute("SELECT key, value FROM meta ORDER BY key").fetchall() != meta_rows():
+                raise DataCheckError(f"{base}: not this code's database")
+            empty = sqlite3.connect(":memory:")
+            try:
+                create_schema(empty, list(tables))
+                if schema_rows(empty) != schema_rows(con):
+                    raise DataCheckError(f"{base}: not the schema of these tables")
+            finally:
+                empty.close()
+            counts = load(con, tables, whole=False)
+            _finish(con, final)
         finally:
-            empty.close()
-        counts = load(con, tables, whole=False)
-        _finish(con, final)
-    finally:
-        con.close()
+            con.close()
     return counts
 
 
-def _fresh(tables: dict[str, Path], work: Path, final: Path) -> dict[str, int]:
-    work.unlink(missing_ok=True)
-    con = _connect(work)
-    try:
-        create_schema(con, list(tables))
-        counts = load(con, tables, whole=True)
-        _finish(con, final)
-    finally:
-        con.close()
+def _fresh(tables: dict[str, Path], final: Path) -> dict[str, int]:
+    with scratch_copy(None, final) as work:
+        con = _connect(work)
+        try:
+            create_schema(con, list(tables))
+            counts = load(con, tables, whole=True)
+            _finish(con, final)
+        finally:
+            con.close()
     return counts
 
 
@@ -417,20 +414,14 @@ def write_database(
     for name, path in tables.items():
         check_header(name, path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".work", dir=target.parent)
-    os.close(fd)
-    work = Path(name)  # the file changed on its way; `final` its canonical copy, renamed over `target`
-    try:
-        with atomic_path(target) as final:
-            final.unlink()
-            if base_sha256 and target.is_file() and sha256_of(target) == base_sha256:
-                try:
-                    return _update(target, tables, work, final)
-                except Exception:  # any doubt about the base: the fresh build says what is wrong
-                    final.unlink(missing_ok=True)
-            return _fresh(tables, work, final)
-    finally:
-        work.unlink(missing_ok=True)
+    with atomic_path(target) as final:  # the work file changes on its way; `final` is its canonical copy
+        final.unlink()
+        if base_sha256 and target.is_file() and sha256_of(target) == base_sha256:
+            try:
+                return _update(target, tables, final)
+            except Exception:  # any doubt about the base: the fresh build says what is wrong
+                final.unlink(missing_ok=True)
+        return _fresh(tables, final)
 
 
 def search(database: Path, query: str) -> list[tuple[str, str, int, str]]:
