@@ -277,7 +277,7 @@ def report_stage(documents: str = "all", force: bool = False, jobs: int = 0, exe
     key = {**publish_key(everything), "sidecar_version": inc.SIDECAR_VERSION, "step": "publish"}
     publish_started = time.perf_counter()
     decision = _corpus_decision(publish, key, force)
-    job = prepare_publish(render.stylesheet(), force=force) if decision.run else None
+    job = prepare_publish(render.stylesheet(), force=force, hasher=inc.file_sha256) if decision.run else None
     preparing = time.perf_counter() - publish_started
     with _stage_pool(executor, jobs, scheduler, items, job) as (pool, beside):
         # beside a few renders everything is in flight at once: the database (started first, by
