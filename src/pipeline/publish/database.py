@@ -368,7 +368,7 @@ def _update(base: Path, tables: dict[str, Path], final: Path) -> dict[str, int]:
     """`base` (a file this code wrote) copied aside, brought up to the CSVs, written to `final`."""
     # A plain file copy: the base was written whole by VACUUM INTO, has no journal beside it, and the
     # run lock keeps writers away (a quarter of the time of sqlite3's page-by-page backup).
-    with scratch_copy(base, final) as work:
+    with scratch_copy(base, base) as work:
         con = _connect(work)
         try:
             if con.execute("SELECT key, value FROM meta ORDER BY key").fetchall() != meta_rows():
@@ -387,8 +387,8 @@ def _update(base: Path, tables: dict[str, Path], final: Path) -> dict[str, int]:
     return counts
 
 
-def _fresh(tables: dict[str, Path], final: Path) -> dict[str, int]:
-    with scratch_copy(None, final) as work:
+def _fresh(tables: dict[str, Path], target: Path, final: Path) -> dict[str, int]:
+    with scratch_copy(None, target) as work:
         con = _connect(work)
         try:
             create_schema(con, list(tables))
@@ -421,7 +421,7 @@ def write_database(
                 return _update(target, tables, final)
             except Exception:  # any doubt about the base: the fresh build says what is wrong
                 final.unlink(missing_ok=True)
-        return _fresh(tables, final)
+        return _fresh(tables, target, final)
 
 
 def search(database: Path, query: str) -> list[tuple[str, str, int, str]]:
